@@ -1,0 +1,9 @@
+// Jest in ESM mode with ts-jest (settings from shared/TOOLCHAIN.md).
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/tests'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
+  testTimeout: 60000,
+};

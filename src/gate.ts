@@ -1,0 +1,157 @@
+// The gate module contract: what a gate kind exports and what it gets to work with.
+import type { JSONSchemaType } from 'ajv';
+
+/** Outcome of one gate. NOT_RUN is never returned by a gate; the runner records it. */
+export type GateStatus = 'PASS' | 'FAIL' | 'BLOCKED' | 'NOT_RUN';
+
+/** One line of a gate report, e.g. `PROOF-3 PASS Psycopg2 shim serves .execute()`. */
+export interface Check {
+  id?: string;
+  status: 'PASS' | 'FAIL' | 'INFO';
+  text: string;
+}
+
+/** What backs a check: a command run, SQL and rows, file digests... */
+export interface Evidence {
+  kind: 'exec' | 'sql' | 'file' | 'note';
+  title: string;
+  /** exec: the command line (redacted), exit code, duration, digests and tails of output. */
+  command?: string;
+  cwd?: string;
+  exitCode?: number | null;
+  durationMs?: number;
+  stdoutSha256?: string;
+  stderrSha256?: string;
+  stdoutTail?: string;
+  stderrTail?: string;
+  /** sql: statement and rows (as JSON-able values). */
+  sql?: string;
+  rows?: unknown[];
+  /** file: path and its sha256. */
+  path?: string;
+  sha256?: string;
+  /** free text for notes. */
+  text?: string;
+  /** ledger sequence numbers this evidence corresponds to. */
+  ledger?: number[];
+}
+
+export type FactValue = string | number | boolean | null | FactValue[] | { [k: string]: FactValue };
+export type Facts = Record<string, FactValue>;
+
+/** What a gate returns. */
+export interface GateResult {
+  status: Exclude<GateStatus, 'NOT_RUN'>;
+  summary: string;
+  checks: Check[];
+  facts: Facts;
+  evidence: Evidence[];
+}
+
+export interface ExecOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Text written to the child's stdin. */
+  input?: string;
+  /** Seconds; the gate's own timeout still applies on top. */
+  timeout?: number;
+  /** Declares that the command changes state outside the run dir; refused in `mutation: none` macros. */
+  mutates?: boolean;
+  /** Host name from the target (default: the gate's host). */
+  host?: string;
+}
+
+export interface ExecResult {
+  command: string;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** Ledger sequence number of this exec. */
+  ledgerSeq: number;
+  /** Ready-made evidence for a report (redacted, tails only). */
+  evidence: Evidence;
+}
+
+export interface GateLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** The only door a gate has to the world. Every side effect lands in the ledger. */
+export interface GateContext {
+  /** The id of the running gate (G0, G1...). */
+  gateId: string;
+  /** The host this gate runs on (a key of target.hosts, or 'local'). */
+  host: string;
+  /** Run a program with arguments (no shell) and record it in the ledger. Never throws on a non-zero exit. */
+  exec(file: string, args: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Run a shell command line through `sh -c`. */
+  shell(commandLine: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Facts of earlier gates: `ctx.facts.get('G4', 'leaked')`. */
+  facts: {
+    get(gateId: string, name: string): FactValue | undefined;
+    all(): Record<string, Facts>;
+  };
+  log: GateLogger;
+  /** Aborted on timeout or on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** The target system (paths, hosts...). */
+  target: TargetInfo;
+  /** The run's identity. */
+  run: { id: string; macroId: string; dir: string };
+}
+
+export interface TargetInfo {
+  name: string;
+  file: string | null;
+  hosts: Record<string, string>;
+  paths: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** A gate kind: an ESLint-rule-shaped module. */
+export interface GateModule<P = Record<string, unknown>> {
+  kind: string;
+  /** One line: what the gate proves. */
+  summary: string;
+  /** JSON Schema of the gate's `with:` params (validated before any gate runs). */
+  params: JSONSchemaType<P> | Record<string, unknown>;
+  /** Messages by id, used for FAIL summaries and GateTester tables. */
+  messages?: Record<string, string>;
+  /** Do the work. Return FAIL for an expected failure; a throw is a crash. */
+  run(ctx: GateContext, params: P): Promise<GateResult>;
+}
+
+/** Declares a gate kind (identity function that keeps the types). */
+export function defineGate<P>(module: GateModule<P>): GateModule<P> {
+  return module;
+}
+
+type ResultBody = Partial<Pick<GateResult, 'checks' | 'facts' | 'evidence'>> & { messageId?: string };
+
+function result(status: GateResult['status'], summary: string, body: ResultBody = {}): GateResult & { messageId?: string } {
+  const out: GateResult & { messageId?: string } = {
+    status,
+    summary,
+    checks: body.checks ?? [],
+    facts: body.facts ?? {},
+    evidence: body.evidence ?? [],
+  };
+  if (body.messageId) out.messageId = body.messageId;
+  return out;
+}
+
+/** A passing result. */
+export const pass = (summary: string, body?: ResultBody) => result('PASS', summary, body);
+/** An expected failure (returned, not thrown). */
+export const fail = (summary: string, body?: ResultBody) => result('FAIL', summary, body);
+/** A precondition outside the gate's control; nothing was attempted. */
+export const blocked = (summary: string, body?: ResultBody) => result('BLOCKED', summary, body);
+
+/** Fills `{name}` placeholders of a message template. */
+export function message(template: string, data: Record<string, unknown> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in data ? String(data[k]) : m));
+}
