@@ -57,6 +57,10 @@ export interface ExecOptions {
   timeout?: number;
   /** Declares that the command changes state outside the run dir; refused in `mutation: none` macros. */
   mutates?: boolean;
+  /** Where a mutating command lands (policy check); default 'deploy'. */
+  scope?: 'run' | 'source' | 'deploy';
+  /** Extra strings to redact from this command's output and ledger entry. */
+  secrets?: string[];
   /** Host name from the target (default: the gate's host). */
   host?: string;
 }
@@ -102,6 +106,35 @@ export interface GateContext {
   target: TargetInfo;
   /** The run's identity. */
   run: { id: string; macroId: string; dir: string };
+  /** A database of the target, by name (target.databases). */
+  db(name: string): DbHandle;
+  /** Hosts of the target: transfers and file operations that land in the ledger. */
+  hosts: HostAccess;
+}
+
+/** A sql tag bound to one transaction (postgres.js TransactionSql). */
+export type TxSql = import('postgres').TransactionSql<Record<string, never>>;
+
+/** One database of the target. Reports show only `role@host:port/db`. */
+export interface DbHandle {
+  /** `role@host:port/db`, never the password. */
+  readonly display: string;
+  /** A READ ONLY transaction. */
+  readOnly<T>(fn: (sql: TxSql) => Promise<T>): Promise<T>;
+  /** BEGIN; optional SET LOCAL ROLE; fn; ROLLBACK on every path. Never commits. */
+  rollbackOnly<T>(fn: (sql: TxSql) => Promise<T>, options?: { role?: string }): Promise<T>;
+  /** Row counts on an independent connection (autocommit, read only). */
+  count(sqlText: string, params?: unknown[]): Promise<number>;
+}
+
+/** File and transfer operations on a host; all recorded in the ledger. */
+export interface HostAccess {
+  /** Copies a local file to a host path (scp for SSH hosts). */
+  copy(localPath: string, host: string, remotePath: string, options?: { mutates?: boolean; scope?: 'run' | 'source' | 'deploy' }): Promise<void>;
+  /** `user@host:port` or `local`, for reports. */
+  display(host: string): string;
+  /** True when the host is the machine gaterun runs on. */
+  isLocal(host: string): boolean;
 }
 
 export interface TargetInfo {
