@@ -67,6 +67,8 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   const write = { host, mutates: true, scope: 'deploy' as const };
   const facts: Record<string, string | number | boolean | null | Record<string, string | number | boolean | null>> = { host, dir: p.dir, deploy_ts: deployTs, backup: null, promoted: null };
   const out = (r: GateResult) => ({ ...r, checks, facts: { ...facts, ...r.facts }, evidence });
+  // An abort (timeout, SIGINT) makes every later exec fail; say so instead of blaming the step that saw it.
+  const interrupted = () => (ctx.signal.aborted ? out(fail(`interrupted before promote; live tree untouched (staging left at ${staged})`, { messageId: 'aborted' })) : null);
   const cleanup = async () => {
     const r = await ctx.exec('rm', ['-rf', '--', staged, incoming], write);
     evidence.push({ ...r.evidence, title: 'remove staging and incoming artifact' });
@@ -93,9 +95,11 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   try {
     await ctx.hosts.copy(p.artifact, host, incoming, { mutates: true, scope: 'deploy' });
   } catch (e) {
+    if (interrupted()) return interrupted()!;
     return out(fail(`transfer to ${where} failed: ${(e as Error).message}`, { messageId: 'transfer' }));
   }
   const remote = await ctx.exec('sha256sum', ['--', incoming], { host });
+  if (interrupted()) return interrupted()!;
   evidence.push(remote.evidence);
   const remoteSha = remote.stdout.slice(0, 64);
   checks.push({ id: 'TRANSFER', status: remoteSha === localSha ? 'PASS' : 'FAIL', text: `sha256 on ${where} ${remoteSha || '(unreadable)'} ${remoteSha === localSha ? '==' : '!='} local ${localSha}` });
@@ -107,12 +111,14 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   // 4. Stage next to the live dir (same filesystem, so promote is a rename) and check it is exactly the manifest.
   const x = await ctx.exec('sh', ['-c', 'mkdir -- "$2" && tar -xzf "$1" -C "$2"', 'sh', incoming, staged], write);
   evidence.push(x.evidence);
+  if (interrupted()) return interrupted()!;
   if (x.exitCode !== 0) {
     await cleanup();
     return out(fail(`staging failed: ${x.stderr.trim().slice(0, 300)}`, { messageId: 'staging' }));
   }
   const sv = await verifyTree(ctx, staged, m.manifest, { host, ignore: p.ignore ?? DEFAULT_VERIFY_IGNORES });
   evidence.push(sv.evidence);
+  if (interrupted()) return interrupted()!;
   checks.push({ id: 'STAGED', status: sv.exact ? 'PASS' : 'FAIL', text: `staged tree ${sv.line}` });
   if (!sv.exact) {
     await cleanup();
@@ -123,7 +129,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   if (p.tests) {
     const t = await ctx.exec('sh', ['-c', p.tests.command], { host, cwd: staged, timeout: p.tests.timeout, env: { PYTHONDONTWRITEBYTECODE: '1' } });
     evidence.push({ ...t.evidence, title: `staged tests: ${p.tests.command}` });
-    if (ctx.signal.aborted) return out(fail(`interrupted before promote; live tree untouched (staging left at ${staged})`, { messageId: 'aborted' }));
+    if (interrupted()) return interrupted()!;
     const counts = parseTestCounts(`${t.stdout}\n${t.stderr}`);
     facts.staged_tests = { runner: counts.runner, ran: counts.ran, passed: counts.passed, failed: counts.failed, errors: counts.errors, exit_code: t.exitCode };
     const wantRan = p.tests.expect_ran;
@@ -134,7 +140,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
       return out(fail(`staged tests did not pass: ${testDetail(t, counts)}; live tree untouched`, { messageId: 'stagedTests' }));
     }
   }
-  if (ctx.signal.aborted) return out(fail(`interrupted before promote; live tree untouched (staging left at ${staged})`, { messageId: 'aborted' }));
+  if (interrupted()) return interrupted()!;
 
   // 6. Backup (rename) and promote (rename).
   const pr = await ctx.exec('sh', ['-c', PROMOTE, 'sh', p.dir, backup, staged], write);

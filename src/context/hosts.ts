@@ -1,4 +1,5 @@
 // Hosts of a target: `local` or `ssh://user@host:port`, and how a command reaches them.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,11 @@ export function sshOptions(spec: HostSpec): string[] {
   return opts;
 }
 
+// Keyed like the ControlPath (user/host/port + identity + known_hosts) so closeHosts reaches every master.
+function remember(spec: HostSpec): void {
+  usedSsh.set(`${hostDisplay(spec)}\0${spec.identity ?? ''}\0${spec.knownHosts ?? ''}`, spec);
+}
+
 function destination(spec: HostSpec): string {
   return `${spec.user}@${spec.hostname}`;
 }
@@ -97,6 +103,22 @@ export interface HostCommandOptions {
   cwd?: string;
   /** Environment for the command on the host (SSH: `env K=V`, since sshd drops client env). */
   env?: Record<string, string>;
+  /** SSH only: a remote path (from newRemotePidFile) where the command's process group id is kept while it runs, for remoteKillCommand. */
+  pidFile?: string;
+}
+
+/** A fresh remote pid-file path for one SSH command (see remoteKillCommand). */
+export function newRemotePidFile(): string {
+  return `/tmp/gaterun-${randomBytes(8).toString('hex')}.pid`;
+}
+
+/**
+ * The command that stops a running SSH command started with `pidFile`: SIGTERM to its whole
+ * remote process group. Needed because killing the local ssh client does not end the remote
+ * command (the ControlMaster holds the session, and without a tty nothing sends SIGHUP).
+ */
+export function remoteKillCommand(spec: HostSpec, pidFile: string): { file: string; args: string[] } {
+  return commandForHost(spec, 'sh', ['-c', 'p=$(cat "$1" 2>/dev/null) && [ -n "$p" ] && kill -s TERM -- "-$p" 2>/dev/null; rm -f "$1"; exit 0', 'sh', pidFile]);
 }
 
 /**
@@ -105,9 +127,14 @@ export interface HostCommandOptions {
  */
 export function commandForHost(spec: HostSpec, file: string, args: string[], options: HostCommandOptions = {}): { file: string; args: string[] } {
   if (spec.kind === 'local') return { file, args };
-  usedSsh.set(`${spec.url}\0${spec.identity ?? ''}\0${spec.knownHosts ?? ''}`, spec);
+  remember(spec);
   const envWords = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
   let remote = shellQuote([...(envWords.length ? ['env', ...envWords] : []), file, ...args]);
+  if (options.pidFile) {
+    // sshd starts each session's shell with setsid(), and `exec` keeps that pid, so $$ is the
+    // process group of everything the command starts: remoteKillCommand signals the group.
+    remote = `exec sh -c ${shellQuote('echo $$ > "$0" || exit 125; "$@"; s=$?; rm -f "$0"; exit $s')} ${shellQuote(options.pidFile)} ${remote}`;
+  }
   if (options.cwd) remote = `cd ${shellQuote(options.cwd)} && ${remote}`;
   return { file: 'ssh', args: [...sshOptions(spec), '-p', String(spec.port ?? 22), destination(spec), '--', remote] };
 }
@@ -115,7 +142,7 @@ export function commandForHost(spec: HostSpec, file: string, args: string[], opt
 /** The command that copies a local file to a path on the host (cp for local, scp for SSH). */
 export function copyCommandForHost(spec: HostSpec, localPath: string, remotePath: string): { file: string; args: string[] } {
   if (spec.kind === 'local') return { file: 'cp', args: ['--', localPath, remotePath] };
-  usedSsh.set(`${spec.url}\0${spec.identity ?? ''}\0${spec.knownHosts ?? ''}`, spec);
+  remember(spec);
   // scp in SFTP mode (OpenSSH >= 9) does not pass the remote path through a shell.
   return { file: 'scp', args: ['-q', '-B', ...sshOptions(spec), '-P', String(spec.port ?? 22), '--', localPath, `${destination(spec)}:${remotePath}`] };
 }

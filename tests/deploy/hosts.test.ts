@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { checkHost, closeHosts, commandForHost, copyToHost, shellQuote, type HostSpec } from '../../src/context/hosts.js';
+import { checkHost, closeHosts, commandForHost, copyToHost, newRemotePidFile, remoteKillCommand, shellQuote, sshOptions, type HostSpec } from '../../src/context/hosts.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 describe('shellQuote', () => {
@@ -57,6 +57,32 @@ describe('ssh hosts against a real sshd', () => {
     const r = await copyToHost(spec, join(dir, 'src file'), join(dir, 'dst file'));
     expect(r).toMatchObject({ ok: true });
     expect(readFileSync(join(dir, 'dst file'), 'utf8')).toBe('payload\n');
+  });
+
+  test('remoteKillCommand ends a running remote command and its children (the ControlMaster would keep them)', async () => {
+    const pidFile = newRemotePidFile();
+    const marker = join(mkdtempSync(join(tmpdir(), 'gaterun-kill-')), 'started');
+    const cmd = commandForHost(spec, 'sh', ['-c', `touch ${marker}; sleep 30; echo not-killed`], { pidFile });
+    const started = Date.now();
+    const child = execa(cmd.file, cmd.args, { reject: false, stdin: 'ignore' });
+    while (!existsSync(marker)) await new Promise((r) => setTimeout(r, 50));
+    const k = remoteKillCommand(spec, pidFile);
+    expect((await execa(k.file, k.args, { reject: false })).exitCode).toBe(0);
+    const r = await child;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.stdout).not.toContain('not-killed');
+    expect(existsSync(pidFile)).toBe(false);
+    expect((await execa('sh', ['-c', `ps -eo args | grep -c '[s]leep 30' || true`])).stdout.trim()).toBe('0');
+  });
+
+  test('closeHosts ends the ControlMaster of every host used, including ones that differ only by port', async () => {
+    const c = commandForHost(spec, 'true', []);
+    expect((await execa(c.file, c.args, { reject: false })).exitCode).toBe(0);
+    await checkHost({ ...spec, port: 1 });
+    const check = () => execa('ssh', [...sshOptions(spec), '-p', String(spec.port), '-O', 'check', `${spec.user}@127.0.0.1`], { reject: false });
+    expect((await check()).exitCode).toBe(0);
+    await closeHosts();
+    expect((await check()).exitCode).toBe(255);
   });
 
   test('checkHost: ok, refused key, unreachable port, untrusted host key', async () => {

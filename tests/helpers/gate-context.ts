@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ExecOptions, ExecResult, Facts, GateContext, GateModule, GateResult } from '../../src/gate.js';
-import { commandForHost, copyToHost, hostDisplay, shellQuote, type HostSpec } from '../../src/context/hosts.js';
+import { commandForHost, copyToHost, hostDisplay, newRemotePidFile, remoteKillCommand, shellQuote, type HostSpec } from '../../src/context/hosts.js';
 import { Ledger, sha256Hex, type MutationPolicy } from '../../src/context/ledger.js';
 
 export interface TestContextOptions {
@@ -43,24 +43,52 @@ export function testContext(options: TestContextOptions = {}): { ctx: GateContex
     const h = spec(hostName);
     const display = shellQuote([file, ...args]);
     ledger.authorize({ gate: gateId, action: h.kind === 'ssh' ? 'ssh' : 'exec', target: display, host: hostName, mutating: !!o.mutates, scope: o.scope });
-    const cmd = commandForHost(h, file, args, h.kind === 'ssh' ? { cwd: o.cwd, env: o.env } : {});
+    const pidFile = h.kind === 'ssh' ? newRemotePidFile() : undefined;
+    const cmd = commandForHost(h, file, args, h.kind === 'ssh' ? { cwd: o.cwd, env: o.env, pidFile } : {});
     const started = Date.now();
-    const r = await execa(cmd.file, cmd.args, {
+    if (signal.aborted) {
+      const seq = ledger.record({ gate: gateId, action: h.kind === 'ssh' ? 'ssh' : 'exec', target: display, host: hostName, mutating: !!o.mutates, scope: o.mutates ? (o.scope ?? 'deploy') : undefined, outcome: 'aborted' });
+      return { command: display, exitCode: null, signal: 'SIGTERM', timedOut: false, stdout: '', stderr: 'aborted before start', durationMs: 0, ledgerSeq: seq, evidence: { kind: 'exec', title: display, command: display, exitCode: null, text: 'aborted before start', ledger: [seq] } };
+    }
+    // Own process group, killed as a whole on abort: a SIGTERM to `sh -c` alone leaves its
+    // children holding the output pipes open (execa's cancelSignal would wait for them).
+    const child = execa(cmd.file, cmd.args, {
       cwd: h.kind === 'local' ? o.cwd : undefined,
       env: h.kind === 'local' ? o.env : undefined,
       input: o.input,
       stdin: o.input === undefined ? 'ignore' : undefined,
       timeout: o.timeout ? o.timeout * 1000 : undefined,
-      cancelSignal: signal,
+      detached: true,
       reject: false,
       stripFinalNewline: false,
       maxBuffer: 512 * 1024 * 1024,
     });
+    // With ssh ControlMaster the master holds the client's pipes until the remote command ends,
+    // so after an abort stop waiting for output (2 s grace) instead of for the remote command.
+    let giveUp: (v: null) => void = () => undefined;
+    const gaveUp = new Promise<null>((resolve) => { giveUp = resolve; });
+    let graceTimer: NodeJS.Timeout | undefined;
+    const killGroup = () => {
+      try { if (child.pid) process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+      if (pidFile) {
+        const k = remoteKillCommand(h, pidFile);
+        void execa(k.file, k.args, { reject: false, stdin: 'ignore', timeout: 10_000 });
+      }
+      graceTimer = setTimeout(() => giveUp(null), 2000);
+    };
+    signal.addEventListener('abort', killGroup, { once: true });
+    const r = await Promise.race([child, gaveUp]);
+    signal.removeEventListener('abort', killGroup);
+    if (graceTimer) clearTimeout(graceTimer);
+    if (r === null) {
+      const seq = ledger.record({ gate: gateId, action: h.kind === 'ssh' ? 'ssh' : 'exec', target: display, host: hostName, mutating: !!o.mutates, scope: o.mutates ? (o.scope ?? 'deploy') : undefined, outcome: 'aborted' });
+      return { command: display, exitCode: null, signal: 'SIGTERM', timedOut: false, stdout: '', stderr: 'aborted', durationMs: Date.now() - started, ledgerSeq: seq, evidence: { kind: 'exec', title: display, command: display, exitCode: null, text: 'aborted', ledger: [seq] } };
+    }
     const stdout = String(r.stdout ?? '');
     const stderr = String(r.stderr ?? '');
     outputs.push(stdout, stderr);
     const durationMs = Date.now() - started;
-    const outcome = r.isCanceled ? 'aborted' : r.timedOut ? 'timeout' : r.exitCode === 0 ? 'ok' : 'error';
+    const outcome = signal.aborted ? 'aborted' : r.timedOut ? 'timeout' : r.exitCode === 0 ? 'ok' : 'error';
     const seq = ledger.record({ gate: gateId, action: h.kind === 'ssh' ? 'ssh' : 'exec', target: display, host: hostName, mutating: !!o.mutates, scope: o.mutates ? (o.scope ?? 'deploy') : undefined, outcome, outputSha256: sha256Hex(stdout) });
     return {
       command: display,

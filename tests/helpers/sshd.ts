@@ -70,15 +70,19 @@ export async function startSshd(): Promise<TestSshd> {
       '',
     ].join('\n'),
   );
-  const child: ResultPromise = execa('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { reject: false, stdin: 'ignore', cleanup: true });
+  // Log to a file, not a pipe: per-connection sshd children outlive the listener for a moment and
+  // would hold a pipe (and the test process) open.
+  const log = join(dir, 'sshd.log');
+  const child: ResultPromise = execa('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: { file: log }, cleanup: false });
   let exited = false;
   void child.then(() => { exited = true; });
   const ready = await waitForPort(port, () => exited, 10_000);
   if (!ready) {
     child.kill('SIGTERM');
-    const r = await child;
+    await child;
+    const why = readFileSync(log, 'utf8');
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`sshd did not start on 127.0.0.1:${port}: ${String(r.stderr)}`);
+    throw new Error(`sshd did not start on 127.0.0.1:${port}: ${why}`);
   }
   const identity = join(dir, 'user_ed25519');
   const knownHosts = join(dir, 'known_hosts');
@@ -89,8 +93,12 @@ export async function startSshd(): Promise<TestSshd> {
     knownHosts,
     spec: (name = 'vps') => ({ name, kind: 'ssh', url: `ssh://${user}@127.0.0.1:${port}`, user, hostname: '127.0.0.1', port, identity, knownHosts }),
     async stop() {
-      child.kill('SIGTERM');
-      await child;
+      // Wait for sshd itself, not its stderr: session children may still hold that pipe.
+      if (!exited) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await gone;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
