@@ -16,12 +16,17 @@ export interface HashTreeResult {
 }
 
 // Parallel sha256sum over batches; -z keeps any file name intact (no escaping, NUL-terminated).
-// `nproc` may be missing on a minimal host, hence the fallback.
+// Each batch writes its own file: parallel writers on one pipe interleave their 4 KiB buffers and
+// split records. `nproc` may be missing on a minimal host, hence the fallback.
 const HASH_SCRIPT = [
   'cd "$1" || exit 3',
   'shift',
+  'T=$(mktemp -d) || exit 4',
+  'trap \'rm -rf "$T"\' EXIT',
   'P=$(nproc 2>/dev/null || echo 2)',
-  'find . "$@" -type f -print0 | xargs -0 -r -P "$P" -n 2000 sha256sum -z --',
+  'find . "$@" -type f -print0 | xargs -0 -r -P "$P" -n 1000 sh -c \'sha256sum -z -- "$@" > "$0/$$"\' "$T" || exit 5',
+  'cat "$T"/* 2>/dev/null',
+  'exit 0',
 ].join('\n');
 
 /** Parses `sha256sum -z` output into a map (leading `./` removed). */

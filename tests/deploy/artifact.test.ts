@@ -54,8 +54,11 @@ describe('artifact', () => {
     expect(f.excluded).toEqual(['.env', 'deploy/server.pem', 'node_modules/x/index.js', 'src/cutter/__pycache__/core.cpython-311.pyc']);
     expect(f.files).toBe(7);
     const listing = await run('tar', ['-tvzf', String(f.path), '--numeric-owner']);
-    const lines = listing.trim().split('\n');
+    const all = listing.trim().split('\n');
+    for (const dir of all.filter((l) => l.startsWith('d'))) expect(dir).toMatch(/^drwxr-xr-x 0\/0\s/);
+    const lines = all.filter((l) => !l.startsWith('d'));
     expect(lines).toHaveLength(7);
+    expect(all.some((l) => /node_modules|__pycache__|deploy\/|\.env/.test(l))).toBe(false);
     const t = new Date(Number(f.commit_time) * 1000);
     for (const line of lines) {
       expect(line).toMatch(/^-rw[x-]r-[x-]r-[x-] 0\/0\s/);
