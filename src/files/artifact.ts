@@ -1,6 +1,6 @@
 // Reproducible release artifacts from a git commit: filtered file list, fixed tar metadata, gzip -n.
 import type { Evidence, GateContext } from '../gate.js';
-import { git, gitError } from '../git/git.js';
+import { gitError } from '../git/git.js';
 import { anyGlob, globMatcher, DEFAULT_ARTIFACT_EXCLUDES } from './glob.js';
 import { parseSha256sumZ } from './hash-tree.js';
 import { byteOrder, formatManifest } from './manifest.js';
@@ -55,11 +55,14 @@ export interface ArtifactFailed {
 // bash for pipefail: a failing `git archive` must fail the build, not yield a short archive.
 const BUILD_SCRIPT = [
   'set -euo pipefail',
-  'repo=$1; sha=$2; out=$3; need_kb=$4; shift 4',
+  'repo=$1; sha=$2; out=$3; need_kb=$4; files=$5; shift 5',
   'base=${TMPDIR:-/tmp}',
   'if [ -d /dev/shm ] && [ -w /dev/shm ]; then',
-  '  avail=$(df -Pk /dev/shm | awk \'NR==2 {print $4}\')',
-  '  if [ "${avail:-0}" -gt $((need_kb * 3 + 65536)) ]; then base=/dev/shm; fi',
+  '  if [ "$need_kb" -lt 16384 ]; then base=/dev/shm',
+  '  else',
+  '    avail=$(df -Pk /dev/shm | awk \'NR==2 {print $4}\')',
+  '    if [ "${avail:-0}" -gt $((need_kb * 3 + 65536)) ]; then base=/dev/shm; fi',
+  '  fi',
   'fi',
   'stage=$(mktemp -d "$base/gaterun-artifact-XXXXXX")',
   'trap \'rm -rf "$stage"\' EXIT',
@@ -71,6 +74,7 @@ const BUILD_SCRIPT = [
   'wait "$gz"',
   'mv -f "$out.part" "$out"',
   'cd "$stage/t"',
+  'if [ "$files" -lt 2000 ]; then find . -type f -print0 | xargs -0 -r sha256sum -z --; exit 0; fi',
   'P=$(nproc 2>/dev/null || echo 2)',
   'mkdir "$stage/h"',
   'find . -type f -print0 | xargs -0 -r -P "$P" -n 1000 sh -c \'sha256sum -z -- "$@" > "$0/$$"\' "$stage/h"',
@@ -99,16 +103,16 @@ export function excludePathspecs(excluded: { path: string; why: string }[]): str
 export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promise<ArtifactBuilt | ArtifactFailed> {
   const evidence: Evidence[] = [];
   const host = o.host;
-  const rev = await git(ctx, o.repo, ['show', '-s', '--format=%H %ct', `${o.commit}^{commit}`, '--'], { host });
-  evidence.push(rev.evidence);
-  const [sha, ct] = rev.stdout.trim().split(' ');
-  if (rev.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(sha ?? '')) return { ok: false, messageId: 'badRev', error: `${o.commit} is not a commit of ${o.repo}`, evidence };
+  // One exec for the commit and its tree: `<sha> <commit time>` on the first line, then ls-tree -z.
+  const tree = await ctx.exec('sh', ['-c', 'c=$(git -C "$1" rev-parse --verify --quiet "$2^{commit}") || exit 9\ngit -C "$1" show -s --format="%H %ct" "$c" --\ngit -C "$1" ls-tree -r -l -z --full-tree "$c"', 'sh', o.repo, o.commit], { host });
+  evidence.push(tree.evidence);
+  if (tree.exitCode === 9) return { ok: false, messageId: 'badRev', error: `${o.commit} is not a commit of ${o.repo}`, evidence };
+  if (tree.exitCode !== 0) return { ok: false, messageId: 'buildFailed', error: gitError(tree), evidence };
+  const nl = tree.stdout.indexOf('\n');
+  const [sha, ct] = tree.stdout.slice(0, nl).split(' ');
   const shortSha = sha.slice(0, 7);
   const commitTime = Number(ct);
-  const tree = await git(ctx, o.repo, ['ls-tree', '-r', '-l', '-z', '--full-tree', sha], { host });
-  evidence.push(tree.evidence);
-  if (tree.exitCode !== 0) return { ok: false, messageId: 'buildFailed', error: gitError(tree), evidence };
-  const entries = tree.stdout.split('\0').filter((r) => r.length > 0 && r !== '\n').map((rec) => {
+  const entries = tree.stdout.slice(nl + 1).split('\0').filter((r) => r.length > 0 && r !== '\n').map((rec) => {
     const tab = rec.indexOf('\t');
     const [mode, type, , size] = rec.slice(0, tab).replace(/^\n/, '').trim().split(/\s+/);
     return { mode, type, size: Number(size) || 0, path: rec.slice(tab + 1) };
@@ -131,7 +135,7 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
   const path = `${dir}/${fileName}`;
   const manifestPath = `${dir}/DEPLOY-MANIFEST-${shortSha}.txt`;
   const needKb = Math.ceil(shipped.reduce((n, f) => n + f.size, 0) / 1024);
-  const build = await ctx.exec('bash', ['-c', BUILD_SCRIPT, 'bash', o.repo, sha, path, String(needKb), ...excludePathspecs(excluded)], { host, mutates: o.mutates, scope: 'source' });
+  const build = await ctx.exec('bash', ['-c', BUILD_SCRIPT, 'bash', o.repo, sha, path, String(needKb), String(shipped.length), ...excludePathspecs(excluded)], { host, mutates: o.mutates, scope: 'source' });
   evidence.push({ ...build.evidence, title: `build ${fileName} and hash its files` });
   if (build.exitCode !== 0) return { ok: false, messageId: 'buildFailed', error: `building ${fileName}: ${build.stderr.trim().slice(0, 400)}`, evidence };
   const hashes = parseSha256sumZ(build.stdout);
