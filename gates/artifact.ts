@@ -1,4 +1,7 @@
 // artifact: a reproducible `<name>-<short-sha>.tar.gz` of a commit plus its DEPLOY-MANIFEST.
+// Policy: VCS, env, key and cache files are left out by default and listed in `excluded` (a repo
+// that commits a .pyc should still ship cleanly); `forbid:` globs are the hard stop — any shipped
+// file they match FAILs the gate before anything is written.
 import { defineGate, fail, pass } from '../src/gate.js';
 import { buildArtifact } from '../src/files/artifact.js';
 import { DEFAULT_ARTIFACT_EXCLUDES } from '../src/files/glob.js';

@@ -47,7 +47,8 @@ export interface ArtifactFailed {
 // One exec does the heavy part, so the cost is close to `git archive | gzip` itself:
 // - the tar is git's own writer (`git archive --format=tar`): entries in tree order, mtime = commit
 //   time, uid/gid 0, modes 0644/0755 from the exec bit (tar.umask=0022), a pax header naming the
-//   commit; excluded files are left out by `:(exclude,literal)` pathspecs; `gzip -n` stores no name
+//   commit; user config that rewrites content (autocrlf/eol) is pinned off; excluded files are left
+//   out by `:(exclude,literal)` pathspecs; `gzip -n` stores no name
 //   or time. So the bytes depend on the commit only (and on git's tar writer and gzip, which are
 //   stable across versions in practice).
 // - the same stream is tee'd into a staging dir (tmpfs when it has room) and every staged file is
@@ -70,7 +71,7 @@ const BUILD_SCRIPT = [
   'mkfifo "$stage/gz"',
   'gzip -n -6 < "$stage/gz" > "$out.part" &',
   'gz=$!',
-  'git -C "$repo" -c tar.umask=0022 archive --format=tar "$sha" -- . "$@" | tee "$stage/gz" | tar -x -C "$stage/t" -f -',
+  'git -C "$repo" -c tar.umask=0022 -c core.autocrlf=false -c core.eol=lf archive --format=tar "$sha" -- . "$@" | tee "$stage/gz" | tar -x -C "$stage/t" -f -',
   'wait "$gz"',
   'mv -f "$out.part" "$out"',
   'cd "$stage/t"',

@@ -6,6 +6,7 @@ import artifact from '../../gates/artifact.js';
 import { cloneRepo, makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import { runGate } from '../helpers/gate-context.js';
 import { run } from '../helpers/run.js';
+import { startHosts } from '../helpers/hosts.js';
 
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -31,7 +32,7 @@ async function build(repo: string, out: string, extra: Record<string, unknown> =
 
 describe('artifact', () => {
   let repo: TestRepo & { first: string };
-  test('byte for byte reproducible: two builds, and a build from another clone', async () => {
+  test('byte for byte reproducible: two builds, and a build from another clone with autocrlf/umask config', async () => {
     repo = await makeRepo(FILES);
     cleanup.push(repo.dir);
     const a = await build(repo.dir, tmp('gaterun-out-'));
@@ -39,6 +40,9 @@ describe('artifact', () => {
     const b = await build(repo.dir, tmp('gaterun-out-'));
     const clone = await cloneRepo(repo.dir);
     cleanup.push(clone);
+    // A machine whose git config would change archive bytes if it were honoured.
+    await run('git', ['-C', clone, 'config', 'core.autocrlf', 'true']);
+    await run('git', ['-C', clone, 'config', 'tar.umask', '0077']);
     const c = await build(clone, tmp('gaterun-out-'));
     expect(b.result.facts.sha256).toBe(a.result.facts.sha256);
     expect(c.result.facts.sha256).toBe(a.result.facts.sha256);
@@ -77,6 +81,20 @@ describe('artifact', () => {
     expect(manifest).not.toContain('.env');
     // An out dir outside the run dir is a declared change.
     expect(ledger.mutations().map((e) => e.scope)).toContain('source');
+  });
+
+  test('built on the SSH host: the same bytes as the local build', async () => {
+    const hosts = await startHosts();
+    try {
+      const local = await build(repo.dir, tmp('gaterun-out-'));
+      const { result, ledger } = await runGate(artifact, { repo: repo.dir, name: 'iu-cutter-v0.6', out: tmp('gaterun-out-') }, { policy: 'source', host: 'vps', hosts: hosts.hosts });
+      expect(result.status).toBe('PASS');
+      expect(ledger.entries.every((e) => e.action === 'ssh')).toBe(true);
+      expect(result.facts.sha256).toBe(local.result.facts.sha256);
+      expect(result.facts.manifest_sha256).toBe(local.result.facts.manifest_sha256);
+    } finally {
+      await hosts.stop();
+    }
   });
 
   test('forbid: FAILs naming a forbidden file that would be shipped', async () => {
