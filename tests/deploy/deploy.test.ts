@@ -110,6 +110,16 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     expect(await snapshotTree(live)).toBe(before);
   });
 
+  test('first deploy (no live tree yet): promotes without a backup', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'gaterun-srv-'));
+    cleanup.push(root);
+    const live = join(root, 'iu-cutter-v0.6');
+    const { result } = await runGate(deployGate, { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: TEST_COMMAND } }, opts());
+    expect(result.status).toBe('PASS');
+    expect(result.facts).toMatchObject({ backup: null, promoted: `${built.v2.files}/${built.v2.files}` });
+    expect(siblings(root)).toEqual(['iu-cutter-v0.6']);
+  });
+
   test('staged tests fail: never promotes, live tree byte-identical, nothing left beside it', async () => {
     const { root, live } = await layout();
     const before = await snapshotTree(live);
@@ -128,7 +138,7 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     // Abort once the staged tests have started (the marker appears), i.e. after transfer + staging.
     const marker = join(root, 'tests-started');
     const timer = setInterval(() => { if (existsSync(marker)) { clearInterval(timer); abort.abort(new Error('SIGINT')); } }, 50);
-    const { result } = await runGate(deployGate, { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: `touch ${marker}; sleep 30` } }, opts({ signal: abort.signal }));
+    const { result } = await runGate(deployGate, { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: `touch ${marker}; sleep 37` } }, opts({ signal: abort.signal }));
     clearInterval(timer);
     unlinkSync(marker);
     expect(result.status).toBe('FAIL');
@@ -136,6 +146,13 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     expect(result.checks.map((c) => `${c.id} ${c.status}`)).toEqual(['TRANSFER PASS', 'STAGED PASS']);
     expect(await snapshotTree(live)).toBe(before);
     expect(siblings(root).filter((n) => n.includes('.pre-'))).toEqual([]);
+    // The staged test command itself is gone too (on SSH: killed by process group on the host).
+    let left = '1';
+    for (let i = 0; i < 50 && left !== '0'; i++) {
+      left = (await run('sh', ['-c', "ps -eo args | grep -c '^sleep 37' || true"])).trim();
+      if (left !== '0') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toBe('0');
   });
 
   test('a wrong expected sha256 stops before anything is transferred', async () => {
