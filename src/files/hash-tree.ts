@@ -49,13 +49,6 @@ export async function hashTreeOnHost(ctx: GateContext, root: string, options: { 
   return { hashes: parseSha256sumZ(exec.stdout), exec };
 }
 
-/** Hashes the named files under `root` on a host (list passed on stdin). One ledger entry. */
-export async function hashFilesOnHost(ctx: GateContext, root: string, paths: string[], options: { host?: string } = {}): Promise<HashTreeResult> {
-  const exec = await ctx.exec('sh', ['-c', 'cd "$1" || exit 3\nxargs -0 -r -n 2000 sha256sum -z --', 'sh', root], { host: options.host, input: paths.map((p) => `${p}\0`).join('') });
-  if (exec.exitCode !== 0) return { hashes: null, exec, error: `hashing files under ${root} failed (exit ${exec.exitCode}): ${exec.stderr.trim().slice(0, 300)}` };
-  return { hashes: parseSha256sumZ(exec.stdout), exec };
-}
-
 /** Digest of a whole tree: sha256 over its manifest text (sorted `<sha256>  <path>` lines). */
 export function treeDigest(hashes: Map<string, string>): string {
   return sha256Hex(formatManifest(hashes));
