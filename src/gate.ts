@@ -1,8 +1,8 @@
 // The gate module contract: what a gate kind exports and what it gets to work with.
 import type { JSONSchemaType } from 'ajv';
 
-/** Outcome of one gate. NOT_RUN is never returned by a gate; the runner records it. */
-export type GateStatus = 'PASS' | 'FAIL' | 'BLOCKED' | 'NOT_RUN';
+/** Outcome of one gate. NOT_RUN and ABORTED are never returned by a gate; the runner records them. */
+export type GateStatus = 'PASS' | 'FAIL' | 'BLOCKED' | 'NOT_RUN' | 'ABORTED';
 
 /** One line of a gate report, e.g. `PROOF-3 PASS Psycopg2 shim serves .execute()`. */
 export interface Check {
@@ -41,7 +41,7 @@ export type Facts = Record<string, FactValue>;
 
 /** What a gate returns. */
 export interface GateResult {
-  status: Exclude<GateStatus, 'NOT_RUN'>;
+  status: 'PASS' | 'FAIL' | 'BLOCKED';
   summary: string;
   checks: Check[];
   facts: Facts;

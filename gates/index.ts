@@ -1,0 +1,14 @@
+// The registry of gate kinds: kind → module. Add a kind here and nowhere else.
+import type { GateModule } from '../src/gate.js';
+import command from './command.js';
+import precheck from './precheck.js';
+import tests from './tests.js';
+
+/** Every gate kind gaterun knows, by kind name. */
+// any: each kind has its own params type; the runner checks params against the kind's schema before run().
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const gateKinds: Record<string, GateModule<any>> = {
+  [command.kind]: command,
+  [precheck.kind]: precheck,
+  [tests.kind]: tests,
+};
