@@ -92,7 +92,8 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
     }
   });
   for (const [k, v] of Object.entries(m.outcome_facts ?? {})) checkFact(v, ['outcome_facts', k]);
-  return problems;
+  const lineOf = (x: string) => Number(/:(\d+):\d+ /.exec(x)?.[1] ?? 0);
+  return problems.sort((a, b) => lineOf(a) - lineOf(b));
 }
 
 function pathText(path: (string | number)[]): string {

@@ -2,7 +2,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { dottedPath, positionOf, type YamlSource } from './yaml-source.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
 const compiled = new Map<unknown, ValidateFunction>();
 
 /** Compiles a schema once (cached by object identity). */
@@ -19,7 +19,13 @@ export function compileSchema(schema: object): ValidateFunction {
 export function schemaProblems(schema: object, data: unknown, src: YamlSource, base: (string | number)[] = []): string[] {
   const validate = compileSchema(schema);
   if (validate(data)) return [];
-  const errs = (validate.errors ?? []).filter((e) => !e.schemaPath.includes('/oneOf/'));
+  const all = validate.errors ?? [];
+  // Alternatives (anyOf) report one error per branch; keep the summary and fold the branches' types into it.
+  const anyOfAt = new Map(all.filter((e) => e.keyword === 'anyOf').map((e) => [e.instancePath, e]));
+  const branchTypes = new Map<string, string[]>();
+  for (const e of all) if (e.keyword === 'type' && anyOfAt.has(e.instancePath) && /\/anyOf\/\d+\/type$/.test(e.schemaPath)) branchTypes.set(e.instancePath, [...(branchTypes.get(e.instancePath) ?? []), String(e.params.type)]);
+  const errs = all.filter((e) => !e.schemaPath.includes('/oneOf/') && !(anyOfAt.has(e.instancePath) && /\/anyOf\/\d+\//.test(e.schemaPath) && e.keyword !== 'anyOf'));
+  for (const e of errs) if (e.keyword === 'anyOf' && branchTypes.has(e.instancePath)) (e.params as Record<string, unknown>).types = branchTypes.get(e.instancePath);
   const seen = new Set<string>();
   const out: string[] = [];
   for (const e of errs) {
@@ -32,8 +38,10 @@ export function schemaProblems(schema: object, data: unknown, src: YamlSource, b
       out.push(line);
     }
   }
-  return out;
+  return out.sort((a, b) => lineOf(a) - lineOf(b));
 }
+
+const lineOf = (problem: string) => Number(/:(\d+):\d+ /.exec(problem)?.[1] ?? 0);
 
 function pointerToPath(pointer: string): (string | number)[] {
   if (!pointer) return [];
@@ -58,6 +66,7 @@ function describe(e: ErrorObject): string {
       return `${JSON.stringify(e.data)} does not match ${p.pattern}${d ? ` (${d})` : ''}`;
     }
     case 'oneOf': return 'expected exactly one of the alternatives (e.g. all: or any:)';
+    case 'anyOf': return p.types ? `expected ${(p.types as string[]).join(' or ')}, got ${typeName(e.data)}${scalar(e.data)}` : `expected one of the allowed forms, got ${typeName(e.data)}${scalar(e.data)}`;
     case 'minItems': return `expected at least ${p.limit} item${p.limit === 1 ? '' : 's'}`;
     case 'minLength': return 'expected a non-empty string';
     default: return `expected ${e.message ?? e.keyword}`;

@@ -12,7 +12,7 @@ export interface YamlSource {
 /** Parses YAML text, collecting syntax errors with positions instead of throwing. */
 export function parseYamlSource(file: string, text: string): YamlSource {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const problems = [...doc.errors, ...doc.warnings].map((e) => {
     const pos = e.linePos?.[0];
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;

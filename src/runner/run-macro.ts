@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Listr, ProcessOutput } from 'listr2';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { gateKinds } from '../../gates/index.js';
 import type { DbHandle, Facts, GateModule, TargetInfo } from '../gate.js';
 import { createContext } from '../context/create-context.js';
@@ -43,6 +43,13 @@ export function writeAtomic(path: string, data: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);
+}
+
+/** Renderer options that send all progress to stderr. */
+function stderrRenderer() {
+  const processOutput = new ProcessOutput(process.stderr, process.stderr);
+  const opts = { logger: new ListrLogger({ useIcons: true, processOutput }) };
+  return { rendererOptions: opts, fallbackRendererOptions: opts };
 }
 
 /** Runs a macro end to end and writes its reports; returns the run record. */
@@ -96,7 +103,7 @@ export async function runMacro(o: RunOptions): Promise<RunRecord> {
       registerSignalListeners: false,
       renderer: o.renderer ?? 'default',
       fallbackRenderer: 'simple',
-      ...(o.progressToStderr ? { rendererOptions: { processOutput: new ProcessOutput(process.stderr, process.stderr) } } : {}),
+      ...(o.progressToStderr ? stderrRenderer() : {}),
     } as never,
   );
   await tasks.run();
