@@ -59,7 +59,7 @@ export default defineGate<CommandParams>({
     const want = p.expect_exit === undefined ? [0] : ([] as number[]).concat(p.expect_exit);
     const checks: Check[] = [];
     const exitOk = r.exitCode !== null && want.includes(r.exitCode);
-    checks.push({ status: exitOk ? 'PASS' : 'FAIL', text: exitOk ? `exit code ${r.exitCode}` : message(messages.exit, { got: r.timedOut ? 'none (timed out)' : r.exitCode ?? r.signal, want: want.join(' or ') }) });
+    checks.push({ status: exitOk ? 'PASS' : 'FAIL', text: exitOk ? `exit code ${r.exitCode}` : message(messages.exit, { got: r.timedOut ? 'none (timed out)' : r.exitCode ?? (r.signal ? `none (signal ${r.signal})` : `none (${r.stderr.trim().split('\n').pop()})`), want: want.join(' or ') }) });
     for (const [stream, text, rule] of [['stdout', r.stdout, p.stdout], ['stderr', r.stderr, p.stderr]] as const) {
       for (const re of rule?.matches ?? []) {
         const ok = new RegExp(re, 'm').test(text);
@@ -79,6 +79,7 @@ export default defineGate<CommandParams>({
     }
     const failed = checks.filter((c) => c.status === 'FAIL');
     const body = { checks, facts, evidence: [r.evidence] };
-    return failed.length ? fail(`${r.command}: ${failed.map((c) => c.text).join('; ')}`, body) : pass(`${r.command}: exit ${r.exitCode}`, body);
+    const shown = r.command.length > 60 ? `${r.command.slice(0, 57)}…` : r.command;
+    return failed.length ? fail(`${shown}: ${failed.map((c) => c.text).join('; ')}`, body) : pass(`${shown}: exit ${r.exitCode}${checks.length > 1 ? `, ${checks.length - 1} output check${checks.length > 2 ? 's' : ''} passed` : ''}`, body);
   },
 });

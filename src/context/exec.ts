@@ -68,7 +68,9 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
 
   const durationMs = Math.round(performance.now() - started);
   const stdout = String(r.stdout ?? '');
-  const stderr = String(r.stderr ?? (r.failed && r.exitCode === undefined ? r.message : ''));
+  // A program that could not start has no exit code; its error goes where a reader looks: stderr.
+  const spawnError = r.failed && r.exitCode === undefined && !r.signal ? `could not start ${file}: ${(r as { code?: string }).code ?? r.shortMessage}` : '';
+  const stderr = String(r.stderr ?? '') + spawnError;
   const exitCode = typeof r.exitCode === 'number' ? r.exitCode : null;
   const outcome = aborted ? 'aborted' : timedOut ? 'timeout' : exitCode === null ? (r.signal ? `signal ${r.signal}` : 'error') : exitCode === 0 ? 'ok' : `exit ${exitCode}`;
   const outputSha256 = sha256Hex(stdout + stderr);
