@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../../src/context/ledger.js';
 import { decodeBase64, encodeBase64, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/report/dsse.js';
-import { keyIdOf } from '../../src/report/keys.js';
+import { generateKeyPair, keyIdOf } from '../../src/report/keys.js';
 import { ENVELOPE_FILE, listRunFiles, signBundle } from '../../src/report/sign-bundle.js';
-import { verifyBundle, type VerifyResult } from '../../src/report/verify-bundle.js';
-import { cleanupTempDirs, keyPair, makeRunDir, SIGN_OPTIONS } from './fixtures.js';
+import { defaultTrustedKeys, verifyBundle, type VerifyResult } from '../../src/report/verify-bundle.js';
+import { cleanupTempDirs, keyPair, makeRunDir, SIGN_OPTIONS, tempDir } from './fixtures.js';
 
 afterAll(cleanupTempDirs);
 
@@ -304,5 +304,21 @@ describe('verifyBundle', () => {
     signBundle(d, { ...SIGN_OPTIONS, privateKey });
     expect(statSync(join(d, ENVELOPE_FILE)).ino).not.toBe(before);
     expect(verifyBundle(d, trust).ok).toBe(true);
+  });
+});
+
+describe('defaultTrustedKeys', () => {
+  test('loads ~/.config/gaterun/trusted/*.pem and the public key next to the default signing key, once each', () => {
+    const home = tempDir();
+    const env = { HOME: home };
+    expect(defaultTrustedKeys(env)).toEqual([]);
+    const own = generateKeyPair(join(home, '.config', 'gaterun'));
+    const colleague = generateKeyPair(join(home, 'elsewhere'));
+    mkdirSync(join(home, '.config', 'gaterun', 'trusted'));
+    copyFileSync(colleague.publicPath, join(home, '.config', 'gaterun', 'trusted', 'colleague.pem'));
+    copyFileSync(own.publicPath, join(home, '.config', 'gaterun', 'trusted', 'me-again.pem'));
+    writeFileSync(join(home, '.config', 'gaterun', 'trusted', 'notes.txt'), 'not a key');
+    expect(defaultTrustedKeys(env).map((k) => k.keyid).sort()).toEqual([own.keyid, colleague.keyid].sort());
+    expect(defaultTrustedKeys({ HOME: home, XDG_CONFIG_HOME: join(home, 'nowhere') })).toEqual([]);
   });
 });
