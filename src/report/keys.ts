@@ -128,7 +128,10 @@ export function loadPrivateKey(path: string): LoadedPrivateKey {
   const publicKey = createPublicKey(key);
   const out: LoadedPrivateKey = { key, publicKey, keyid: keyIdOf(publicKey), path };
   const mode = statSync(path).mode & 0o777;
-  if (mode & 0o077) out.warning = `warning: signing key ${path} is readable by ${mode & 0o070 ? 'group' : ''}${(mode & 0o070) && (mode & 0o007) ? ' and ' : ''}${mode & 0o007 ? 'others' : ''} (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 ${path}`;
+  if (mode & 0o044) {
+    const who = [mode & 0o040 ? 'group' : '', mode & 0o004 ? 'others' : ''].filter(Boolean).join(' and ');
+    out.warning = `warning: signing key ${path} is readable by ${who} (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 ${path}`;
+  }
   return out;
 }
 
@@ -146,3 +149,8 @@ export function loadPublicKeys(paths: string[]): LoadedPublicKey[] {
   });
 }
 
+
+/** The signature label of the final-outcome block: `ed25519 <first 16 hex of keyid>`, or UNSIGNED. */
+export function signatureLabel(keyid: string | null | undefined): string {
+  return keyid ? `ed25519 ${keyid.slice(0, 16)}` : 'UNSIGNED';
+}

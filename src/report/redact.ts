@@ -107,11 +107,16 @@ export class Redactor {
     return this;
   }
 
-  /** Adds every value (length ≥ 4) of a .env file, and the passwords of URLs in them; returns the parsed variables. */
+  /**
+   * Adds the values of a .env file (length ≥ 4) and the passwords of URLs in them; returns the parsed variables.
+   * Plain numbers and booleans are skipped unless the name says secret: `PORT=5432` would otherwise turn every
+   * 5432 (and every sha256 containing it) into [secure]; `PIN_SECRET=5555` is still taken.
+   */
   addEnvFile(path: string): Record<string, string> {
     const vars = parseEnvFile(readFileSync(path, 'utf8'));
-    for (const value of Object.values(vars)) {
-      if (value.length >= MIN_SECRET_LENGTH) this.add(value);
+    for (const [name, value] of Object.entries(vars)) {
+      const plain = /^(?:\d+|true|false|yes|no|on|off)$/i.test(value);
+      if (value.length >= MIN_SECRET_LENGTH && (!plain || SECRET_NAME.test(name))) this.add(value);
       this.learnUrlPasswords(value);
     }
     return vars;

@@ -203,3 +203,12 @@ export function defaultTrustedKeys(env: NodeJS.ProcessEnv = process.env): Loaded
   const seen = new Set<string>();
   return keys.filter((k) => (seen.has(k.keyid) ? false : (seen.add(k.keyid), true)));
 }
+
+/** Human text for `gaterun verify`: one OK line, or FAILED and one line per problem. */
+export function formatVerifyResult(runDir: string, result: VerifyResult): string {
+  if (result.ok && result.outcome) {
+    const o = result.outcome;
+    return `OK ${runDir}: ${o.files} files match, signed by ed25519 keyid ${result.keyid!.slice(0, 16)}; outcome ${o.code} (${o.verificationResult}), ${o.verifier}, ${o.timeVerified}`;
+  }
+  return [`FAILED ${runDir}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`, ...result.problems.map((p) => `  ${p.code.padEnd(19)} ${p.message}`)].join('\n');
+}

@@ -2,7 +2,7 @@ import { createPrivateKey, sign, verify } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GaterunError } from '../../src/errors.js';
-import { findSigningKey, generateKeyPair, keyIdOf, loadPrivateKey, loadPublicKeys } from '../../src/report/keys.js';
+import { findSigningKey, generateKeyPair, keyIdOf, loadPrivateKey, loadPublicKeys, signatureLabel } from '../../src/report/keys.js';
 import { cleanupTempDirs, tempDir } from './fixtures.js';
 
 afterAll(cleanupTempDirs);
@@ -54,6 +54,14 @@ describe('loadPrivateKey', () => {
     chmodSync(privatePath, 0o644);
     const k = loadPrivateKey(privatePath);
     expect(k.warning).toMatch(/readable by group and others .*0644.*chmod 600/);
+    chmodSync(privatePath, 0o640);
+    expect(loadPrivateKey(privatePath).warning).toMatch(/readable by group \(mode 0640\)/);
+    chmodSync(privatePath, 0o600);
+    expect(loadPrivateKey(privatePath).warning).toBeUndefined();
+  });
+  test('signatureLabel', () => {
+    expect(signatureLabel('3f9c0a1b2c3d4e5f' + '0'.repeat(48))).toBe('ed25519 3f9c0a1b2c3d4e5f');
+    expect(signatureLabel(null)).toBe('UNSIGNED');
   });
   test('a non-key file is a coded error', () => {
     const p = join(tempDir(), 'junk.pem');

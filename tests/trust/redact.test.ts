@@ -43,7 +43,7 @@ describe('Redactor', () => {
     expect(r.redact(`raw p@ss/w0rd+x enc ${encodeURIComponent('p@ss/w0rd+x')} b64 ${b64}`)).not.toMatch(/p@ss|p%40ss|cEBzc/);
   });
 
-  test('.env files: every value, quotes, export prefix, comments', () => {
+  test('.env files: every value (but plain numbers/booleans of non-secret names), quotes, export prefix, comments', () => {
     const dir = tempDir();
     const file = join(dir, '.env');
     writeFileSync(file, [
@@ -53,6 +53,8 @@ describe('Redactor', () => {
       'PLAIN=plain-secret # comment',
       'HOST=db.internal',
       'PORT=5432',
+      'PIN_SECRET=5555',
+      'DEBUG=false',
       'TINY=on',
       'MULTI="line1',
       'line2"',
@@ -60,12 +62,12 @@ describe('Redactor', () => {
       '   ',
     ].join('\n'));
     expect(parseEnvFile(readFileSync(file, 'utf8'))).toEqual({
-      PGPASS: 'dq-secret "quoted"', SINGLE: 'sq-secret', PLAIN: 'plain-secret', HOST: 'db.internal', PORT: '5432', TINY: 'on', MULTI: 'line1\nline2', URL: 'postgres://u:env-url-pw@h/db',
+      PGPASS: 'dq-secret "quoted"', SINGLE: 'sq-secret', PLAIN: 'plain-secret', HOST: 'db.internal', PORT: '5432', PIN_SECRET: '5555', DEBUG: 'false', TINY: 'on', MULTI: 'line1\nline2', URL: 'postgres://u:env-url-pw@h/db',
     });
     const r = new Redactor();
     r.addEnvFile(file);
-    expect(r.redact('dq-secret "quoted" sq-secret plain-secret db.internal 5432 on env-url-pw'))
-      .toBe('[secure] [secure] [secure] [secure] [secure] on [secure]');
+    expect(r.redact('dq-secret "quoted" sq-secret plain-secret db.internal 5555 5432 false on env-url-pw line1\nline2'))
+      .toBe('[secure] [secure] [secure] [secure] [secure] 5432 false on [secure] [secure]');
   });
 
   test('scanFiles finds planted secrets (raw, base64, URL-encoded, unknown URL password) and passes clean files', () => {

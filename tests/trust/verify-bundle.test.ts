@@ -5,7 +5,7 @@ import { sha256Hex } from '../../src/context/ledger.js';
 import { decodeBase64, encodeBase64, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/report/dsse.js';
 import { generateKeyPair, keyIdOf } from '../../src/report/keys.js';
 import { ENVELOPE_FILE, listRunFiles, signBundle } from '../../src/report/sign-bundle.js';
-import { defaultTrustedKeys, verifyBundle, type VerifyResult } from '../../src/report/verify-bundle.js';
+import { defaultTrustedKeys, formatVerifyResult, verifyBundle, type VerifyResult } from '../../src/report/verify-bundle.js';
 import { cleanupTempDirs, keyPair, makeRunDir, SIGN_OPTIONS, tempDir } from './fixtures.js';
 
 afterAll(cleanupTempDirs);
@@ -320,5 +320,20 @@ describe('defaultTrustedKeys', () => {
     writeFileSync(join(home, '.config', 'gaterun', 'trusted', 'notes.txt'), 'not a key');
     expect(defaultTrustedKeys(env).map((k) => k.keyid).sort()).toEqual([own.keyid, colleague.keyid].sort());
     expect(defaultTrustedKeys({ HOME: home, XDG_CONFIG_HOME: join(home, 'nowhere') })).toEqual([]);
+  });
+});
+
+describe('formatVerifyResult', () => {
+  test('OK line and FAILED lines name what is wrong', () => {
+    const d = signedRun();
+    expect(formatVerifyResult(d, verifyBundle(d, trust))).toBe(`OK ${d}: 15 files match, signed by ed25519 keyid ${keyIdOf(publicKey).slice(0, 16)}; outcome A (PASSED), gaterun@0.1.0, 2026-11-21T10:30:00.000Z`);
+    unlinkSync(join(d, '03-baseline-tests.md'));
+    writeFileSync(join(d, '13-extra.md'), 'x');
+    const text = formatVerifyResult(d, verifyBundle(d, trust));
+    expect(text.split('\n')).toEqual([
+      `FAILED ${d}: 2 problems`,
+      expect.stringMatching(/^ {2}missing {13}03-baseline-tests\.md is missing \(signed sha256 [0-9a-f]{16}…\)$/),
+      '  extra               13-extra.md is not part of the signed run',
+    ]);
   });
 });
