@@ -18,7 +18,11 @@ export interface Subject {
   digest: { sha256: string };
 }
 
-/** SLSA Verification Summary v1 as gaterun fills it. The ledger digest is the one `inputAttestations` entry. */
+/**
+ * SLSA Verification Summary v1 as gaterun fills it. The ledger digest goes in `inputAttestations`
+ * ({uri: 'ledger.jsonl', digest}) — the VSA's own field for "the evidence this verdict was computed from" —
+ * rather than a custom extension, so generic in-toto/VSA tooling shows it. (ledger.jsonl is also a subject.)
+ */
 export interface GaterunPredicate {
   verifier: { id: string };
   timeVerified: string;

@@ -98,6 +98,28 @@ describe('directory KB store', () => {
     expect(() => publishToKbDir(kb, '../escape', signedRun(), opts('2026-11-21T10:30:00Z'))).toThrow(/must be relative/);
   });
 
+  test('an id shared by two paths is ambiguous and names both; the path still works', () => {
+    const seen = new Map<string, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const id = kbIdOf(`p${i}/${FINAL}`);
+      if (seen.has(id)) pair = [seen.get(id)!, `p${i}`];
+      else seen.set(id, `p${i}`);
+    }
+    const kb = tempDir();
+    const run = signedRun();
+    for (const p of pair) publishToKbDir(kb, p, run, opts('2026-11-21T10:30:00Z'));
+    const id = kbIdOf(`${pair[0]}/${FINAL}`);
+    let error: unknown;
+    try {
+      showKb(kb, id);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'EKBAMBIGUOUS', details: [`${pair[0]}/${FINAL}`, `${pair[1]}/${FINAL}`].sort() });
+    expect(showKb(kb, `${pair[1]}/${FINAL}`).kbId).toBe(id);
+  });
+
   test('a revision file that already exists is never overwritten (the next number is taken)', () => {
     const kb = tempDir();
     publishToKbDir(kb, KB_PATH, signedRun(), opts('2026-11-21T10:30:00Z'));
