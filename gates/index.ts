@@ -1,6 +1,7 @@
 // The registry of gate kinds: kind → module. Add a kind here and nowhere else.
 import type { GateModule } from '../src/gate.js';
 import command from './command.js';
+import kbPublish from './kb-publish.js';
 import precheck from './precheck.js';
 import tests from './tests.js';
 
@@ -9,6 +10,7 @@ import tests from './tests.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const gateKinds: Record<string, GateModule<any>> = {
   [command.kind]: command,
+  [kbPublish.kind]: kbPublish,
   [precheck.kind]: precheck,
   [tests.kind]: tests,
 };

@@ -6,6 +6,8 @@ export interface PrecheckParams {
   repos?: { name?: string; path: string; head?: string; branch?: string; clean?: boolean }[];
   paths?: { exist?: string[]; absent?: string[] };
   probes?: { name: string; command: string; cwd?: string; equals: string | number | boolean }[];
+  /** `readable`: the target's KB directory exists and can be listed ("KB read OK"). */
+  kb?: 'readable';
 }
 
 const messages = {
@@ -41,6 +43,7 @@ export default defineGate<PrecheckParams>({
         additionalProperties: false,
         properties: { exist: { type: 'array', items: { type: 'string' } }, absent: { type: 'array', items: { type: 'string' } } },
       },
+      kb: { enum: ['readable'] },
       probes: {
         type: 'array',
         items: {
@@ -116,6 +119,15 @@ export default defineGate<PrecheckParams>({
       add(ok, `probe ${probe.name} = ${got}`, message(messages.probe, { name: probe.name, got: r.exitCode === 0 ? JSON.stringify(got) : `nothing (exit ${r.exitCode})`, want: JSON.stringify(String(probe.equals)) }));
     }
 
+    if (p.kb) {
+      const dir = (ctx.target.kb as { dir?: string } | undefined)?.dir;
+      const r = dir ? await ctx.exec('ls', ['-1', '--', dir]) : null;
+      if (r) evidence.push(r.evidence);
+      const ok = r?.exitCode === 0;
+      facts.kb_readable = ok;
+      add(ok, 'KB read OK', dir ? `KB ${dir} is not readable: ${r!.stderr.trim().split('\n')[0]}` : 'KB not readable: the target has no kb.dir');
+    }
+
     const failed = checks.filter((c) => c.status === 'FAIL');
     const body = { checks, facts, evidence };
     if (failed.length) return fail(failed.map((c) => c.text).join('; '), body);
@@ -125,6 +137,7 @@ export default defineGate<PrecheckParams>({
     const nPaths = Object.keys(paths).length;
     if (nPaths) parts.push(`${nPaths}/${nPaths} path checks`);
     for (const probe of p.probes ?? []) parts.push(`${probe.name} = ${facts[probe.name]}`);
+    if (p.kb) parts.push('KB read OK');
     return pass(parts.join('; ') || 'nothing to check', body);
   },
 });

@@ -15,6 +15,9 @@ Commands:
   plan <macro>                 check a macro and print its gates; runs nothing
   run <macro-id|file.yaml>     run a macro and write its reports
   outcome <run-dir>            print a run's final-outcome block
+  verify <run-dir>             check a run's signature and every file of it
+  keygen                       make an Ed25519 signing key pair
+  kb list | kb show <id|path>  read the knowledge base the runs publish to
   demo                         run the example macro against this repository
 
 Options:
@@ -41,8 +44,29 @@ Options:
   --renderer R         progress display: default | simple | verbose | silent
                        (default on a terminal, simple otherwise)
   --json               print only the final outcome as JSON on stdout (progress goes to stderr)
+  --key FILE           Ed25519 private key (PEM) to sign the bundle; else $GATERUN_SIGNING_KEY,
+                       the target's signing_key, ~/.config/gaterun/signing-key.pem; none: UNSIGNED
+
+Secrets (env vars named *PASSWORD*, *SECRET*, *TOKEN*, *KEY*, *DSN*, URL passwords, .env values)
+are shown as [secure] everywhere; a secret found in any output file leaves the run unsigned (exit 1).
 
 Exit codes: 0 A · 1 C · 2 usage/config · 3 B · 130 D (SIGINT/SIGTERM)`,
+  verify: `Usage: gaterun verify <run-dir> [--key PUB.pem ...] [--json]
+
+Exit 0 only when run.intoto.json carries a valid Ed25519 signature by a trusted key and every
+file of the run matches its signed sha256, none missing, none added. Otherwise exit 1, naming
+what is wrong. Trusted keys: each --key, else ~/.config/gaterun/trusted/*.pem and the public half
+of the default signing key.`,
+  keygen: `Usage: gaterun keygen [--out DIR]
+
+Writes signing-key.pem (private, mode 0600) and signing-key.pub.pem into DIR
+(default ~/.config/gaterun) and prints the keyid (sha256 of the public key's SPKI DER).
+Refuses to overwrite an existing key.`,
+  kb: `Usage: gaterun kb list [--dir KB]
+       gaterun kb show <KB-XXXX|path> [--dir KB] [--revision N]
+
+Reads the directory knowledge base that kb-publish gates write (default: the --target's kb.dir,
+else ./kb).`,
   outcome: `Usage: gaterun outcome <run-dir> [--json]
 
 Prints the final-outcome block of a finished run (from its run.json).`,
@@ -105,7 +129,7 @@ async function cmdPlan(argv: string[]): Promise<number> {
 }
 
 async function cmdRun(argv: string[], fixed?: { macro: string; target: string }): Promise<number> {
-  const a = parse(argv, { target: { type: 'string' }, out: { type: 'string' }, renderer: { type: 'string' }, json: { type: 'boolean' } });
+  const a = parse(argv, { target: { type: 'string' }, out: { type: 'string' }, renderer: { type: 'string' }, json: { type: 'boolean' }, key: { type: 'string' } });
   if (a.values.help) return (out(fixed ? HELP.demo : HELP.run), 0);
   const macroArg = fixed?.macro ?? a.positionals[0];
   if (!macroArg || a.positionals.length > (fixed ? 0 : 1)) throw new GaterunError('EUSAGE', fixed ? 'demo takes no positional arguments' : 'run needs exactly one macro id or file', 'gaterun run O8C --target prod.yaml');
@@ -115,6 +139,20 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   const target = await loadTargetFor((a.values.target as string | undefined) ?? fixed?.target);
   const loaded = loadMacro(findMacroFile(macroArg), target);
   const { runMacro } = await import('./runner/run-macro.js');
+  const { Redactor } = await import('./report/redact.js');
+  const redactor = Redactor.fromEnv();
+  for (const db of Object.values((target.databases ?? {}) as Record<string, { env_file?: string }>)) {
+    if (db.env_file) {
+      const { isAbsolute, resolve } = await import('node:path');
+      const f = isAbsolute(db.env_file) ? db.env_file : resolve(String(target.baseDir ?? '.'), db.env_file);
+      const { existsSync } = await import('node:fs');
+      if (existsSync(f)) redactor.addEnvFile(f);
+    }
+  }
+  const { findSigningKey, loadPrivateKey } = await import('./report/keys.js');
+  const keyAt = findSigningKey({ flag: a.values.key as string | undefined, targetKey: target.signing_key as string | undefined });
+  const signingKey = keyAt ? loadPrivateKey(keyAt.path) : null;
+  if (signingKey?.warning) err(`warning: ${signingKey.warning}`);
 
   const controller = new AbortController();
   let signals = 0;
@@ -126,20 +164,28 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const record = await runMacro({ loaded, target, outDir: a.values.out as string | undefined, renderer, progressToStderr: json, signal: controller.signal });
+  const { record, dir, finalize } = await runMacro({ loaded, target, outDir: a.values.out as string | undefined, renderer, progressToStderr: json, signal: controller.signal, redactor, signingKey });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
-  const { relative, join } = await import('node:path');
-  const dir = relative(process.cwd(), join(record.files.final, '..')) || '.';
+  const { relative } = await import('node:path');
+  const runDir = relative(process.cwd(), dir) || '.';
   if (json) out(JSON.stringify(record.final_outcome, null, 2));
   else {
     const { stringify } = await import('yaml');
-    const runDir = relative(process.cwd(), (a.values.out as string | undefined) ?? join('reports', record.macro.id, record.run_id)) || '.';
     out(`\n${record.outcome.text}${record.outcome.reason ? `\n${record.outcome.stopped_at}: ${record.outcome.reason.split('\n')[0]}` : ''}`);
-    out(`reports: ${runDir}/ (final: ${record.files.final})\n`);
+    out(`reports: ${runDir}/ (final: ${record.files.final}) · ${record.final_outcome.signature === 'UNSIGNED' ? 'unsigned' : `signed, check with: gaterun verify ${runDir}`}\n`);
     out('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
-    void dir;
+  }
+  if (record.secret_leak) {
+    const { errors } = await import('./errors.js');
+    throw errors.secretLeak(record.secret_leak);
+  }
+  const failedAfter = finalize.find((g) => g.status !== 'PASS');
+  for (const g of finalize) err(`${g.id} ${g.title} (after signing): ${g.status} — ${g.summary}`);
+  if (failedAfter) {
+    err(`the signed bundle stands as ${record.outcome.text}, but ${failedAfter.id} failed after signing`);
+    return EXIT.C;
   }
   return EXIT[record.outcome.code];
 }
@@ -168,12 +214,60 @@ async function cmdOutcome(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function cmdVerify(argv: string[]): Promise<number> {
+  const a = parse(argv, { key: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+  if (a.values.help) return (out(HELP.verify), 0);
+  if (a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'verify needs one run directory', 'gaterun verify reports/O8C/<run-id>');
+  const { statSync } = await import('node:fs');
+  const { errors } = await import('./errors.js');
+  const dir = a.positionals[0];
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw errors.runDirInvalid(dir, 'not a directory');
+  const { loadPublicKeys } = await import('./report/keys.js');
+  const { verifyBundle, defaultTrustedKeys, formatVerifyResult } = await import('./report/verify-bundle.js');
+  const keyFiles = (a.values.key as unknown as string[] | undefined) ?? [];
+  const trusted = keyFiles.length ? loadPublicKeys(keyFiles) : defaultTrustedKeys();
+  const result = verifyBundle(dir, { trustedKeys: trusted.map((k) => k.key) });
+  if (a.values.json) out(JSON.stringify({ run_dir: dir, ...result }, null, 2));
+  else out(formatVerifyResult(dir, result));
+  return result.ok ? 0 : 1;
+}
+
+async function cmdKeygen(argv: string[]): Promise<number> {
+  const a = parse(argv, { out: { type: 'string' } });
+  if (a.values.help) return (out(HELP.keygen), 0);
+  const { generateKeyPair, configDir } = await import('./report/keys.js');
+  const k = generateKeyPair((a.values.out as string | undefined) ?? configDir());
+  out(`private key: ${k.privatePath} (mode 0600)\npublic key:  ${k.publicPath}\nkeyid:       ${k.keyid}`);
+  return 0;
+}
+
+async function cmdKb(argv: string[]): Promise<number> {
+  const a = parse(argv, { dir: { type: 'string' }, target: { type: 'string' }, revision: { type: 'string' } });
+  if (a.values.help || !a.positionals.length) return (out(HELP.kb), a.values.help ? 0 : EXIT.usage);
+  const target = a.values.target ? await loadTargetFor(a.values.target as string) : null;
+  const root = (a.values.dir as string | undefined) ?? ((target?.kb as { dir?: string } | undefined)?.dir) ?? 'kb';
+  const { listKb, showKb } = await import('./kb/kb-dir.js');
+  const [sub, query] = a.positionals;
+  if (sub === 'list') {
+    const docs = listKb(root);
+    if (!docs.length) return (out(`no documents in ${root}`), 0);
+    for (const d of docs) out(`${d.kbId}  r${d.revision}  ${d.path}`);
+    return 0;
+  }
+  if (sub === 'show' && query) {
+    const rev = a.values.revision ? Number(a.values.revision) : undefined;
+    out(showKb(root, query, rev).text);
+    return 0;
+  }
+  throw new GaterunError('EUSAGE', `kb ${sub ?? ''}: expected "list" or "show <KB-id|path>"`, 'gaterun kb show KB-5039');
+}
+
 async function cmdDemo(argv: string[]): Promise<number> {
   const { packagePath } = await import('./paths.js');
   return cmdRun(argv, { macro: packagePath('macros', 'SELFCHECK.yaml'), target: packagePath('examples', 'selfcheck', 'target.yaml') });
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { list: cmdList, plan: cmdPlan, run: cmdRun, outcome: cmdOutcome, demo: cmdDemo };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { list: cmdList, plan: cmdPlan, run: cmdRun, outcome: cmdOutcome, verify: cmdVerify, keygen: cmdKeygen, kb: cmdKb, demo: cmdDemo };
 
 /** Runs the CLI with the given arguments; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {

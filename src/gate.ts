@@ -105,7 +105,7 @@ export interface GateContext {
   /** The target system (paths, hosts...). */
   target: TargetInfo;
   /** The run's identity. */
-  run: { id: string; macroId: string; dir: string };
+  run: RunInfo;
   /** A database of the target, by name (target.databases). */
   db(name: string): DbHandle;
   /** Hosts of the target: transfers and file operations that land in the ledger. */
@@ -145,6 +145,16 @@ export interface TargetInfo {
   [key: string]: unknown;
 }
 
+/** The run a gate belongs to. `title`, `kb` and `signature` are set for finalize gates. */
+export interface RunInfo {
+  id: string;
+  macroId: string;
+  dir: string;
+  title?: string;
+  kb?: { path: string; tags: string[] } | null;
+  signature?: string;
+}
+
 /** A gate kind: an ESLint-rule-shaped module. */
 export interface GateModule<P = Record<string, unknown>> {
   kind: string;
@@ -154,6 +164,8 @@ export interface GateModule<P = Record<string, unknown>> {
   params: JSONSchemaType<P> | Record<string, unknown>;
   /** Messages by id, used for FAIL summaries and GateTester tables. */
   messages?: Record<string, string>;
+  /** `finalize`: runs after the reports are rendered and signed (kb-publish); has no numbered report. */
+  phase?: 'gates' | 'finalize';
   /** Do the work. Return FAIL for an expected failure; a throw is a crash. */
   run(ctx: GateContext, params: P): Promise<GateResult>;
 }

@@ -1,5 +1,5 @@
 // Builds the `ctx` a gate gets: the only door to processes, facts, hosts and databases.
-import type { DbHandle, Facts, FactValue, GateContext, GateLogger, TargetInfo } from '../gate.js';
+import type { DbHandle, Facts, FactValue, GateContext, GateLogger, RunInfo, TargetInfo } from '../gate.js';
 import { runExec } from './exec.js';
 import { resolveHost, type HostSpec } from './hosts.js';
 import type { Ledger } from './ledger.js';
@@ -10,7 +10,7 @@ export interface ContextDeps {
   ledger: Ledger;
   signal: AbortSignal;
   target: TargetInfo;
-  run: { id: string; macroId: string; dir: string };
+  run: RunInfo;
   facts: Record<string, Facts>;
   log: GateLogger;
   redact: (s: string) => string;

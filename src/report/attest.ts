@@ -200,11 +200,18 @@ export function nonMutationAttestation(entries: LedgerEntry[], policy: MutationP
   const dbTransactions = entries.filter((e) => e.action === 'db.tx');
   const runWrites = entries.filter((e) => e.mutating && e.scope === 'run' && e.outcome !== 'refused');
 
-  const productionMutation = mutations.length === 0 ? 'NONE' : `${mutations.length} action${mutations.length === 1 ? '' : 's'}`;
+  // Production means data: a permitted deploy or source change is reported as a change, not as a production mutation
+  // (the hand-written O8B report: deployed tree updated, production_mutation NONE). A surviving db write is one.
+  const production = mutations.filter((e) => e.scope === 'db');
+  const changes = mutations.filter((e) => e.scope !== 'db');
+  const productionMutation = production.length === 0 ? 'NONE' : `YES — ${production.length} database write${production.length === 1 ? '' : 's'} (${list(seqs(production))})`;
   const rows: NonMutationRow[] = [];
-  rows.push(mutations.length === 0
-    ? { label: 'production_mutation', value: `NONE — no mutating ledger entry outside the run dir (${range(entries)})`, ledger: [] }
-    : { label: 'production_mutation', value: `${productionMutation}: ${mutations.slice(0, 5).map((e) => `${describeEntry(e)} [${e.scope ?? 'deploy'}]`).join('; ')}${mutations.length > 5 ? `; and ${mutations.length - 5} more` : ''}`, ledger: seqs(mutations) });
+  rows.push(production.length === 0
+    ? { label: 'production_mutation', value: `NONE — no database write survived the run (${range(entries)})`, ledger: [] }
+    : { label: 'production_mutation', value: `${productionMutation}: ${production.slice(0, 5).map(describeEntry).join('; ')}${production.length > 5 ? `; and ${production.length - 5} more` : ''}`, ledger: seqs(production) });
+  rows.push(changes.length === 0
+    ? { label: 'changes_outside_run_dir', value: 'none', ledger: [] }
+    : { label: 'changes_outside_run_dir', value: `${changes.length}: ${changes.slice(0, 5).map((e) => `${describeEntry(e)} [${e.scope ?? 'deploy'}]`).join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`, ledger: seqs(changes) });
 
   const byScope = (scope: string) => mutations.filter((e) => (e.scope ?? 'deploy') === scope);
   const outside = policy === 'none' ? mutations : policy === 'source' ? mutations.filter((e) => (e.scope ?? 'deploy') !== 'source') : byScope('db');

@@ -63,8 +63,8 @@ function evidenceView(e: Evidence) {
 function gateView(g: GateRecord, index: number) {
   return {
     ...g,
-    no: String(index + 1).padStart(2, '0'),
-    notRun: g.status === 'NOT_RUN',
+    no: g.report ? g.report.slice(0, 2) : String(index + 1).padStart(2, '0'),
+    notRun: g.status === 'NOT_RUN' || g.status === 'PENDING',
     reason: g.reason ?? null,
     crash: g.crash ?? null,
     checks: g.checks.map((c) => ({ id: c.id ?? null, status: c.status, text: c.text })),
@@ -85,16 +85,16 @@ export function renderGateReport(run: RunRecord, index: number): string {
 /** Renders the final roll-up report. */
 export function renderFinalReport(run: RunRecord): string {
   const t = load();
-  const counts = { PASS: 0, FAIL: 0, BLOCKED: 0, NOT_RUN: 0, ABORTED: 0 } as Record<string, number>;
+  const counts = { PASS: 0, FAIL: 0, BLOCKED: 0, NOT_RUN: 0, ABORTED: 0, PENDING: 0 } as Record<string, number>;
   for (const g of run.gates) counts[g.status]++;
-  const ran = run.gates.length - counts.NOT_RUN;
+  const ran = run.gates.length - counts.NOT_RUN - counts.PENDING;
   const tally = Object.entries(counts).filter(([, n]) => n).map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(', ');
   const stop = run.gates.find((g) => g.id === run.outcome.stopped_at);
   return t.final({
     run,
     macro: run.macro,
     gates: run.gates.map(gateView),
-    tally: `${ran} of ${run.gates.length} gates ran: ${tally}.`,
+    tally: `${ran} of ${run.gates.length} gates ran before this report: ${tally.replace('PENDING', 'to run after signing')}.`,
     stop: stop ? gateView(stop, run.gates.indexOf(stop)) : null,
     criteriaMet: run.criteria.filter((c) => c.met).length,
     criteriaAll: run.criteria.length > 0 && run.criteria.every((c) => c.met),
@@ -102,6 +102,6 @@ export function renderFinalReport(run: RunRecord): string {
     residue: run.residue,
     next: run.next,
     block: run.final_outcome,
-    finalNo: String(run.gates.length + 1).padStart(2, "0"),
+    finalNo: run.files.final.slice(0, 2),
   });
 }

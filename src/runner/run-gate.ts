@@ -1,6 +1,6 @@
 // Runs one gate: resolves fact references, applies the timeout and cancellation, checks the result's shape.
 import { isGaterunError } from '../errors.js';
-import type { GateContext, GateModule, GateResult, GateStatus } from '../gate.js';
+import type { GateContext, GateModule, GateResult, GateStatus, RunInfo } from '../gate.js';
 import { PolicyRefusal } from '../context/ledger.js';
 import { resolveReferences } from '../macro/references.js';
 import type { GateSpec } from '../macro/types.js';
@@ -28,7 +28,7 @@ export interface GateRunDeps {
   host: string;
   runSignal: AbortSignal;
   facts: Record<string, Record<string, unknown>>;
-  run: { id: string; macroId: string; dir: string };
+  run: RunInfo;
   makeContext: (signal: AbortSignal) => GateContext;
 }
 

@@ -1,18 +1,22 @@
-// The runner core: gates in order, stop at the first non-PASS, then hand the records to reporting.
+// The runner core: gates in order, stop at the first non-PASS, then hand the records to reporting, signing and finalize gates.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { gateKinds } from '../../gates/index.js';
-import type { DbHandle, Facts, GateModule, TargetInfo } from '../gate.js';
+import type { DbHandle, Facts, GateModule, RunInfo, TargetInfo } from '../gate.js';
 import { createContext } from '../context/create-context.js';
 import { Ledger } from '../context/ledger.js';
-import type { LoadedMacro } from '../macro/types.js';
+import type { GateSpec, LoadedMacro } from '../macro/types.js';
 import { version } from '../paths.js';
+import { forbiddenAttestation, nonMutationAttestation } from '../report/attest.js';
+import type { LoadedPrivateKey } from '../report/keys.js';
+import { signatureLabel } from '../report/keys.js';
+import type { Redactor } from '../report/redact.js';
+import { signBundle, writeFileAtomic } from '../report/sign-bundle.js';
 import { finalFileName, renderFinalReport, renderGateReport, reportFileName } from '../report/render-report.js';
-import { forbiddenRows, nonMutationRows } from './attest.js';
-import { computeOutcome, evalCriteria, finalOutcome, productionMutation } from './outcome.js';
+import { computeOutcome, evalCriteria, finalOutcome } from './outcome.js';
 import { runGate } from './run-gate.js';
 import type { GateRecord, RunRecord } from './types.js';
 
@@ -27,9 +31,19 @@ export interface RunOptions {
   /** Send progress to stderr (keeps stdout clean for --json). */
   progressToStderr?: boolean;
   signal?: AbortSignal;
-  redact?: (s: string) => string;
+  /** Knows every secret value; redacts outputs and scans the written files. */
+  redactor?: Redactor;
+  /** Signs the bundle when given; otherwise the run says UNSIGNED. */
+  signingKey?: LoadedPrivateKey | null;
   db?: (name: string) => DbHandle;
   now?: () => Date;
+}
+
+/** What a run leaves behind: the record plus what happened after signing. */
+export interface RunResult {
+  record: RunRecord;
+  dir: string;
+  finalize: GateRecord[];
 }
 
 /** `20261121T102233Z-o8c-1a2b`. */
@@ -38,11 +52,9 @@ export function newRunId(macroId: string, now = new Date()): string {
   return `${ts}-${macroId.toLowerCase()}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Writes a file via a temp name and rename, so a reader never sees half of it. */
-export function writeAtomic(path: string, data: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+/** True for gate kinds that run after signing (kb-publish). */
+export function isFinalize(spec: GateSpec): boolean {
+  return gateKinds[spec.kind]?.phase === 'finalize';
 }
 
 /** Renderer options that send all progress to stderr. */
@@ -52,47 +64,39 @@ function stderrRenderer() {
   return { rendererOptions: opts, fallbackRendererOptions: opts };
 }
 
-/** Runs a macro end to end and writes its reports; returns the run record. */
-export async function runMacro(o: RunOptions): Promise<RunRecord> {
+/** Runs gates in order with listr2 progress; returns one record per gate that ran. */
+async function runGates(o: RunOptions, specs: GateSpec[], ctxBase: { ledger: Ledger; facts: Record<string, Facts>; run: RunInfo; redact: (s: string) => string; signal: AbortSignal }, stop: { reason: string | null }): Promise<GateRecord[]> {
   const { macro } = o.loaded;
-  const now = o.now ?? (() => new Date());
-  const started = now();
-  const runId = newRunId(macro.id, started);
-  const dir = resolve(o.outDir ?? join('reports', macro.id, runId));
-  mkdirSync(dir, { recursive: true });
-  const redact = o.redact ?? ((s: string) => s);
-  const ledger = new Ledger(macro.mutation, redact);
-  const signal = o.signal ?? new AbortController().signal;
-  const facts: Record<string, Facts> = {};
-  const run = { id: runId, macroId: macro.id, dir };
   const records: GateRecord[] = [];
-  let stop: string | null = null;
-
+  const numbered = macro.gates.filter((g) => !isFinalize(g));
   const tasks = new Listr(
-    macro.gates.map((spec, i) => ({
+    specs.map((spec) => ({
       title: `${spec.id} ${spec.title}`,
-      skip: () => (stop ? `not run: ${stop}` : false),
+      skip: () => (stop.reason ? `not run: ${stop.reason}` : false),
       task: async (_ctx: unknown, task: { title: string; output: string }) => {
         const host = spec.host ?? macro.host ?? 'local';
+        const index = numbered.indexOf(spec);
         const rec = await runGate({
           spec,
           module: gateKinds[spec.kind] as GateModule<unknown>,
-          reportFile: reportFileName(i, spec.title),
+          reportFile: index >= 0 ? reportFileName(index, spec.title) : '',
           host,
-          runSignal: signal,
-          facts,
-          run,
+          runSignal: ctxBase.signal,
+          facts: ctxBase.facts,
+          run: ctxBase.run,
           makeContext: (gateSignal) => createContext({
-            gateId: spec.id, host, ledger, signal: gateSignal, target: o.target, run, facts, redact, db: o.db,
-            log: { info: (m) => { task.output = redact(m); }, warn: (m) => { task.output = `warning: ${redact(m)}`; } },
+            gateId: spec.id, host, ledger: ctxBase.ledger, signal: gateSignal, target: o.target, run: ctxBase.run, facts: ctxBase.facts, redact: ctxBase.redact, db: o.db,
+            log: { info: (m) => { task.output = ctxBase.redact(m); }, warn: (m) => { task.output = `warning: ${ctxBase.redact(m)}`; } },
           }),
         });
-        rec.summary = redact(rec.summary);
+        // Everything a gate returns (summary, checks, facts, evidence) is redacted before anyone sees it.
+        const clean: GateRecord = JSON.parse(JSON.stringify(rec), (_k, v) => (typeof v === 'string' ? ctxBase.redact(v) : v));
+        Object.assign(rec, clean);
         records.push(rec);
-        facts[spec.id] = rec.facts;
+        ctxBase.facts[spec.id] = rec.facts;
         task.title = `${spec.id} ${spec.title} — ${rec.status.replace('_', ' ')}: ${rec.summary.split('\n')[0]}`;
         if (rec.status !== 'PASS') {
-          stop = rec.status === 'ABORTED' ? 'the run was aborted' : `${spec.id} ${rec.status === 'BLOCKED' ? 'blocked' : 'failed'}`;
+          stop.reason = rec.status === 'ABORTED' ? 'the run was aborted' : `${spec.id} ${rec.status === 'BLOCKED' ? 'blocked' : 'failed'}`;
           throw new Error(rec.summary.split('\n')[0]);
         }
       },
@@ -107,51 +111,98 @@ export async function runMacro(o: RunOptions): Promise<RunRecord> {
     } as never,
   );
   await tasks.run();
+  return records;
+}
+
+/** Runs a macro end to end: gates, reports, secret scan, signature, finalize gates. */
+export async function runMacro(o: RunOptions): Promise<RunResult> {
+  const { macro } = o.loaded;
+  const now = o.now ?? (() => new Date());
+  const started = now();
+  const runId = newRunId(macro.id, started);
+  const dir = resolve(o.outDir ?? join('reports', macro.id, runId));
+  mkdirSync(dir, { recursive: true });
+  const redact = o.redactor ? (s: string) => o.redactor!.redact(s) : (s: string) => s;
+  const ledger = new Ledger(macro.mutation, redact);
+  const signal = o.signal ?? new AbortController().signal;
+  const facts: Record<string, Facts> = {};
+  const signature = signatureLabel(o.signingKey?.keyid ?? null);
+  const run: RunInfo = { id: runId, macroId: macro.id, dir, title: macro.title, kb: macro.kb ? { path: macro.kb.path, tags: macro.kb.tags ?? [] } : null, signature };
+  const stop = { reason: null as string | null };
+  const base = { ledger, facts, run, redact, signal };
+
+  const mainSpecs = macro.gates.filter((g) => !isFinalize(g));
+  const finalizeSpecs = macro.gates.filter(isFinalize);
+  const records = await runGates(o, mainSpecs, base, stop);
 
   // Gates after the stop (or never reached because of a signal) are recorded NOT RUN with the reason.
-  macro.gates.forEach((spec, i) => {
+  mainSpecs.forEach((spec, i) => {
     if (records.some((r) => r.id === spec.id)) return;
-    records.push({
-      id: spec.id, title: spec.title, label: spec.label ?? spec.title, kind: spec.kind, host: spec.host ?? macro.host ?? 'local',
-      status: 'NOT_RUN', summary: `not run: ${stop ?? 'the run was aborted'}`, reason: `not run: ${stop ?? 'the run was aborted'}`,
-      checks: [], facts: {}, evidence: [], report: reportFileName(i, spec.title), timeoutS: spec.timeout ?? 600, startedAt: null, durationMs: 0,
-    });
+    records.push(placeholder(spec, i, 'NOT_RUN', `not run: ${stop.reason ?? 'the run was aborted'}`, macro.host));
   });
-  records.sort((a, b) => macro.gates.findIndex((g) => g.id === a.id) - macro.gates.findIndex((g) => g.id === b.id));
-
+  records.sort((a, b) => macro.gates.indexOf(macro.gates.find((g) => g.id === a.id)!) - macro.gates.indexOf(macro.gates.find((g) => g.id === b.id)!));
   const outcome = computeOutcome(macro, records);
-  const production = productionMutation(ledger);
+  // Finalize gates publish the signed bundle, so they run after it is sealed; the bundle says so.
+  const pending = finalizeSpecs.map((spec) => placeholder(spec, -1, 'PENDING',
+    outcome.code === 'A' ? `runs after signing: ${gateKinds[spec.kind].summary.toLowerCase()}` : `not run: ${stop.reason ?? 'the run did not pass'}`, macro.host));
+  const allRecords = [...records, ...pending].sort((a, b) => macro.gates.findIndex((g) => g.id === a.id) - macro.gates.findIndex((g) => g.id === b.id));
+  if (outcome.code !== 'A') for (const p of pending) p.status = 'NOT_RUN';
+
+  const gateFacts = Object.fromEntries(allRecords.map((g) => [g.id, g.facts]));
+  const nonMutation = nonMutationAttestation(ledger.entries, macro.mutation);
   const finished = now();
   const record: RunRecord = {
     schema: 'gaterun/run@1',
     gaterun_version: version,
     run_id: runId,
-    macro: { id: macro.id, name: macro.macro, title: macro.title, summary: macro.summary ?? null, file: o.loaded.file, sha256: o.loaded.sha256, effort: macro.effort ?? null, mutation: macro.mutation, outcome: macro.outcome, kb: macro.kb ? { path: macro.kb.path, tags: macro.kb.tags ?? [] } : null },
+    macro: { id: macro.id, name: macro.macro, title: macro.title, summary: macro.summary ?? null, file: o.loaded.file, sha256: o.loaded.sha256, effort: macro.effort ?? null, mutation: macro.mutation, outcome: macro.outcome, kb: run.kb ?? null },
     target: { name: o.target.name, file: o.target.file },
     host: hostname(),
     started_at: started.toISOString(),
     finished_at: finished.toISOString(),
     date_utc: started.toISOString().slice(0, 10),
     outcome,
-    gates: records,
-    criteria: evalCriteria(macro, records),
-    changes: ledger.mutations().map((e) => ({ seq: e.seq, action: e.action, target: e.target, host: e.host, scope: e.scope ?? 'deploy' })),
-    non_mutation: nonMutationRows(ledger, production),
-    forbidden: forbiddenRows(macro, ledger, records),
+    gates: allRecords,
+    criteria: evalCriteria(macro, allRecords),
+    changes: nonMutation.mutations.map((e) => ({ seq: e.seq, action: e.action, target: e.target, host: e.host, scope: e.scope ?? 'deploy' })),
+    non_mutation: nonMutation.rows.map((r) => ({ ...r, value: redact(r.value) })),
+    forbidden: forbiddenAttestation(macro.forbidden, ledger.entries, gateFacts).map((r) => ({ ...r, text: redact(r.text) })),
     residue: macro.residue.map((r) => ({ id: r.id, status: r.status, note: r.note, next: r.next ?? null })),
     next: macro.next.map((n) => ({ step: n.step, what: n.what })),
-    final_outcome: finalOutcome({ macro, runId, outcome, gates: records, production, signature: 'UNSIGNED' }),
-    files: { reports: records.map((r) => r.report), final: finalFileName(records.length, macro.id), ledger: 'ledger.jsonl' },
+    final_outcome: finalOutcome({ macro, runId, outcome, gates: allRecords, production: nonMutation.productionMutation, signature }),
+    files: { reports: records.map((r) => r.report), final: finalFileName(mainSpecs.length, macro.id), ledger: 'ledger.jsonl' },
+    secret_leak: null,
     ledger_entries: ledger.entries.length,
   };
   writeRunFiles(dir, record, ledger);
-  return record;
+
+  // Fail closed: a secret value in any output means no signature.
+  const leaks = o.redactor ? o.redactor.scanFiles(dir) : [];
+  if (leaks.length) {
+    record.secret_leak = leaks;
+    record.final_outcome.signature = 'UNSIGNED';
+    writeFileAtomic(join(dir, 'run.json'), JSON.stringify(record, null, 2) + '\n');
+    return { record, dir, finalize: [] };
+  }
+  if (o.signingKey) {
+    signBundle(dir, { privateKey: o.signingKey.key, macroFile: o.loaded.file, macroSha256: o.loaded.sha256, target: o.target.file ?? o.target.name, outcomeCode: outcome.code, version });
+  }
+  const finalize = outcome.code === 'A' && finalizeSpecs.length ? await runGates(o, finalizeSpecs, base, { reason: null }) : [];
+  return { record, dir, finalize };
+}
+
+function placeholder(spec: GateSpec, index: number, status: 'NOT_RUN' | 'PENDING', reason: string, macroHost?: string): GateRecord {
+  return {
+    id: spec.id, title: spec.title, label: spec.label ?? spec.title, kind: spec.kind, host: spec.host ?? macroHost ?? 'local',
+    status, summary: reason, reason, checks: [], facts: {}, evidence: [], report: index >= 0 ? reportFileName(index, spec.title) : '',
+    timeoutS: spec.timeout ?? 600, startedAt: null, durationMs: 0,
+  };
 }
 
 /** Renders every report and writes run.json and ledger.jsonl into the run directory. */
 export function writeRunFiles(dir: string, record: RunRecord, ledger: Ledger): void {
-  record.gates.forEach((g, i) => writeAtomic(join(dir, g.report), renderGateReport(record, i)));
-  writeAtomic(join(dir, record.files.final), renderFinalReport(record));
-  writeAtomic(join(dir, 'ledger.jsonl'), ledger.toJsonl());
-  writeAtomic(join(dir, 'run.json'), JSON.stringify(record, null, 2) + '\n');
+  record.gates.forEach((g, i) => { if (g.report) writeFileAtomic(join(dir, g.report), renderGateReport(record, i)); });
+  writeFileAtomic(join(dir, record.files.final), renderFinalReport(record));
+  writeFileAtomic(join(dir, 'ledger.jsonl'), ledger.toJsonl());
+  writeFileAtomic(join(dir, 'run.json'), JSON.stringify(record, null, 2) + '\n');
 }

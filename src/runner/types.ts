@@ -1,6 +1,7 @@
 // What a run produces: one record per gate and the run as a whole (the shape of run.json).
 import type { Check, Evidence, Facts, GateStatus } from '../gate.js';
 import type { LedgerEntry } from '../context/ledger.js';
+import type { ForbiddenRow, NonMutationRow } from '../report/attest.js';
 
 export interface GateRecord {
   id: string;
@@ -8,7 +9,8 @@ export interface GateRecord {
   label: string;
   kind: string;
   host: string;
-  status: GateStatus;
+  /** PENDING: a finalize gate (kb-publish) that runs after the bundle is signed. */
+  status: GateStatus | 'PENDING';
   summary: string;
   checks: Check[];
   facts: Facts;
@@ -24,8 +26,6 @@ export interface GateRecord {
 export type OutcomeCode = 'A' | 'B' | 'C' | 'D';
 
 export interface CriterionResult { name: string; met: boolean; evidence: string }
-export interface ForbiddenResult { name: string; status: 'NOT DONE' | 'DONE' | 'NOT CHECKED'; evidence: string }
-export interface AttestationRow { name: string; value: string; evidence: string }
 
 export interface FinalOutcome {
   final_outcome: string;
@@ -52,12 +52,14 @@ export interface RunRecord {
   gates: GateRecord[];
   criteria: CriterionResult[];
   changes: { seq: number; action: string; target: string; host: string; scope: string }[];
-  non_mutation: AttestationRow[];
-  forbidden: ForbiddenResult[];
+  non_mutation: NonMutationRow[];
+  forbidden: ForbiddenRow[];
   residue: { id: string; status: string; note: string; next: string | null }[];
   next: { step: string; what: string }[];
   final_outcome: FinalOutcome;
   files: { reports: string[]; final: string; ledger: string };
+  /** Set when the final secret scan found a secret value: the run was not signed. */
+  secret_leak: string[] | null;
   ledger_entries: number;
 }
 

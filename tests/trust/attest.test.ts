@@ -92,7 +92,8 @@ describe('nonMutationAttestation', () => {
     const a = nonMutationAttestation(o8cLedger(), 'none');
     expect(a.productionMutation).toBe('NONE');
     expect(a.rows).toEqual([
-      { label: 'production_mutation', value: 'NONE — no mutating ledger entry outside the run dir (checked 8 entries #1–#8)', ledger: [] },
+      { label: 'production_mutation', value: 'NONE — no database write survived the run (checked 8 entries #1–#8)', ledger: [] },
+      { label: 'changes_outside_run_dir', value: 'none', ledger: [] },
       { label: 'mutation_policy', value: 'none — no action outside the policy; 1 refused before it happened (#6)', ledger: [6] },
       { label: 'db_transactions', value: '3 rollback-only transactions, all rolled back (#4, #7, #8)', ledger: [4, 7, 8] },
       { label: 'run_dir_writes', value: '1 (#5) — inside the run directory only', ledger: [5] },
@@ -106,17 +107,26 @@ describe('nonMutationAttestation', () => {
     l.record({ gate: 'G6', action: 'db.tx', target: 'a@h:5432/d', host: 'local', mutating: false, scope: 'db', outcome: 'rolled-back' });
     l.record({ gate: 'G6', action: 'db.tx', target: 'a@h:5432/d', host: 'local', mutating: false, scope: 'db', outcome: 'error' });
     const a = nonMutationAttestation(l.entries, 'deploy');
-    expect(a.productionMutation).toBe('2 actions');
+    // A permitted deploy/source change is a change, not a production (data) mutation.
+    expect(a.productionMutation).toBe('NONE');
     expect(a.mutations.map((e) => e.seq)).toEqual([1, 2]);
-    expect(a.rows[0]).toEqual({ label: 'production_mutation', value: '2 actions: #1: scp cutter.tar.gz → vps:/opt/cutter/releases/ [deploy]; #2: exec git commit -m x [source]', ledger: [1, 2] });
-    expect(a.rows[1].value).toBe('deploy — no action outside the policy; nothing refused');
-    expect(a.rows[2].value).toBe('2 transactions: 1 rolled-back (#3), 1 error (#4)');
+    expect(a.rows[1]).toEqual({ label: 'changes_outside_run_dir', value: '2: #1: scp cutter.tar.gz → vps:/opt/cutter/releases/ [deploy]; #2: exec git commit -m x [source]', ledger: [1, 2] });
+    expect(a.rows[2].value).toBe('deploy — no action outside the policy; nothing refused');
+    expect(a.rows[3].value).toBe('2 transactions: 1 rolled-back (#3), 1 error (#4)');
     const asNone = nonMutationAttestation(l.entries, 'none');
-    expect(asNone.rows[1]).toEqual({ label: 'mutation_policy', value: 'none — 2 actions outside the policy (#1, #2); nothing refused', ledger: [1, 2] });
+    expect(asNone.rows[2]).toEqual({ label: 'mutation_policy', value: 'none — 2 actions outside the policy (#1, #2); nothing refused', ledger: [1, 2] });
+  });
+
+  test('a database write that survived is a production mutation', () => {
+    const l = new Ledger('deploy');
+    l.record({ gate: 'G4', action: 'db.tx', target: 'a@h:5432/d', host: 'local', mutating: true, scope: 'db', outcome: 'committed' });
+    const a = nonMutationAttestation(l.entries, 'deploy');
+    expect(a.productionMutation).toBe('YES — 1 database write (#1)');
+    expect(a.rows[0].ledger).toEqual([1]);
   });
 
   test('an empty ledger is NONE with "checked 0 entries" and no transactions', () => {
     const a = nonMutationAttestation([], 'none');
-    expect(a.rows.map((r) => r.value)).toEqual(['NONE — no mutating ledger entry outside the run dir (checked 0 entries)', 'none — no action outside the policy; nothing refused', 'none', 'none']);
+    expect(a.rows.map((r) => r.value)).toEqual(['NONE — no database write survived the run (checked 0 entries)', 'none', 'none — no action outside the policy; nothing refused', 'none', 'none']);
   });
 });
