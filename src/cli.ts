@@ -104,7 +104,7 @@ function pickRenderer(value: string | boolean | undefined): 'default' | 'simple'
 async function cmdList(argv: string[]): Promise<number> {
   const a = parse(argv, {});
   if (a.values.help) return (out(HELP.list), 0);
-  const { listMacros, macrosDir } = await import('./macro/load-macro.js');
+  const { listMacros, macrosDir } = await import('./macro/find-macro.js');
   const macros = listMacros();
   if (!macros.length) return (out(`no macros in ${macrosDir()}`), 0);
   const w = Math.max(2, ...macros.map((m) => m.id.length));
@@ -281,7 +281,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return (out(HELP.main), cmd ? 0 : EXIT.usage);
   const fn = COMMANDS[cmd];
   if (!fn) {
-    const { didYouMean } = await import('./macro/load-macro.js');
+    const { didYouMean } = await import('./macro/find-macro.js');
     const hint = didYouMean(cmd, Object.keys(COMMANDS));
     throw new GaterunError('EUSAGE', `unknown command "${cmd}"`, hint ? `did you mean "gaterun ${hint}"?` : 'see `gaterun --help`');
   }
