@@ -3,6 +3,7 @@ import type { GateModule } from '../src/gate.js';
 import command from './command.js';
 import kbPublish from './kb-publish.js';
 import precheck from './precheck.js';
+import predecessor from './predecessor.js';
 import tests from './tests.js';
 
 /** Every gate kind gaterun knows, by kind name. */
@@ -12,5 +13,6 @@ export const gateKinds: Record<string, GateModule<any>> = {
   [command.kind]: command,
   [kbPublish.kind]: kbPublish,
   [precheck.kind]: precheck,
+  [predecessor.kind]: predecessor,
   [tests.kind]: tests,
 };

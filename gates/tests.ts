@@ -14,7 +14,7 @@ export interface TestsParams {
 
 const messages = {
   noCounts: 'no test counts found in the output of {command} (format {format})',
-  failures: '{failed} failed, {errors} errors of {total}',
+  failures: '{failed} of {total} failed{errorsText}',
   belowMin: '{total} tests ran, fewer than the minimum {min}',
   exitNonZero: 'exit code {code} although the counts show no failure',
 };
@@ -51,7 +51,7 @@ export default defineGate<TestsParams>({
     }
     const checks: Check[] = [];
     const bad = counts.failed + counts.errors;
-    checks.push({ status: bad ? 'FAIL' : 'PASS', text: bad ? message(messages.failures, { ...counts }) : `${counts.passed}/${counts.total} passed${counts.skipped ? `, ${counts.skipped} skipped` : ''} (${counts.format})` });
+    checks.push({ status: bad ? 'FAIL' : 'PASS', text: bad ? message(messages.failures, { ...counts, errorsText: counts.errors ? `, ${counts.errors} errors` : '' }) : `${counts.passed}/${counts.total} passed${counts.skipped ? `, ${counts.skipped} skipped` : ''} (${counts.format})` });
     if (p.min !== undefined) {
       const ok = counts.total >= p.min;
       checks.push({ status: ok ? 'PASS' : 'FAIL', text: ok ? `${counts.total} ≥ minimum ${p.min}` : message(messages.belowMin, { total: counts.total, min: p.min }) });

@@ -169,7 +169,8 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   process.off('SIGTERM', onSignal);
 
   const { relative } = await import('node:path');
-  const runDir = relative(process.cwd(), dir) || '.';
+  const rel = relative(process.cwd(), dir);
+  const runDir = !rel ? '.' : rel.startsWith('..') ? dir : rel;
   if (json) out(JSON.stringify(record.final_outcome, null, 2));
   else {
     const { stringify } = await import('yaml');

@@ -60,7 +60,7 @@ export function isFinalize(spec: GateSpec): boolean {
 /** Renderer options that send all progress to stderr. */
 function stderrRenderer() {
   const processOutput = new ProcessOutput(process.stderr, process.stderr);
-  const opts = { logger: new ListrLogger({ useIcons: true, processOutput }) };
+  const opts = { logger: new ListrLogger({ useIcons: true, processOutput }), collapseSkips: false, collapseErrors: false };
   return { rendererOptions: opts, fallbackRendererOptions: opts };
 }
 
@@ -107,7 +107,8 @@ async function runGates(o: RunOptions, specs: GateSpec[], ctxBase: { ledger: Led
       registerSignalListeners: false,
       renderer: o.renderer ?? 'default',
       fallbackRenderer: 'simple',
-      ...(o.progressToStderr ? stderrRenderer() : {}),
+      // Keep each gate's title on screen when it fails or is skipped; the reason goes underneath.
+      ...(o.progressToStderr ? stderrRenderer() : { rendererOptions: { collapseSkips: false, collapseErrors: false } }),
     } as never,
   );
   await tasks.run();

@@ -67,7 +67,7 @@ describe('tests gate', () => {
 
   test.each([
     ['passing suite', { command: 'python3 -m unittest discover -s pass', min: 5 }, 'PASS', /^4\/5 passed$/],
-    ['failing suite', { command: 'python3 -m unittest discover -s fail' }, 'FAIL', /1 failed, 1 errors of 3/],
+    ['failing suite', { command: 'python3 -m unittest discover -s fail' }, 'FAIL', /1 of 3 failed, 1 errors/],
     ['below the minimum', { command: 'python3 -m unittest discover -s pass', min: 10 }, 'FAIL', /5 tests ran, fewer than the minimum 10/],
     ['no counts in the output', { command: 'echo everything is fine' }, 'FAIL', /no test counts found/],
     ['counts of the wrong runner', { command: 'python3 -m unittest discover -s pass', format: 'jest' }, 'FAIL', /no test counts found .* \(format jest\)/],
