@@ -61,7 +61,6 @@ type Sql = postgres.Sql<Record<string, never>>;
 interface Resolved {
   url: string;
   display: string;
-  password: string;
   tx: Sql;
   count: Sql;
 }
@@ -119,6 +118,13 @@ export function quoteQualified(name: string): string {
 
 function passwordOf(url: string): string {
   try { return decodeURIComponent(new URL(url).password); } catch { return ''; }
+}
+
+// The password as written in the URL (percent-encoded) and decoded, plus the URL itself.
+function secretsOfUrl(url: string): string[] {
+  let raw = '';
+  try { raw = new URL(url).password; } catch { /* unparseable: the URL itself is still scrubbed */ }
+  return [...new Set([passwordOf(url), raw, url])].filter((s) => s.length > 0);
 }
 
 function scrub(text: string, secrets: string[]): string {
@@ -184,7 +190,6 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
     const r: Resolved = {
       url,
       display: displayUrl(url),
-      password: passwordOf(url),
       tx: postgres(url, { ...base, max: 3, connection: { application_name: appName, statement_timeout: statementTimeoutMs } }),
       // The independent connection for counts: its own pool, read-only by default.
       count: postgres(url, {
@@ -197,7 +202,7 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
   }
 
   function secretsOf(r: Resolved): string[] {
-    return [r.password, r.url].filter((s) => s.length > 0);
+    return secretsOfUrl(r.url);
   }
 
   function toError(e: unknown, r: Resolved, entered: boolean): unknown {
@@ -434,7 +439,7 @@ export async function takeRunLock(target: string | { url: string }, key: string,
   } catch (e) {
     reserved?.release();
     await sql.end({ timeout: 1 }).catch(() => undefined);
-    if (isConnectError(e)) throw errors.dbConnect(display, connectReason(e, [passwordOf(url), url].filter(Boolean)));
+    if (isConnectError(e)) throw errors.dbConnect(display, connectReason(e, secretsOfUrl(url)));
     throw e;
   }
 }
