@@ -237,7 +237,12 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
       await pool.begin(mode === 'read-only' ? 'read only' : '', async (raw) => {
         entered = true;
         const tx = raw as unknown as TxSql;
-        const [{ pid, t0 }] = await tx<{ pid: number; t0: string }[]>`select pg_backend_pid() as pid, now()::text as t0`;
+        // client_connection_check_interval (PG 14+): if gaterun is killed mid-statement, the server
+        // notices the dead client within a second and rolls back, instead of after the statement.
+        const [{ pid, t0 }] = await tx<{ pid: number; t0: string }[]>`
+          select pg_backend_pid() as pid, now()::text as t0,
+            case when current_setting('server_version_num')::int >= 140000
+              then set_config('client_connection_check_interval', '1000', true) end as check_interval`;
         if (opts.role) await tx.unsafe(`set local role ${quoteIdent(opts.role)}`);
         const guarded = guardTx(tx, () => { statements++; });
         const work = Promise.resolve().then(() => fn(guarded));
