@@ -56,6 +56,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
   const runAs = process.getuid?.() === 0 ? unprivilegedUser() : null;
   const { binDir, version } = resolveBinaries(opts.binDir, runAs);
 
+  if (runAs) assertTraversable(base, runAs);
   const root = fs.mkdtempSync(path.join(base, PREFIX));
   const dataDir = path.join(root, 'data');
   writeOwner(root, { parentPid: process.pid, parentStart: processStart(process.pid) });
@@ -216,6 +217,16 @@ export function reapStaleServers(base: string = os.tmpdir()): string[] {
     reaped.push(root);
   }
   return reaped;
+}
+
+// initdb and postgres run as the unprivileged user: every ancestor of the base dir must let it through.
+function assertTraversable(dir: string, who: RunAs): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const st = fs.statSync(d);
+    const ok = (st.uid === who.uid && st.mode & 0o100) || (st.gid === who.gid && st.mode & 0o010) || st.mode & 0o001;
+    if (!ok) throw new Error(`${d} is not searchable by uid ${who.uid}, which PostgreSQL runs as; use a base dir under a world-searchable path (chmod o+x ${d})`);
+    if (d === path.dirname(d)) return;
+  }
 }
 
 function readPostmasterPid(dataDir: string): number | null {
