@@ -86,7 +86,8 @@ export default defineGate<PgSchemaParams>({
           oids = rows.map((r) => r.oid as string);
         }
         if (oids.length !== 1) { f.push({ signature: null, def: null, candidates: oids.length }); continue; }
-        const [row] = await sql.unsafe('select $1::oid::regprocedure::text as signature, pg_get_functiondef($1::oid) as def', [oids[0]]);
+        const [row] = await sql.unsafe(`select format('%s.%s(%s)', n.nspname, p.proname, oidvectortypes(p.proargtypes)) as signature, pg_get_functiondef(p.oid) as def
+           from pg_proc p join pg_namespace n on n.oid = p.pronamespace where p.oid = $1::oid`, [oids[0]]);
         f.push({ signature: row.signature as string, def: row.def as string, candidates: 1 });
       }
       const g: { exists: boolean; enabled: boolean }[] = [];
