@@ -196,7 +196,7 @@ async function runProof(tx: TxSql, proof: Proof, tables: string[], before: Recor
       const got = rows[0]?.[col];
       if (!rows[0] || !(col in rows[0])) problems.push(`no column ${col} in the first row`);
       else if (!matchesValue(got, want)) problems.push(`${col}=${JSON.stringify(jsonValue(got))}, expected ${JSON.stringify(want)}`);
-      else notes.push(`${col}=${JSON.stringify(jsonValue(got))}`);
+      else notes.push(`${col}=${typeof want === 'string' ? JSON.stringify(String(jsonValue(got))) : String(jsonValue(got))}`);
     }
   }
   let inTxn: Record<string, number> | undefined;
@@ -217,7 +217,8 @@ async function runProof(tx: TxSql, proof: Proof, tables: string[], before: Recor
     name: proof.name,
     ok,
     detail: ok ? (notes.join('; ') || `${rows.length} row(s)`) : problems.join('; '),
-    sql: proof.sql,
+    // Parameters travel with the statement so a reviewer can re-run it.
+    sql: proof.params?.length ? `${proof.sql}\n-- params: ${JSON.stringify(proof.params)}` : proof.sql,
     rows: error !== null ? [{ error }] : jsonRows(rows),
     inTxn,
   };
