@@ -346,14 +346,17 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Promise<void>): Promise<T> {
   if (!signal) return work;
   return new Promise<T>((resolve, reject) => {
+    let aborting = false;
     const abort = () => {
+      // From here on the abort is the outcome, even if the cancelled statement's error arrives first.
+      aborting = true;
       onAbort().finally(() => reject(signal.reason ?? new Error('aborted')));
     };
     if (signal.aborted) return abort();
     signal.addEventListener('abort', abort, { once: true });
     work.then(
-      (v) => { signal.removeEventListener('abort', abort); resolve(v); },
-      (e) => { signal.removeEventListener('abort', abort); reject(e); },
+      (v) => { if (aborting) return; signal.removeEventListener('abort', abort); resolve(v); },
+      (e) => { if (aborting) return; signal.removeEventListener('abort', abort); reject(e); },
     );
   });
 }
