@@ -143,3 +143,20 @@ test('count refuses writes and needs one value', async () => {
   await expect(h.count('select 1, 2')).rejects.toThrow(/one row with one column/);
   expect(await h.count(PROBE)).toBe(0);
 });
+
+test('statement_timeout applies inside rollback-only transactions; the work is rolled back', async () => {
+  process.env.GATERUN_TEST_TIMEOUT_URL = db.url;
+  const { Ledger } = await import('../../src/context/ledger.js');
+  const { createDbAccess } = await import('../../src/context/db.js');
+  const ledger = new Ledger();
+  const a = createDbAccess({ databases: { main: { url_env: 'GATERUN_TEST_TIMEOUT_URL' } }, baseDir: '/', runId: 'timeout', ledger, statementTimeoutMs: 200 });
+  const t0 = Date.now();
+  await expect(a.db('main').rollbackOnly(async (sql) => {
+    await sql`insert into public.information_unit (canonical_address, title) values ('ICX-CONST/TEST-RB-PROBE-T', 'x')`;
+    await sql`select pg_sleep(5)`;
+  })).rejects.toThrow(/statement timeout/);
+  expect(Date.now() - t0).toBeLessThan(3000);
+  expect(ledger.entries.at(-1)).toMatchObject({ action: 'db.tx', outcome: 'error' });
+  await a.closeAll();
+  expect(await t.ctx.db('main').count(PROBE)).toBe(0);
+});

@@ -167,3 +167,23 @@ test('abort (gate timeout) during a proof: the gate throws, nothing persists', a
   await local.close();
   expect(await independentCounts()).toEqual({ ...BASE, probe: 0 });
 });
+
+test('cutter_verify can append a verify_result (in-txn +1) and nothing else; rolled back', async () => {
+  const r = await runGate(gate, t, {
+    database: 'main',
+    role: 'cutter_verify',
+    tables: ['cutter_governance.verify_result'],
+    proofs: [
+      {
+        name: 'verify_result insert',
+        sql: "insert into cutter_governance.verify_result (change_set_id, verifier, result) values (2, 'cutter_verify', 'pass') returning result",
+        expect: { rows: 1, first: { result: 'pass' }, counts: { 'cutter_governance.verify_result': '+1' } },
+      },
+      { name: 'no review_decision insert', sql: "insert into cutter_governance.review_decision (change_set_id, reviewer, decision) values (2, 'x', 'approve')", expect: { error: 'permission denied' } },
+      { name: 'no fn_iu_create', sql: "select public.fn_iu_create('a','b','c','article','clause','o')", expect: { error: 'permission denied for function fn_iu_create' } },
+    ],
+  });
+  expect(r.status).toBe('PASS');
+  expect(r.facts).toMatchObject({ counts_before: { 'cutter_governance.verify_result': 2 }, counts_after: { 'cutter_governance.verify_result': 2 } });
+  expect(r.facts.counts_in_txn).toEqual({ 'verify_result insert': { 'cutter_governance.verify_result': 3 } });
+});
