@@ -184,7 +184,7 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
       connect_timeout: connectTimeoutS,
       idle_timeout: 60,
       onnotice: () => undefined,
-      // No reconnect storms or prepared-statement caches that outlive a rolled-back schema change.
+      // Unnamed statements only: no per-connection plan cache outlives a rolled-back schema change.
       prepare: false,
     };
     const r: Resolved = {
@@ -223,7 +223,8 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
     const started = performance.now();
     let statements = 0;
     let entered = false;
-    let outcome: 'rolled-back' | 'read-only' | 'error' | 'aborted' = 'error';
+    let outcome: 'rolled-back' | 'read-only' | 'error' | 'aborted' | 'committed' = 'error';
+    let committed = false;
     let failure: string | undefined;
     const carried: { value?: T } = {};
     // Why a sentinel and not a reserved connection with hand-written BEGIN/ROLLBACK: postgres.js's
@@ -256,11 +257,15 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
         if (!same) throw new Error('the transaction was ended inside the gate (now() changed); its work may have been committed');
         throw sentinel;
       });
-      // Unreachable by construction: begin resolved means COMMIT was sent.
-      outcome = 'error';
-      failure = 'transaction committed';
+      // Unreachable by construction: begin resolved means COMMIT was sent. Record it as such.
+      committed = true;
       throw new Error('gaterun internal error: a rollback-only transaction committed; please report');
     } catch (e) {
+      if (committed) {
+        outcome = 'committed';
+        failure = (e as Error).message;
+        throw e;
+      }
       if (e === sentinel) {
         outcome = mode === 'read-only' ? 'read-only' : 'rolled-back';
         return carried.value as T;
@@ -275,7 +280,8 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
         action: opts.action,
         target: r.display,
         host: 'local',
-        mutating: false,
+        mutating: committed,
+        ...(committed ? { scope: 'db' as const } : {}),
         outcome,
         detail: {
           mode,

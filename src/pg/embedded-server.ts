@@ -1,5 +1,6 @@
 // A throwaway PostgreSQL server for demos and tests: initdb in a temp dir, start, stop, no orphans.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -19,8 +20,10 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface EmbeddedPostgres {
-  /** Superuser URL (trust auth on 127.0.0.1): postgres://postgres@127.0.0.1:<port>/postgres */
+  /** Superuser URL with a random password: postgres://postgres:<password>@127.0.0.1:<port>/postgres */
   url: string;
+  /** The superuser's random password (for redaction sets). */
+  password: string;
   port: number;
   dataDir: string;
   binDir: string;
@@ -67,15 +70,20 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
     const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' };
     delete env.PGDATA;
 
+    // Any local user can reach 127.0.0.1, so TCP needs a password, even for a throwaway superuser;
+    // the socket lives in the 0700 temp dir and stays trust (initdb -A trust).
+    const password = randomBytes(18).toString('base64url');
+    const pwfile = path.join(root, 'pwfile');
+    fs.writeFileSync(pwfile, password + '\n', { mode: 0o600 });
+    if (runAs) fs.chownSync(pwfile, runAs.uid, runAs.gid);
     const t0 = performance.now();
     const init = spawnSync(path.join(binDir, 'initdb'),
-      ['-D', dataDir, '--no-sync', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '-U', 'postgres'],
+      ['-D', dataDir, '--no-sync', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '-U', 'postgres', `--pwfile=${pwfile}`],
       { env, cwd: root, encoding: 'utf8', ...(runAs ?? {}) });
+    fs.rmSync(pwfile, { force: true });
     if (init.status !== 0) throw new Error(`initdb failed (exit ${init.status}): ${tail(init.stderr || String(init.error ?? ''))}`);
-    // Password auth for every role but the superuser, so wrong-password paths behave as on a real server.
     fs.writeFileSync(path.join(dataDir, 'pg_hba.conf'), [
       'local all all trust',
-      'host all postgres 127.0.0.1/32 trust',
       'host all all 127.0.0.1/32 scram-sha-256',
       '',
     ].join('\n'));
@@ -93,7 +101,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
         const startMs = performance.now() - t1;
         let stopping: Promise<void> | null = null;
         return {
-          url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+          url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+          password,
           port, dataDir, binDir, version, pid, watcherPid: watcher.pid!,
           timings: { initdbMs: Math.round(initdbMs), startMs: Math.round(startMs) },
           stop: () => (stopping ??= stopServer(child, root, watcher)),

@@ -11,7 +11,7 @@ import { isAlive, waitFor } from '../helpers/processes.js';
 
 test('start → query → stop: the postmaster is gone and the temp dir removed', async () => {
   const server = await startEmbeddedPostgres();
-  expect(server.url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+  expect(server.url).toMatch(/^postgres:\/\/postgres:[A-Za-z0-9_-]{24}@127\.0\.0\.1:\d+\/postgres$/);
   expect(server.version).toMatch(/^\d+\.\d+/);
   // Cold start goal is ≤ 2 s on this kind of machine; allow slack for a loaded CI box.
   expect(server.timings.initdbMs + server.timings.startMs).toBeLessThan(5000);
@@ -19,6 +19,10 @@ test('start → query → stop: the postmaster is gone and the temp dir removed'
   const [{ user, enc }] = await sql`select current_user as user, current_setting('server_encoding') as enc`;
   await sql.end();
   expect({ user, enc }).toEqual({ user: 'postgres', enc: 'UTF8' });
+  // TCP needs the password, even for the superuser.
+  const bad = postgres(server.url.replace(server.password, 'wrong'), { max: 1, onnotice: () => undefined, connect_timeout: 3 });
+  await expect(bad`select 1`).rejects.toMatchObject({ code: '28P01' });
+  await bad.end();
   const root = path.dirname(server.dataDir);
   await server.stop();
   expect(isAlive(server.pid)).toBe(false);
