@@ -2,8 +2,12 @@
 import type { GateModule } from '../src/gate.js';
 import command from './command.js';
 import kbPublish from './kb-publish.js';
+import pgGrants from './pg-grants.js';
+import pgSchema from './pg-schema.js';
+import pgSnapshot from './pg-snapshot.js';
 import precheck from './precheck.js';
 import predecessor from './predecessor.js';
+import rollbackProof from './rollback-proof.js';
 import tests from './tests.js';
 
 /** Every gate kind gaterun knows, by kind name. */
@@ -13,6 +17,10 @@ export const gateKinds: Record<string, GateModule<any>> = {
   [command.kind]: command,
   [kbPublish.kind]: kbPublish,
   [precheck.kind]: precheck,
+  [pgGrants.kind]: pgGrants,
+  [pgSchema.kind]: pgSchema,
+  [pgSnapshot.kind]: pgSnapshot,
   [predecessor.kind]: predecessor,
+  [rollbackProof.kind]: rollbackProof,
   [tests.kind]: tests,
 };

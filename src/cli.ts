@@ -18,6 +18,7 @@ Commands:
   verify <run-dir>             check a run's signature and every file of it
   keygen                       make an Ed25519 signing key pair
   kb list | kb show <id|path>  read the knowledge base the runs publish to
+  db up [--schema FILE...]     start a throwaway PostgreSQL (the demo's) and print its URL
   demo                         run the example macro against this repository
 
 Options:
@@ -62,6 +63,11 @@ of the default signing key.`,
 Writes signing-key.pem (private, mode 0600) and signing-key.pub.pem into DIR
 (default ~/.config/gaterun) and prints the keyid (sha256 of the public key's SPKI DER).
 Refuses to overwrite an existing key.`,
+  db: `Usage: gaterun db up [--schema FILE ...]
+
+Starts an embedded throwaway PostgreSQL in the foreground (the same launcher the demo and the
+tests use), applies the schema files (default: the iu-cutter sample schema, roles and seed data),
+prints its URL and waits; Ctrl-C stops it and removes its data.`,
   kb: `Usage: gaterun kb list [--dir KB]
        gaterun kb show <KB-XXXX|path> [--dir KB] [--revision N]
 
@@ -263,12 +269,23 @@ async function cmdKb(argv: string[]): Promise<number> {
   throw new GaterunError('EUSAGE', `kb ${sub ?? ''}: expected "list" or "show <KB-id|path>"`, 'gaterun kb show KB-5039');
 }
 
+async function cmdDb(argv: string[]): Promise<number> {
+  const a = parse(argv, { schema: { type: 'string', multiple: true } });
+  if (a.values.help) return (out(HELP.db), 0);
+  if (a.positionals[0] !== 'up' || a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'expected "gaterun db up [--schema FILE ...]"');
+  const { dbUp } = await import('./pg/db-up.js');
+  const { sampleSqlFiles } = await import('./pg/sample-schema.js');
+  const files = (a.values.schema as unknown as string[] | undefined) ?? [];
+  await dbUp(files.length ? files : sampleSqlFiles());
+  return 0;
+}
+
 async function cmdDemo(argv: string[]): Promise<number> {
   const { packagePath } = await import('./paths.js');
   return cmdRun(argv, { macro: packagePath('macros', 'SELFCHECK.yaml'), target: packagePath('examples', 'selfcheck', 'target.yaml') });
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { list: cmdList, plan: cmdPlan, run: cmdRun, outcome: cmdOutcome, verify: cmdVerify, keygen: cmdKeygen, kb: cmdKb, demo: cmdDemo };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { list: cmdList, plan: cmdPlan, run: cmdRun, outcome: cmdOutcome, verify: cmdVerify, keygen: cmdKeygen, kb: cmdKb, db: cmdDb, demo: cmdDemo };
 
 /** Runs the CLI with the given arguments; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -78,8 +78,17 @@ function gateView(g: GateRecord, index: number) {
 export function renderGateReport(run: RunRecord, index: number): string {
   const t = load();
   const g = run.gates[index];
-  const tpl = t.kinds.get(g.kind) ?? t.gate;
-  return tpl({ run, macro: run.macro, gate: gateView(g, index), gateCount: run.gates.length });
+  const data = { run, macro: run.macro, gate: gateView(g, index), gateCount: run.gates.length };
+  // A kind template lays out a gate's facts; a gate that produced none (not run, crashed, could not connect) gets the default.
+  const kind = t.kinds.get(g.kind);
+  if (kind && Object.keys(g.facts).length && !g.crash && (g.status === 'PASS' || g.status === 'FAIL' || g.status === 'BLOCKED')) {
+    try {
+      return kind(data);
+    } catch (e) {
+      return `${t.gate(data)}\n> Note: the ${g.kind} report template could not render this result (${(e as Error).message.split('\n')[0]}); the default layout is shown. Please report this as a template bug.\n`;
+    }
+  }
+  return t.gate(data);
 }
 
 /** Renders the final roll-up report. */

@@ -5,8 +5,10 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { gateKinds } from '../../gates/index.js';
-import type { DbHandle, Facts, GateModule, RunInfo, TargetInfo } from '../gate.js';
+import type { Facts, GateModule, RunInfo, TargetInfo } from '../gate.js';
 import { createContext } from '../context/create-context.js';
+import { createDbAccess, hostName, type DatabaseEntry, type DbAccess, type RunLock } from '../context/db.js';
+import type { EmbeddedPostgres } from '../pg/embedded-server.js';
 import { Ledger } from '../context/ledger.js';
 import type { GateSpec, LoadedMacro } from '../macro/types.js';
 import { version } from '../paths.js';
@@ -35,7 +37,6 @@ export interface RunOptions {
   redactor?: Redactor;
   /** Signs the bundle when given; otherwise the run says UNSIGNED. */
   signingKey?: LoadedPrivateKey | null;
-  db?: (name: string) => DbHandle;
   now?: () => Date;
 }
 
@@ -65,7 +66,9 @@ function stderrRenderer() {
 }
 
 /** Runs gates in order with listr2 progress; returns one record per gate that ran. */
-async function runGates(o: RunOptions, specs: GateSpec[], ctxBase: { ledger: Ledger; facts: Record<string, Facts>; run: RunInfo; redact: (s: string) => string; signal: AbortSignal }, stop: { reason: string | null }): Promise<GateRecord[]> {
+interface GateRunBase { ledger: Ledger; facts: Record<string, Facts>; run: RunInfo; redact: (s: string) => string; signal: AbortSignal; dbAccess: DbAccess | null }
+
+async function runGates(o: RunOptions, specs: GateSpec[], ctxBase: GateRunBase, stop: { reason: string | null }): Promise<GateRecord[]> {
   const { macro } = o.loaded;
   const records: GateRecord[] = [];
   const numbered = macro.gates.filter((g) => !isFinalize(g));
@@ -85,7 +88,8 @@ async function runGates(o: RunOptions, specs: GateSpec[], ctxBase: { ledger: Led
           facts: ctxBase.facts,
           run: ctxBase.run,
           makeContext: (gateSignal) => createContext({
-            gateId: spec.id, host, ledger: ctxBase.ledger, signal: gateSignal, target: o.target, run: ctxBase.run, facts: ctxBase.facts, redact: ctxBase.redact, db: o.db,
+            gateId: spec.id, host, ledger: ctxBase.ledger, signal: gateSignal, target: o.target, run: ctxBase.run, facts: ctxBase.facts, redact: ctxBase.redact,
+            db: ctxBase.dbAccess ? (name) => ctxBase.dbAccess!.db(name, { gateId: spec.id, signal: gateSignal }) : undefined,
             log: { info: (m) => { task.output = ctxBase.redact(m); }, warn: (m) => { task.output = `warning: ${ctxBase.redact(m)}`; } },
           }),
         });
@@ -130,11 +134,21 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
   const signature = signatureLabel(o.signingKey?.keyid ?? null);
   const run: RunInfo = { id: runId, macroId: macro.id, dir, title: macro.title, kb: macro.kb ? { path: macro.kb.path, tags: macro.kb.tags ?? [] } : null, signature };
   const stop = { reason: null as string | null };
-  const base = { ledger, facts, run, redact, signal };
-
   const mainSpecs = macro.gates.filter((g) => !isFinalize(g));
   const finalizeSpecs = macro.gates.filter(isFinalize);
-  const records = await runGates(o, mainSpecs, base, stop);
+  const db = await openDatabases(o, runId, ledger, redact);
+  const base: GateRunBase = { ledger, facts, run, redact, signal, dbAccess: db.access };
+  let records: GateRecord[] = [];
+  try {
+    if (db.blocked) {
+      stop.reason = `${mainSpecs[0].id} blocked`;
+      records = [{ ...placeholder(mainSpecs[0], 0, 'NOT_RUN', '', macro.host), status: 'BLOCKED', summary: redact(db.blocked), reason: undefined, checks: [{ status: 'FAIL', text: redact(db.blocked) }] }];
+    } else {
+      records = await runGates(o, mainSpecs, base, stop);
+    }
+  } finally {
+    if (db.lock?.acquired) await db.lock.release().catch(() => undefined);
+  }
 
   // Gates after the stop (or never reached because of a signal) are recorded NOT RUN with the reason.
   mainSpecs.forEach((spec, i) => {
@@ -183,13 +197,55 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
     record.secret_leak = leaks;
     record.final_outcome.signature = 'UNSIGNED';
     writeFileAtomic(join(dir, 'run.json'), JSON.stringify(record, null, 2) + '\n');
+    await db.close();
     return { record, dir, finalize: [] };
   }
-  if (o.signingKey) {
-    signBundle(dir, { privateKey: o.signingKey.key, macroFile: o.loaded.file, macroSha256: o.loaded.sha256, target: o.target.file ?? o.target.name, outcomeCode: outcome.code, version });
+  try {
+    if (o.signingKey) {
+      signBundle(dir, { privateKey: o.signingKey.key, macroFile: o.loaded.file, macroSha256: o.loaded.sha256, target: o.target.file ?? o.target.name, outcomeCode: outcome.code, version });
+    }
+    const finalize = outcome.code === 'A' && finalizeSpecs.length ? await runGates(o, finalizeSpecs, base, { reason: null }) : [];
+    return { record, dir, finalize };
+  } finally {
+    await db.close();
   }
-  const finalize = outcome.code === 'A' && finalizeSpecs.length ? await runGates(o, finalizeSpecs, base, { reason: null }) : [];
-  return { record, dir, finalize };
+}
+
+/** The database a gate names in its params, if any. */
+const gateDatabase = (g: GateSpec) => (typeof g.with?.database === 'string' ? g.with.database : null);
+
+/**
+ * Opens the target's databases when the macro uses one: starts the embedded server for entries without a URL,
+ * teaches the redactor their passwords, and takes the per-target run lock (a held lock blocks the run).
+ */
+async function openDatabases(o: RunOptions, runId: string, ledger: Ledger, redact: (s: string) => string): Promise<{ access: DbAccess | null; lock: RunLock | null; blocked: string | null; close: () => Promise<void> }> {
+  const first = o.loaded.macro.gates.map(gateDatabase).find(Boolean);
+  const databases = (o.target.databases ?? {}) as Record<string, DatabaseEntry>;
+  if (!first) return { access: null, lock: null, blocked: null, close: async () => undefined };
+  let embedded: EmbeddedPostgres | null = null;
+  if (Object.values(databases).some((e) => e.embedded || (!e.url_env && !e.env_file))) {
+    const { startEmbeddedPostgres } = await import('../pg/embedded-server.js');
+    embedded = await startEmbeddedPostgres();
+    o.redactor?.add(embedded.password);
+  }
+  const access = createDbAccess({ databases, baseDir: String(o.target.baseDir ?? process.cwd()), runId, ledger, redact, embeddedUrl: embedded?.url });
+  for (const name of Object.keys(databases)) {
+    try { void access.db(name).display; } catch { /* a gate that uses it will FAIL with the reason */ }
+  }
+  for (const secret of access.secrets()) o.redactor?.add(secret);
+  const close = async () => { await access.closeAll().catch(() => undefined); await embedded?.stop(); };
+  let lock: RunLock | null = null;
+  let blocked: string | null = null;
+  try {
+    lock = await access.lock(first, `gaterun:${o.target.name}`, { runId, host: hostName(), pid: process.pid });
+    if (!lock.acquired) {
+      const h = lock.holder;
+      blocked = `run lock on target ${o.target.name} is held by run ${h.runId} (host ${h.host}, pid ${h.pid}${h.since ? `, since ${h.since}` : ''}); nothing was attempted`;
+    }
+  } catch (e) {
+    blocked = `cannot take the run lock on database "${first}": ${(e as Error).message}; nothing was attempted`;
+  }
+  return { access, lock, blocked, close };
 }
 
 function placeholder(spec: GateSpec, index: number, status: 'NOT_RUN' | 'PENDING', reason: string, macroHost?: string): GateRecord {
