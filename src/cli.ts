@@ -141,25 +141,6 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   if (!macroArg || a.positionals.length > (fixed ? 0 : 1)) throw new GaterunError('EUSAGE', fixed ? 'demo takes no positional arguments' : 'run needs exactly one macro id or file', 'gaterun run O8C --target prod.yaml');
   const json = !!a.values.json;
   const renderer = pickRenderer(a.values.renderer);
-  const { findMacroFile, loadMacro } = await import('./macro/load-macro.js');
-  const target = await loadTargetFor((a.values.target as string | undefined) ?? fixed?.target);
-  const loaded = loadMacro(findMacroFile(macroArg), target);
-  const { runMacro } = await import('./runner/run-macro.js');
-  const { Redactor } = await import('./report/redact.js');
-  const redactor = Redactor.fromEnv();
-  for (const db of Object.values((target.databases ?? {}) as Record<string, { env_file?: string }>)) {
-    if (db.env_file) {
-      const { isAbsolute, resolve } = await import('node:path');
-      const f = isAbsolute(db.env_file) ? db.env_file : resolve(String(target.baseDir ?? '.'), db.env_file);
-      const { existsSync } = await import('node:fs');
-      if (existsSync(f)) redactor.addEnvFile(f);
-    }
-  }
-  const { findSigningKey, loadPrivateKey } = await import('./report/keys.js');
-  const keyAt = findSigningKey({ flag: a.values.key as string | undefined, targetKey: target.signing_key as string | undefined });
-  const signingKey = keyAt ? loadPrivateKey(keyAt.path) : null;
-  if (signingKey?.warning) err(`warning: ${signingKey.warning}`);
-
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -170,7 +151,11 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const { record, dir, finalize } = await runMacro({ loaded, target, outDir: a.values.out as string | undefined, renderer, progressToStderr: json, signal: controller.signal, redactor, signingKey });
+  const { executeRun } = await import('./runner/execute-run.js');
+  const { record, dir, finalize } = await executeRun({
+    macro: macroArg, targetFile: (a.values.target as string | undefined) ?? fixed?.target, outDir: a.values.out as string | undefined,
+    renderer, progressToStderr: json, keyFlag: a.values.key as string | undefined, signal: controller.signal, warn: (m) => err(`warning: ${m}`),
+  });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
