@@ -1,7 +1,7 @@
 // Builds the `ctx` a gate gets: the only door to processes, facts, hosts and databases.
 import type { DbHandle, Facts, FactValue, GateContext, GateLogger, RunInfo, TargetInfo } from '../gate.js';
 import { runExec } from './exec.js';
-import { resolveHost, type HostSpec } from './hosts.js';
+import { copyToHost, hostDisplay, resolveHost, type HostSpec } from './hosts.js';
 import type { Ledger } from './ledger.js';
 
 export interface ContextDeps {
@@ -47,18 +47,18 @@ export function createContext(deps: ContextDeps): GateContext {
       return deps.db(name);
     },
     hosts: {
-      display: (name) => {
-        const h = hostOf(name);
-        return h.kind === 'local' ? 'local' : `${h.user}@${h.hostname}:${h.port}`;
-      },
+      display: (name) => hostDisplay(hostOf(name)),
       isLocal: (name) => hostOf(name).kind === 'local',
       copy: async (localPath, host, remotePath, options) => {
         const h = hostOf(host);
-        const opts = { mutates: options?.mutates ?? true, scope: options?.scope ?? 'deploy' } as const;
-        const r = h.kind === 'local'
-          ? await runExec(execDeps, 'cp', ['--', localPath, remotePath], opts)
-          : await runExec({ ...execDeps, host: { name: 'local', kind: 'local', url: 'local' } }, 'scp', ['-q', localPath, `${h.user}@${h.hostname}:${remotePath}`], opts);
-        if (r.exitCode !== 0) throw new Error(`copy to ${host}:${remotePath} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n')[0]}`);
+        const target = `${localPath} -> ${hostDisplay(h)}:${remotePath}`;
+        const action = h.kind === 'ssh' ? 'scp' : 'file.copy';
+        const mutating = options?.mutates ?? true;
+        const scope = mutating ? (options?.scope ?? 'deploy') : undefined;
+        deps.ledger.authorize({ gate: deps.gateId, action, target, host, mutating, scope });
+        const r = await copyToHost(h, localPath, remotePath, deps.signal);
+        deps.ledger.record({ gate: deps.gateId, action, target, host, mutating, scope, outcome: r.ok ? 'ok' : 'error' });
+        if (!r.ok) throw new Error(`copy to ${hostDisplay(h)}:${remotePath} failed (exit ${r.exitCode}): ${deps.redact(r.stderr.trim().split('\n')[0])}`);
       },
     },
   };

@@ -1,7 +1,7 @@
 // Runs child processes for gates: ledger entry, policy check, kill of the whole process group on cancel.
 import { execa } from 'execa';
 import type { Evidence, ExecOptions, ExecResult } from '../gate.js';
-import { commandForHost, type HostSpec } from './hosts.js';
+import { commandForHost, newRemotePidFile, remoteKillCommand, type HostSpec } from './hosts.js';
 import { sha256Hex, type Ledger } from './ledger.js';
 
 const TAIL_LINES = 15;
@@ -36,12 +36,15 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
   const base = { gate: deps.gateId, action, target: redactAll(display), host: host.name, mutating: !!opts.mutates, scope: opts.scope ?? (opts.mutates ? 'deploy' : undefined) } as const;
   deps.ledger.authorize(base);
 
-  const routed = commandForHost(host, file, args);
+  // On an SSH host the command runs remotely in its own process group, whose pid lands in a file so a cancel can kill it.
+  const pidFile = host.kind === 'ssh' ? newRemotePidFile() : undefined;
+  const routed = commandForHost(host, file, args, host.kind === 'ssh' ? { cwd: opts.cwd, env: opts.env, pidFile } : {});
   const started = performance.now();
   const child = execa(routed.file, routed.args, {
     cwd: host.kind === 'local' ? opts.cwd : undefined,
-    env: opts.env,
+    env: host.kind === 'local' ? opts.env : undefined,
     input: opts.input,
+    stdin: opts.input === undefined ? 'ignore' : undefined,
     reject: false,
     detached: true, // own process group, so a cancel kills the command's children too
     cleanup: true,
@@ -51,25 +54,34 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
   });
   let timedOut = false;
   let aborted = false;
+  // With ssh ControlMaster the master holds the client's pipes until the remote command ends, so after a cancel
+  // stop waiting for output after a grace period instead of waiting for the remote command.
+  let giveUp: (v: null) => void = () => undefined;
+  const gaveUp = new Promise<null>((res) => { giveUp = res; });
   const killGroup = () => {
-    if (!child.pid) return;
-    const kill = (sig: NodeJS.Signals) => { try { process.kill(-child.pid!, sig); } catch { /* already gone */ } };
+    const kill = (sig: NodeJS.Signals) => { try { if (child.pid) process.kill(-child.pid, sig); } catch { /* already gone */ } };
     kill('SIGTERM');
+    if (pidFile) {
+      const k = remoteKillCommand(host, pidFile);
+      void execa(k.file, k.args, { reject: false, stdin: 'ignore', timeout: 10_000 });
+    }
     setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS).unref();
+    setTimeout(() => giveUp(null), KILL_GRACE_MS + 500).unref();
   };
   const onAbort = () => { aborted = true; killGroup(); };
   if (deps.signal.aborted) onAbort();
   deps.signal.addEventListener('abort', onAbort, { once: true });
   const timer = opts.timeout ? setTimeout(() => { timedOut = true; killGroup(); }, opts.timeout * 1000) : undefined;
   timer?.unref();
-  const r = await child;
+  const raced = await Promise.race([child, gaveUp]);
   deps.signal.removeEventListener('abort', onAbort);
   if (timer) clearTimeout(timer);
+  const r = raced ?? { stdout: '', stderr: 'gave up waiting for output after the cancel', exitCode: undefined, signal: 'SIGTERM', failed: true, shortMessage: 'cancelled' };
 
   const durationMs = Math.round(performance.now() - started);
   const stdout = String(r.stdout ?? '');
   // A program that could not start has no exit code; its error goes where a reader looks: stderr.
-  const spawnError = r.failed && r.exitCode === undefined && !r.signal ? `could not start ${file}: ${(r as { code?: string }).code ?? r.shortMessage}` : '';
+  const spawnError = r.failed && r.exitCode === undefined && !r.signal ? `could not start ${file}: ${(r as { code?: string }).code ?? (r as { shortMessage?: string }).shortMessage}` : '';
   const stderr = String(r.stderr ?? '') + spawnError;
   const exitCode = typeof r.exitCode === 'number' ? r.exitCode : null;
   const outcome = aborted ? 'aborted' : timedOut ? 'timeout' : exitCode === null ? (r.signal ? `signal ${r.signal}` : 'error') : exitCode === 0 ? 'ok' : `exit ${exitCode}`;

@@ -7,6 +7,7 @@ import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { gateKinds } from '../../gates/index.js';
 import type { Facts, GateModule, RunInfo, TargetInfo } from '../gate.js';
 import { createContext } from '../context/create-context.js';
+import { closeHosts } from '../context/hosts.js';
 import { createDbAccess, hostName, type DatabaseEntry, type DbAccess, type RunLock } from '../context/db.js';
 import type { EmbeddedPostgres } from '../pg/embedded-server.js';
 import { Ledger } from '../context/ledger.js';
@@ -198,6 +199,7 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
     record.final_outcome.signature = 'UNSIGNED';
     writeFileAtomic(join(dir, 'run.json'), JSON.stringify(record, null, 2) + '\n');
     await db.close();
+    await closeHosts();
     return { record, dir, finalize: [] };
   }
   try {
@@ -208,6 +210,7 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
     return { record, dir, finalize };
   } finally {
     await db.close();
+    await closeHosts();
   }
 }
 

@@ -1,0 +1,129 @@
+// secret-scan: finds secrets in a tree or a change set and reports file:line rule + digest, never the value.
+import { defineGate, fail, pass, type Check, type Evidence, type GateResult } from '../src/gate.js';
+import { BUILTIN_RULES, allowList, customRules, isEnvFile, looksBinary, scanText, secretDigest, type SecretFinding } from '../src/files/secret-rules.js';
+import { listFilesOnHost, readTextOnHost } from '../src/files/read-text.js';
+import { readBlob } from '../src/git/git.js';
+import { anyGlob } from '../src/files/glob.js';
+import { byteOrder } from '../src/files/manifest.js';
+import { hostBlocked } from '../src/files/host-ready.js';
+import { computeChangeSet } from './change-set.js';
+
+export interface SecretScanParams {
+  path?: string;
+  repo?: string;
+  from?: string;
+  to?: string;
+  overlay?: string;
+  base?: string;
+  patterns?: { name: string; regex: string; flags?: string }[];
+  allow?: string[];
+  exclude?: string[];
+  /** Files larger than this are listed as skipped, not scanned (default 2 MiB). */
+  max_bytes?: number;
+}
+
+const messages = {
+  found: '{count} secret finding(s): {list}',
+  badInput: 'cannot scan: {error}',
+  clean: 'no secrets in {files} file(s) ({rules} rules)',
+};
+
+export default defineGate<SecretScanParams>({
+  kind: 'secret-scan',
+  summary: 'Scans a tree or a change set for private keys, passwords in URLs, access keys, tokens, .env files and custom patterns',
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      path: { type: 'string', minLength: 1 },
+      repo: { type: 'string', minLength: 1 },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      overlay: { type: 'string' },
+      base: { type: 'string' },
+      patterns: {
+        type: 'array',
+        items: { type: 'object', additionalProperties: false, required: ['name', 'regex'], properties: { name: { type: 'string' }, regex: { type: 'string' }, flags: { type: 'string', pattern: '^[imsu]*$' } } },
+      },
+      allow: { type: 'array', items: { type: 'string' } },
+      exclude: { type: 'array', items: { type: 'string' } },
+      max_bytes: { type: 'integer', minimum: 1 },
+    },
+    oneOf: [{ required: ['path'] }, { required: ['repo'] }],
+  },
+  messages,
+  async run(ctx, p) {
+    const host = ctx.host;
+    const unreachable = await hostBlocked(ctx, host);
+    if (unreachable) return unreachable;
+    let rules;
+    try {
+      rules = [...BUILTIN_RULES, ...customRules(p.patterns ?? [])];
+    } catch (e) {
+      return fail(`cannot scan: bad pattern: ${(e as Error).message}`, { messageId: 'badInput' });
+    }
+    const allowed = allowList(p.allow ?? []);
+    const excluded = anyGlob(p.exclude ?? []);
+    const maxBytes = p.max_bytes ?? 2 * 1024 * 1024;
+    const evidence: Evidence[] = [];
+    // Each source yields (path, reader); the reader returns text or null (unreadable/binary).
+    let targets: { path: string; size?: number; read: () => Promise<string | null> }[];
+    let scope: string;
+    if (p.path !== undefined) {
+      const listed = await listFilesOnHost(ctx, p.path, host);
+      evidence.push(listed.evidence);
+      if (!listed.files) return fail(`cannot scan: ${listed.error}`, { messageId: 'badInput', evidence });
+      targets = listed.files.map((f) => ({ path: f.path, size: f.size, read: () => readTextOnHost(ctx, p.path!, f.path, host) }));
+      scope = `tree ${p.path}`;
+    } else {
+      const cs = await computeChangeSet(ctx, { repo: p.repo!, from: p.from, to: p.to, overlay: p.overlay, base: p.base }, host);
+      if ('status' in cs) return { ...cs, summary: `cannot scan: ${cs.summary}` };
+      evidence.push(...cs.evidence);
+      const present = cs.files.filter((f) => f.status !== 'deleted');
+      targets = present.map((f) => ({
+        path: f.path,
+        read: async () => {
+          if (p.overlay !== undefined) return readTextOnHost(ctx, p.overlay, f.path, host);
+          const r = await readBlob(ctx, p.repo!, cs.to!, f.path, host);
+          return r.exitCode === 0 ? r.stdout : null;
+        },
+      }));
+      scope = p.overlay !== undefined ? `overlay ${p.overlay}` : `change set ${cs.from!.slice(0, 7)}..${cs.to!.slice(0, 7)}`;
+    }
+    const findings: SecretFinding[] = [];
+    const skipped: string[] = [];
+    let scanned = 0;
+    for (const t of targets) {
+      if (excluded(t.path)) continue;
+      if (isEnvFile(t.path) && !allowed(t.path, null)) {
+        findings.push({ file: t.path, line: 0, rule: 'env-file', digest: secretDigest(t.path) });
+      }
+      if (t.size !== undefined && t.size > maxBytes) { skipped.push(`${t.path} (${t.size} bytes)`); continue; }
+      const text = await t.read();
+      if (text === null) { skipped.push(`${t.path} (unreadable)`); continue; }
+      if (looksBinary(text)) continue;
+      scanned++;
+      findings.push(...scanText(t.path, text, rules, allowed));
+    }
+    findings.sort((a, b) => byteOrder(a.file, b.file) || a.line - b.line || a.rule.localeCompare(b.rule));
+    const byRule: Record<string, number> = {};
+    for (const f of findings) byRule[f.rule] = (byRule[f.rule] ?? 0) + 1;
+    const lines = findings.map((f) => `${f.file}:${f.line} ${f.rule} ${f.digest}`);
+    const checks: Check[] = lines.map((text) => ({ id: 'SECRET', status: 'FAIL', text }));
+    for (const s of skipped) checks.push({ status: 'INFO', text: `not scanned: ${s}` });
+    const facts = {
+      findings: findings.length,
+      files_scanned: scanned,
+      files_skipped: skipped.length,
+      rules: rules.map((r) => r.name).concat('env-file'),
+      by_rule: byRule,
+      locations: lines,
+      scope,
+    };
+    evidence.push({ kind: 'note', title: 'findings', text: lines.length ? lines.join('\n') : 'none' });
+    const result: GateResult = findings.length
+      ? fail(`${findings.length} secret finding(s) in ${scope}: ${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''}`, { messageId: 'found', checks, facts, evidence })
+      : pass(`no secrets in ${scanned} file(s) of ${scope} (${facts.rules.length} rules)`, { checks: [{ id: 'SECRETS', status: 'PASS', text: `0 findings in ${scanned} files` }, ...checks], facts, evidence });
+    return result;
+  },
+});

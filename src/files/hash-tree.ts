@@ -1,0 +1,102 @@
+// sha256 of every file of a tree: on any host through ctx.exec (find | xargs sha256sum), or
+// in-process for local trees (streaming, bounded concurrency).
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExecResult, GateContext } from '../gate.js';
+import { formatManifest } from './manifest.js';
+import { sha256Hex } from '../context/ledger.js';
+
+export interface HashTreeResult {
+  /** path relative to the root -> sha256 hex; null when the tree could not be read. */
+  hashes: Map<string, string> | null;
+  exec: ExecResult;
+  error?: string;
+}
+
+// Parallel sha256sum over batches; -z keeps any file name intact (no escaping, NUL-terminated).
+// Each batch writes its own file: parallel writers on one pipe interleave their 4 KiB buffers and
+// split records. `nproc` may be missing on a minimal host, hence the fallback.
+const HASH_SCRIPT = [
+  'cd "$1" || exit 3',
+  'shift',
+  'T=$(mktemp -d) || exit 4',
+  'trap \'rm -rf "$T"\' EXIT',
+  'P=$(nproc 2>/dev/null || echo 2)',
+  'find . "$@" -type f -print0 | xargs -0 -r -P "$P" -n 1000 sh -c \'sha256sum -z -- "$@" > "$0/$$"\' "$T" || exit 5',
+  'cat "$T"/* 2>/dev/null',
+  'exit 0',
+].join('\n');
+
+/** Parses `sha256sum -z` output into a map (leading `./` removed). */
+export function parseSha256sumZ(stdout: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rec of stdout.split('\0')) {
+    if (rec === '' || rec === '\n') continue;
+    const m = /^\n?([0-9a-f]{64}) [ *]([\s\S]+)$/.exec(rec);
+    if (!m) throw new Error(`unexpected sha256sum output: ${rec.slice(0, 80)}`);
+    out.set(m[2].replace(/^\.\//, ''), m[1]);
+  }
+  return out;
+}
+
+/** Hashes every regular file under `root` on a host; `prune` names directories to skip (e.g. `.git`). One ledger entry. */
+export async function hashTreeOnHost(ctx: GateContext, root: string, options: { host?: string; prune?: string[] } = {}): Promise<HashTreeResult> {
+  const pruneArgs = (options.prune ?? []).flatMap((d, i) => [...(i ? ['-o'] : ['(']), '-path', `./${d}`]).concat(options.prune?.length ? [')', '-prune', '-o'] : []);
+  const exec = await ctx.exec('sh', ['-c', HASH_SCRIPT, 'sh', root, ...pruneArgs], { host: options.host });
+  if (exec.exitCode !== 0) return { hashes: null, exec, error: exec.exitCode === 3 ? `${root}: no such directory` : `hashing ${root} failed (exit ${exec.exitCode}): ${exec.stderr.trim().slice(0, 300)}` };
+  return { hashes: parseSha256sumZ(exec.stdout), exec };
+}
+
+/** Hashes the named files under `root` on a host (list passed on stdin). One ledger entry. */
+export async function hashFilesOnHost(ctx: GateContext, root: string, paths: string[], options: { host?: string } = {}): Promise<HashTreeResult> {
+  const exec = await ctx.exec('sh', ['-c', 'cd "$1" || exit 3\nxargs -0 -r -n 2000 sha256sum -z --', 'sh', root], { host: options.host, input: paths.map((p) => `${p}\0`).join('') });
+  if (exec.exitCode !== 0) return { hashes: null, exec, error: `hashing files under ${root} failed (exit ${exec.exitCode}): ${exec.stderr.trim().slice(0, 300)}` };
+  return { hashes: parseSha256sumZ(exec.stdout), exec };
+}
+
+/** Digest of a whole tree: sha256 over its manifest text (sorted `<sha256>  <path>` lines). */
+export function treeDigest(hashes: Map<string, string>): string {
+  return sha256Hex(formatManifest(hashes));
+}
+
+/** sha256 of one local file, streamed. */
+export function hashFileLocal(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path, { highWaterMark: 1 << 20 })
+      .on('data', (chunk) => h.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** Lists regular files under a local root (relative paths), skipping pruned directory names. */
+export async function listFilesLocal(root: string, prune: string[] = []): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string) => {
+    const entries = await readdir(join(root, rel), { withFileTypes: true });
+    for (const e of entries) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) { if (!prune.includes(p)) await walk(p); } else if (e.isFile()) out.push(p);
+    }
+  };
+  await walk('');
+  return out;
+}
+
+/** In-process hashing of a local tree with bounded concurrency (read-only; for benchmarks and local fast paths). */
+export async function hashTreeLocal(root: string, options: { concurrency?: number; prune?: string[] } = {}): Promise<Map<string, string>> {
+  const files = await listFilesLocal(root, options.prune);
+  const out = new Map<string, string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const p = files[next++];
+      out.set(p, await hashFileLocal(join(root, p)));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, files.length || 1) }, worker));
+  return out;
+}
