@@ -1,32 +1,10 @@
 // Non-mutation and forbidden-action attestations computed from the ledger and gate facts, each row citing its evidence.
 import type { FactValue, Facts } from '../gate.js';
 import type { LedgerEntry, MutationPolicy } from '../context/ledger.js';
+import type { Condition, Forbidden } from '../macro/types.js';
 
-/** A fact condition as in the macro schema: `{fact: 'G7.execution_enabled', equals: 'True'}`. */
-export interface FactCondition {
-  fact: string;
-  equals?: unknown;
-  not_equals?: unknown;
-  gte?: number;
-  lte?: number;
-  matches?: string;
-  exists?: boolean;
-}
-
-/** A ledger rule: DONE when an entry matches every given field. */
-export interface LedgerRule {
-  action?: string;
-  /** Regular expression tested on entry.target. */
-  matches?: string;
-  mutating?: boolean;
-}
-
-/** One `forbidden:` item of a macro. */
-export interface ForbiddenRule {
-  name: string;
-  done_if?: FactCondition[];
-  ledger?: LedgerRule;
-}
+/** A forbidden item's ledger rule: DONE when an entry matches every given field. */
+type LedgerRule = NonNullable<Forbidden['ledger']>;
 
 export type ForbiddenStatus = 'NOT DONE' | 'DONE' | 'NOT CHECKED';
 
@@ -94,7 +72,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** Evaluates one condition; `undefined` when the fact is missing and the condition is not about existence. */
-export function evaluateCondition(cond: FactCondition, facts: GateFacts): boolean | undefined {
+export function evaluateCondition(cond: Condition, facts: GateFacts): boolean | undefined {
   const { found, value } = lookupFact(facts, cond.fact);
   if (cond.exists !== undefined && !found) return !cond.exists;
   if (!found) return undefined;
@@ -110,7 +88,7 @@ export function evaluateCondition(cond: FactCondition, facts: GateFacts): boolea
 
 const showValue = (v: FactValue | undefined) => (typeof v === 'string' ? v : JSON.stringify(v));
 
-function describeCondition(cond: FactCondition): string {
+function describeCondition(cond: Condition): string {
   const parts: string[] = [];
   if ('equals' in cond) parts.push(`= ${showValue(cond.equals as FactValue)}`);
   if ('not_equals' in cond) parts.push(`≠ ${showValue(cond.not_equals as FactValue)}`);
@@ -138,7 +116,7 @@ export function entryMatches(rule: LedgerRule, entry: LedgerEntry, re = rule.mat
 }
 
 /** The Forbidden-action attestation: one row per `forbidden:` item, DONE / NOT DONE / NOT CHECKED with its citation. */
-export function forbiddenAttestation(rules: ForbiddenRule[], entries: LedgerEntry[], facts: GateFacts): ForbiddenRow[] {
+export function forbiddenAttestation(rules: Forbidden[], entries: LedgerEntry[], facts: GateFacts): ForbiddenRow[] {
   return rules.map((rule) => {
     const row: ForbiddenRow = { name: rule.name, status: 'NOT CHECKED', text: '', ledger: [], facts: [] };
     const evidence: string[] = [];

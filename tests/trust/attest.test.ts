@@ -1,6 +1,7 @@
 import type { LedgerEntry } from '../../src/context/ledger.js';
 import { Ledger, PolicyRefusal } from '../../src/context/ledger.js';
-import { evaluateCondition, forbiddenAttestation, nonMutationAttestation, parseLedger, type ForbiddenRule } from '../../src/report/attest.js';
+import { evaluateCondition, forbiddenAttestation, nonMutationAttestation, parseLedger } from '../../src/report/attest.js';
+import type { Forbidden } from '../../src/macro/types.js';
 
 // A ledger built through the real Ledger class, as the runner will.
 function o8cLedger(): LedgerEntry[] {
@@ -27,7 +28,7 @@ const FACTS = { G0: { kill_switch: 'False', v04_head: 'e93424b' }, G4: { leaked:
 
 describe('forbiddenAttestation', () => {
   const entries = o8cLedger();
-  const rules: ForbiddenRule[] = [
+  const rules: Forbidden[] = [
     { name: 'Deploy / restart a service', ledger: { matches: 'systemctl (restart|start|enable)' } },
     { name: 'Any systemctl call', ledger: { matches: 'systemctl' } },
     { name: 'Leave execution_enabled True', done_if: [{ fact: 'G7.execution_enabled', equals: 'True' }] },
