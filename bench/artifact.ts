@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildArtifact } from '../src/files/artifact.js';
-import { testContext } from '../tests/helpers/gate-context.js';
+import { testContext } from '../tests/helpers/host-context.js';
 import { sh, sideBySide } from './lib.js';
 
 const runs = Number(process.argv[2] ?? 7);

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashTreeLocal, hashTreeOnHost } from '../src/files/hash-tree.js';
-import { testContext } from '../tests/helpers/gate-context.js';
+import { testContext } from '../tests/helpers/host-context.js';
 import { sh, sideBySide } from './lib.js';
 
 const files = Number(process.argv[2] ?? 20000);

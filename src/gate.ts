@@ -1,8 +1,8 @@
 // The gate module contract: what a gate kind exports and what it gets to work with.
 import type { JSONSchemaType } from 'ajv';
 
-/** Outcome of one gate. NOT_RUN is never returned by a gate; the runner records it. */
-export type GateStatus = 'PASS' | 'FAIL' | 'BLOCKED' | 'NOT_RUN';
+/** Outcome of one gate. NOT_RUN and ABORTED are never returned by a gate; the runner records them. */
+export type GateStatus = 'PASS' | 'FAIL' | 'BLOCKED' | 'NOT_RUN' | 'ABORTED';
 
 /** One line of a gate report, e.g. `PROOF-3 PASS Psycopg2 shim serves .execute()`. */
 export interface Check {
@@ -41,7 +41,7 @@ export type Facts = Record<string, FactValue>;
 
 /** What a gate returns. */
 export interface GateResult {
-  status: Exclude<GateStatus, 'NOT_RUN'>;
+  status: 'PASS' | 'FAIL' | 'BLOCKED';
   summary: string;
   checks: Check[];
   facts: Facts;
@@ -105,7 +105,7 @@ export interface GateContext {
   /** The target system (paths, hosts...). */
   target: TargetInfo;
   /** The run's identity. */
-  run: { id: string; macroId: string; dir: string };
+  run: RunInfo;
   /** A database of the target, by name (target.databases). */
   db(name: string): DbHandle;
   /** Hosts of the target: transfers and file operations that land in the ledger. */
@@ -145,6 +145,16 @@ export interface TargetInfo {
   [key: string]: unknown;
 }
 
+/** The run a gate belongs to. `title`, `kb` and `signature` are set for finalize gates. */
+export interface RunInfo {
+  id: string;
+  macroId: string;
+  dir: string;
+  title?: string;
+  kb?: { path: string; tags: string[] } | null;
+  signature?: string;
+}
+
 /** A gate kind: an ESLint-rule-shaped module. */
 export interface GateModule<P = Record<string, unknown>> {
   kind: string;
@@ -154,6 +164,8 @@ export interface GateModule<P = Record<string, unknown>> {
   params: JSONSchemaType<P> | Record<string, unknown>;
   /** Messages by id, used for FAIL summaries and GateTester tables. */
   messages?: Record<string, string>;
+  /** `finalize`: runs after the reports are rendered and signed (kb-publish); has no numbered report. */
+  phase?: 'gates' | 'finalize';
   /** Do the work. Return FAIL for an expected failure; a throw is a crash. */
   run(ctx: GateContext, params: P): Promise<GateResult>;
 }

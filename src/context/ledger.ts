@@ -51,7 +51,8 @@ export class Ledger {
   /** Records an action that happened (or was attempted); returns its sequence number. */
   record(input: LedgerInput): number {
     const seq = this.entries.length + 1;
-    const entry: LedgerEntry = { ...input, target: this.redact(input.target), seq, time: input.time ?? new Date().toISOString() };
+    const { time, ...rest } = input;
+    const entry: LedgerEntry = { seq, time: time ?? new Date().toISOString(), ...rest, target: this.redact(input.target) };
     this.entries.push(entry);
     return seq;
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import artifact from '../../gates/artifact.js';
 import { cloneRepo, makeRepo, type TestRepo } from '../helpers/git-repo.js';
-import { runGate } from '../helpers/gate-context.js';
+import { runGate } from '../helpers/host-context.js';
 import { run } from '../helpers/run.js';
 import { startHosts } from '../helpers/hosts.js';
 

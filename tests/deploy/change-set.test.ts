@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import changeSet from '../../gates/change-set.js';
 import gitCommit from '../../gates/git-commit.js';
 import { makeRepo, writeFiles } from '../helpers/git-repo.js';
-import { runGate } from '../helpers/gate-context.js';
+import { runGate } from '../helpers/host-context.js';
 import { startHosts, type HostKind, type TestHosts } from '../helpers/hosts.js';
 import { run } from '../helpers/run.js';
 

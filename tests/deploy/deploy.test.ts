@@ -9,7 +9,7 @@ import rollback from '../../gates/rollback.js';
 import untouched from '../../gates/untouched.js';
 import type { Facts } from '../../src/gate.js';
 import { makeRepo } from '../helpers/git-repo.js';
-import { runGate } from '../helpers/gate-context.js';
+import { runGate } from '../helpers/host-context.js';
 import { startHosts, type HostKind, type TestHosts } from '../helpers/hosts.js';
 import { snapshotTree } from '../helpers/tree.js';
 import { run } from '../helpers/run.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import secretScan from '../../gates/secret-scan.js';
 import { makeRepo, writeFiles } from '../helpers/git-repo.js';
-import { runGate } from '../helpers/gate-context.js';
+import { runGate } from '../helpers/host-context.js';
 import { startHosts, type HostKind, type TestHosts } from '../helpers/hosts.js';
 
 // Planted values, built at run time so this file itself does not trip scanners.

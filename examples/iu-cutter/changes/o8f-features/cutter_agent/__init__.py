@@ -1,0 +1,34 @@
+"""iu-cutter v0.6 — cuts a document into information units (IU).
+
+The cutter plans a cut (discover -> cut plan), then executes it through an
+orchestrator in one of two modes: DRYRUN (an in-memory simulator) or LIVE
+(production writes). LIVE is guarded by the kill-switch below.
+"""
+
+__version__ = "0.6.0-O8B-live-execution-wiring"
+__milestone__ = "O8B"
+
+# Marker of the O8A live-execution wiring, kept as history. The milestone was
+# ratified O4 -> O8B by O8D (the wiring was reconciled and deployed by O8B).
+__live_wiring__ = "O8A-authoring-staging"
+
+# Gaps closed by O8F (code + tests): live text from unit_version (F2), generic
+# governance/verify writers (F3), per-cut revert planner (GAP6).
+__closed_gaps__ = ("F2", "F3", "GAP6")
+
+# Kill-switch. While False, every Mode.LIVE path refuses before it touches
+# anything. Flipping it is a sovereign decision (GAP7) and is never done by
+# code, tests or deploy macros.
+__execution_enabled__ = False
+
+
+def execution_enabled() -> bool:
+    """True only when the backing constant is literally True.
+
+    Read at call time (not captured at import), so a probe always sees the
+    value the running tree holds.
+    """
+    return globals().get("__execution_enabled__") is True
+
+
+__all__ = ["__version__", "__milestone__", "__live_wiring__", "__closed_gaps__", "__execution_enabled__", "execution_enabled"]

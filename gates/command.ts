@@ -1,0 +1,85 @@
+// Gate `command`: runs one command and checks its exit code and output.
+import { defineGate, fail, message, pass, type Check } from '../src/gate.js';
+
+interface OutputRules { matches?: string[]; not_matches?: string[] }
+export interface CommandParams {
+  command: string | string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  timeout?: number;
+  expect_exit?: number | number[];
+  stdout?: OutputRules;
+  stderr?: OutputRules;
+  /** Store the trimmed stdout as this fact. */
+  fact?: string;
+  /** Regex with named groups over stdout; each group becomes a fact. */
+  facts_from_stdout?: string;
+  mutates?: boolean;
+  scope?: 'run' | 'source' | 'deploy';
+}
+
+const rules = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { matches: { type: 'array', items: { type: 'string' } }, not_matches: { type: 'array', items: { type: 'string' } } },
+};
+
+const messages = {
+  exit: 'exit code {got}, expected {want}',
+  mustMatch: '{stream} does not match /{re}/',
+  mustNotMatch: '{stream} matches /{re}/',
+  noFacts: 'stdout does not match facts_from_stdout /{re}/',
+};
+
+export default defineGate<CommandParams>({
+  kind: 'command',
+  summary: 'Runs a command and checks its exit code and output',
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['command'],
+    properties: {
+      command: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string' } }] },
+      cwd: { type: 'string' },
+      env: { type: 'object', additionalProperties: { type: 'string' } },
+      timeout: { type: 'number', exclusiveMinimum: 0 },
+      expect_exit: { anyOf: [{ type: 'integer' }, { type: 'array', items: { type: 'integer' } }] },
+      stdout: rules,
+      stderr: rules,
+      fact: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      facts_from_stdout: { type: 'string' },
+      mutates: { type: 'boolean' },
+      scope: { enum: ['run', 'source', 'deploy'] },
+    },
+  },
+  messages,
+  async run(ctx, p) {
+    const opts = { cwd: p.cwd, env: p.env, timeout: p.timeout, mutates: p.mutates, scope: p.scope };
+    const r = Array.isArray(p.command) ? await ctx.exec(p.command[0], p.command.slice(1), opts) : await ctx.shell(p.command, opts);
+    const want = p.expect_exit === undefined ? [0] : ([] as number[]).concat(p.expect_exit);
+    const checks: Check[] = [];
+    const exitOk = r.exitCode !== null && want.includes(r.exitCode);
+    checks.push({ status: exitOk ? 'PASS' : 'FAIL', text: exitOk ? `exit code ${r.exitCode}` : message(messages.exit, { got: r.timedOut ? 'none (timed out)' : r.exitCode ?? (r.signal ? `none (signal ${r.signal})` : `none (${r.stderr.trim().split('\n').pop()})`), want: want.join(' or ') }) });
+    for (const [stream, text, rule] of [['stdout', r.stdout, p.stdout], ['stderr', r.stderr, p.stderr]] as const) {
+      for (const re of rule?.matches ?? []) {
+        const ok = new RegExp(re, 'm').test(text);
+        checks.push({ status: ok ? 'PASS' : 'FAIL', text: ok ? `${stream} matches /${re}/` : message(messages.mustMatch, { stream, re }) });
+      }
+      for (const re of rule?.not_matches ?? []) {
+        const ok = !new RegExp(re, 'm').test(text);
+        checks.push({ status: ok ? 'PASS' : 'FAIL', text: ok ? `${stream} does not match /${re}/` : message(messages.mustNotMatch, { stream, re }) });
+      }
+    }
+    const facts: Record<string, string | number | null> = { exit_code: r.exitCode, duration_ms: r.durationMs };
+    if (p.fact) facts[p.fact] = r.stdout.trim();
+    if (p.facts_from_stdout) {
+      const m = new RegExp(p.facts_from_stdout, 'm').exec(r.stdout);
+      if (m?.groups) Object.assign(facts, m.groups);
+      else checks.push({ status: 'FAIL', text: message(messages.noFacts, { re: p.facts_from_stdout }) });
+    }
+    const failed = checks.filter((c) => c.status === 'FAIL');
+    const body = { checks, facts, evidence: [r.evidence] };
+    const shown = r.command.length > 60 ? `${r.command.slice(0, 57)}…` : r.command;
+    return failed.length ? fail(`${shown}: ${failed.map((c) => c.text).join('; ')}`, body) : pass(`${shown}: exit ${r.exitCode}${checks.length > 1 ? `, ${checks.length - 1} output check${checks.length > 2 ? 's' : ''} passed` : ''}`, body);
+  },
+});

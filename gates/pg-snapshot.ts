@@ -1,0 +1,83 @@
+// Row counts of tables (and probe numbers), compared with expected counts or an earlier gate's snapshot.
+import { defineGate, fail, message, pass, type Check, type Facts } from '../src/gate.js';
+import { countSql, countTables, PROBE_SCHEMA, runProbes, TABLE_PATTERN, type Probe } from '../src/pg/gate-support.js';
+
+export interface PgSnapshotParams {
+  database: string;
+  tables: string[];
+  probes?: Probe[];
+  expect?: Record<string, number>;
+  compare_with?: string;
+}
+
+const messages = {
+  counted: 'counted {tables} tables on {db}',
+  matches: 'row counts on {db} match {what}',
+  differs: '{n} row-count difference(s) on {db} against {what}: {list}',
+  noEarlier: '{gate} recorded no counts to compare with',
+};
+
+export default defineGate<PgSnapshotParams>({
+  kind: 'pg-snapshot',
+  summary: 'Counts rows of tables on an independent read-only connection and compares them with expected or earlier counts',
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['database', 'tables'],
+    properties: {
+      database: { type: 'string', minLength: 1 },
+      tables: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: TABLE_PATTERN } },
+      probes: { type: 'array', items: PROBE_SCHEMA },
+      expect: { type: 'object', propertyNames: { pattern: TABLE_PATTERN }, additionalProperties: { type: 'integer', minimum: 0 } },
+      compare_with: { type: 'string', minLength: 1 },
+    },
+  },
+  messages,
+  async run(ctx, params) {
+    const h = ctx.db(params.database);
+    const db = h.display;
+    const earlierRaw = params.compare_with ? ctx.facts.get(params.compare_with, 'counts') : undefined;
+    if (params.compare_with && (earlierRaw === undefined || earlierRaw === null || typeof earlierRaw !== 'object' || Array.isArray(earlierRaw))) {
+      return fail(message(messages.noEarlier, { gate: params.compare_with }), { messageId: 'noEarlier' });
+    }
+    const earlier = earlierRaw as Record<string, number> | undefined;
+    // Count every table the comparison mentions, so a table only in the expectation is not silently skipped.
+    const tables = [...new Set([...params.tables, ...Object.keys(params.expect ?? {}), ...Object.keys(earlier ?? {})])];
+    const counts = await countTables(h, tables);
+    const probes = await runProbes(h, params.probes ?? []);
+
+    const against: string[] = [];
+    if (params.expect) against.push('the expected counts');
+    if (earlier) against.push(`${params.compare_with}'s counts`);
+    const differences: string[] = [];
+    const checks: Check[] = [];
+    for (const t of tables) {
+      const problems: string[] = [];
+      const e = params.expect?.[t];
+      if (e !== undefined && e !== counts[t]) problems.push(`expected ${e}`);
+      if (earlier) {
+        const before = earlier[t];
+        if (before === undefined) problems.push(`not counted by ${params.compare_with}`);
+        else if (before !== counts[t]) problems.push(`${params.compare_with} counted ${before}`);
+      }
+      differences.push(...problems.map((p) => `${t}: ${p}, got ${counts[t]}`));
+      const compared = e !== undefined || earlier !== undefined;
+      checks.push({ id: 'COUNT', status: problems.length ? 'FAIL' : compared ? 'PASS' : 'INFO', text: `${t} = ${counts[t]}${problems.length ? ` (${problems.join('; ')})` : ''}` });
+    }
+    for (const [name, n] of Object.entries(probes)) checks.push({ id: 'PROBE', status: 'INFO', text: `${name} = ${n}` });
+
+    const facts: Facts = { database: db, counts, probes, differences: differences.length };
+    const evidence = [{
+      kind: 'sql' as const,
+      title: `row counts on ${db}`,
+      sql: [...tables.map(countSql), ...(params.probes ?? []).map((p) => p.sql)].join(';\n'),
+      rows: [...tables.map((t) => ({ table: t, count: counts[t] })), ...Object.entries(probes).map(([probe, count]) => ({ probe, count }))],
+    }];
+    const what = against.join(' and ');
+    if (differences.length) {
+      return fail(message(messages.differs, { n: differences.length, db, what, list: differences.join('; ') }), { messageId: 'differs', checks, facts, evidence });
+    }
+    if (against.length) return pass(message(messages.matches, { db, what }), { messageId: 'matches', checks, facts, evidence });
+    return pass(message(messages.counted, { tables: tables.length, db }), { messageId: 'counted', checks, facts, evidence });
+  },
+});

@@ -1,0 +1,310 @@
+#!/usr/bin/env node
+// The gaterun command line: the only place that prints results and picks exit codes.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { GaterunError, isGaterunError } from './errors.js';
+
+const EXIT = { A: 0, C: 1, usage: 2, B: 3, D: 130, crash: 70 } as const;
+
+const HELP: Record<string, string> = {
+  main: `gaterun — run change macros as gates and leave computed, numbered reports
+
+Usage: gaterun <command> [options]
+
+Commands:
+  list                         macros with id, title and gate count
+  plan <macro>                 check a macro and print its gates; runs nothing
+  run <macro-id|file.yaml>     run a macro and write its reports
+  outcome <run-dir>            print a run's final-outcome block
+  verify <run-dir>             check a run's signature and every file of it
+  keygen                       make an Ed25519 signing key pair
+  kb list | kb show <id|path>  read the knowledge base the runs publish to
+  db up [--schema FILE...]     start a throwaway PostgreSQL (the demo's) and print its URL
+  demo                         run the example macro against this repository
+
+Options:
+  -h, --help                   help for a command (gaterun run --help)
+  -v, --version                print the version
+
+Exit codes: 0 A (all PASS) · 1 C (a gate failed) · 2 usage or config error · 3 B (blocked) · 130 D (aborted)`,
+  list: `Usage: gaterun list
+
+Lists the macros in macros/ (or $GATERUN_MACROS) with id, title and gate count.`,
+  plan: `Usage: gaterun plan <macro-id|file.yaml> [--target FILE]
+
+Checks the whole macro (syntax, schema, gate kinds, params, references) and prints its gates.
+Nothing runs. Exit 2 with every problem listed when the macro is invalid.`,
+  run: `Usage: gaterun run <macro-id|file.yaml> [options]
+
+Runs the gates in order and stops at the first that does not pass; the rest are NOT RUN.
+Writes numbered reports, the final report, run.json and ledger.jsonl, then prints the
+final-outcome block.
+
+Options:
+  --target FILE        the system under change (hosts, paths, databases); default: this machine
+  --out DIR            run directory (default reports/<MACRO-ID>/<run-id>)
+  --renderer R         progress display: default | simple | verbose | silent
+                       (default on a terminal, simple otherwise)
+  --json               print only the final outcome as JSON on stdout (progress goes to stderr)
+  --key FILE           Ed25519 private key (PEM) to sign the bundle; else $GATERUN_SIGNING_KEY,
+                       the target's signing_key, ~/.config/gaterun/signing-key.pem; none: UNSIGNED
+
+Secrets (env vars named *PASSWORD*, *SECRET*, *TOKEN*, *KEY*, *DSN*, URL passwords, .env values)
+are shown as [secure] everywhere; a secret found in any output file leaves the run unsigned (exit 1).
+
+Exit codes: 0 A · 1 C · 2 usage/config · 3 B · 130 D (SIGINT/SIGTERM)`,
+  verify: `Usage: gaterun verify <run-dir> [--key PUB.pem ...] [--json]
+
+Exit 0 only when run.intoto.json carries a valid Ed25519 signature by a trusted key and every
+file of the run matches its signed sha256, none missing, none added. Otherwise exit 1, naming
+what is wrong. Trusted keys: each --key, else ~/.config/gaterun/trusted/*.pem and the public half
+of the default signing key.`,
+  keygen: `Usage: gaterun keygen [--out DIR]
+
+Writes signing-key.pem (private, mode 0600) and signing-key.pub.pem into DIR
+(default ~/.config/gaterun) and prints the keyid (sha256 of the public key's SPKI DER).
+Refuses to overwrite an existing key.`,
+  db: `Usage: gaterun db up [--schema FILE ...]
+
+Starts an embedded throwaway PostgreSQL in the foreground (the same launcher the demo and the
+tests use), applies the schema files (default: the iu-cutter sample schema, roles and seed data),
+prints its URL and waits; Ctrl-C stops it and removes its data.`,
+  kb: `Usage: gaterun kb list [--dir KB]
+       gaterun kb show <KB-XXXX|path> [--dir KB] [--revision N]
+
+Reads the directory knowledge base that kb-publish gates write (default: the --target's kb.dir,
+else ./kb).`,
+  outcome: `Usage: gaterun outcome <run-dir> [--json]
+
+Prints the final-outcome block of a finished run (from its run.json).`,
+  demo: `Usage: gaterun demo [--out DIR] [--renderer R] [--json]
+
+Runs the SELFCHECK example macro against this repository (examples/selfcheck/target.yaml)
+and prints its final-outcome block.`,
+};
+
+interface Parsed { values: Record<string, string | boolean | undefined>; positionals: string[] }
+
+function parse(argv: string[], options: ParseArgsConfig['options']): Parsed {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true });
+    return { values: values as Parsed['values'], positionals };
+  } catch (e) {
+    throw new GaterunError('EUSAGE', (e as Error).message.split('\n')[0], 'see `gaterun --help`');
+  }
+}
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+
+async function loadTargetFor(file: string | undefined) {
+  const { loadTarget, defaultTarget } = await import('./target/load-target.js');
+  return file ? loadTarget(file) : defaultTarget();
+}
+
+function pickRenderer(value: string | boolean | undefined): 'default' | 'simple' | 'verbose' | 'silent' {
+  if (value === undefined) return process.stdout.isTTY ? 'default' : 'simple';
+  if (!['default', 'simple', 'verbose', 'silent'].includes(String(value))) throw new GaterunError('EUSAGE', `--renderer ${value}: expected default, simple, verbose or silent`);
+  return value as 'default';
+}
+
+async function cmdList(argv: string[]): Promise<number> {
+  const a = parse(argv, {});
+  if (a.values.help) return (out(HELP.list), 0);
+  const { listMacros, macrosDir } = await import('./macro/find-macro.js');
+  const macros = listMacros();
+  if (!macros.length) return (out(`no macros in ${macrosDir()}`), 0);
+  const w = Math.max(2, ...macros.map((m) => m.id.length));
+  out(`${'ID'.padEnd(w)}  GATES  TITLE`);
+  for (const m of macros) out(`${m.id.padEnd(w)}  ${String(m.gates).padStart(5)}  ${m.title}${m.error ? `  (invalid: ${m.error})` : ''}`);
+  return 0;
+}
+
+async function cmdPlan(argv: string[]): Promise<number> {
+  const a = parse(argv, { target: { type: 'string' } });
+  if (a.values.help) return (out(HELP.plan), 0);
+  if (a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'plan needs exactly one macro id or file', 'gaterun plan O8C');
+  const { findMacroFile, loadMacro } = await import('./macro/load-macro.js');
+  const target = await loadTargetFor(a.values.target as string | undefined);
+  const loaded = loadMacro(findMacroFile(a.positionals[0]), target);
+  const m = loaded.macro;
+  out(`${m.id} — ${m.title}\nmacro: ${m.macro}\noutcome when all pass: A — ${m.outcome}\nmutation: ${m.mutation}\nfile: ${loaded.file} (sha256 ${loaded.sha256.slice(0, 16)})\n`);
+  const { reportFileName } = await import('./report/render-report.js');
+  m.gates.forEach((g, i) => out(`  ${g.id.padEnd(4)} ${g.kind.padEnd(16)} ${reportFileName(i, g.title).padEnd(36)} host ${g.host ?? m.host ?? 'local'} · timeout ${g.timeout ?? 600}s`));
+  out(`\n${m.gates.length} gates, ${m.criteria.length} PASS criteria, ${m.forbidden.length} forbidden actions. The macro is valid; nothing was run.`);
+  return 0;
+}
+
+async function cmdRun(argv: string[], fixed?: { macro: string; target: string }): Promise<number> {
+  const a = parse(argv, { target: { type: 'string' }, out: { type: 'string' }, renderer: { type: 'string' }, json: { type: 'boolean' }, key: { type: 'string' } });
+  if (a.values.help) return (out(fixed ? HELP.demo : HELP.run), 0);
+  const macroArg = fixed?.macro ?? a.positionals[0];
+  if (!macroArg || a.positionals.length > (fixed ? 0 : 1)) throw new GaterunError('EUSAGE', fixed ? 'demo takes no positional arguments' : 'run needs exactly one macro id or file', 'gaterun run O8C --target prod.yaml');
+  const json = !!a.values.json;
+  const renderer = pickRenderer(a.values.renderer);
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(EXIT.D);
+    err(`\n${sig}: cancelling the running gate and writing the reports (again to quit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const { executeRun } = await import('./runner/execute-run.js');
+  const { record, dir, finalize } = await executeRun({
+    macro: macroArg, targetFile: (a.values.target as string | undefined) ?? fixed?.target, outDir: a.values.out as string | undefined,
+    renderer, progressToStderr: json, keyFlag: a.values.key as string | undefined, signal: controller.signal, warn: (m) => err(`warning: ${m}`),
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+
+  const { relative } = await import('node:path');
+  const rel = relative(process.cwd(), dir);
+  const runDir = !rel ? '.' : rel.startsWith('..') ? dir : rel;
+  if (json) out(JSON.stringify(record.final_outcome, null, 2));
+  else {
+    const { stringify } = await import('yaml');
+    out(`\n${record.outcome.text}${record.outcome.reason ? `\n${record.outcome.stopped_at}: ${record.outcome.reason.split('\n')[0]}` : ''}`);
+    out(`reports: ${runDir}/ (final: ${record.files.final}) · ${record.final_outcome.signature === 'UNSIGNED' ? 'unsigned' : `signed, check with: gaterun verify ${runDir}`}\n`);
+    out('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
+  }
+  if (record.secret_leak) {
+    const { errors } = await import('./errors.js');
+    throw errors.secretLeak(record.secret_leak);
+  }
+  const failedAfter = finalize.find((g) => g.status !== 'PASS');
+  for (const g of finalize) err(`${g.id} ${g.title} (after signing): ${g.status} — ${g.summary}`);
+  if (failedAfter) {
+    err(`the signed bundle stands as ${record.outcome.text}, but ${failedAfter.id} failed after signing`);
+    return EXIT.C;
+  }
+  return EXIT[record.outcome.code];
+}
+
+async function cmdOutcome(argv: string[]): Promise<number> {
+  const a = parse(argv, { json: { type: 'boolean' } });
+  if (a.values.help) return (out(HELP.outcome), 0);
+  if (a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'outcome needs one run directory', 'gaterun outcome reports/O8C/<run-id>');
+  const { readFileSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { errors } = await import('./errors.js');
+  const file = join(a.positionals[0], 'run.json');
+  if (!existsSync(file)) throw errors.runDirInvalid(a.positionals[0], 'no run.json here');
+  let record: { final_outcome?: Record<string, unknown>; outcome?: { code: keyof typeof EXIT } };
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw errors.runDirInvalid(a.positionals[0], `run.json is not valid JSON (${(e as Error).message})`);
+  }
+  if (!record.final_outcome) throw errors.runDirInvalid(a.positionals[0], 'run.json has no final_outcome');
+  if (a.values.json) out(JSON.stringify(record.final_outcome, null, 2));
+  else {
+    const { stringify } = await import('yaml');
+    out('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
+  }
+  return 0;
+}
+
+async function cmdVerify(argv: string[]): Promise<number> {
+  const a = parse(argv, { key: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+  if (a.values.help) return (out(HELP.verify), 0);
+  if (a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'verify needs one run directory', 'gaterun verify reports/O8C/<run-id>');
+  const { statSync } = await import('node:fs');
+  const { errors } = await import('./errors.js');
+  const dir = a.positionals[0];
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw errors.runDirInvalid(dir, 'not a directory');
+  const { loadPublicKeys } = await import('./report/keys.js');
+  const { verifyBundle, defaultTrustedKeys, formatVerifyResult } = await import('./report/verify-bundle.js');
+  const keyFiles = (a.values.key as unknown as string[] | undefined) ?? [];
+  const trusted = keyFiles.length ? loadPublicKeys(keyFiles) : defaultTrustedKeys();
+  const result = verifyBundle(dir, { trustedKeys: trusted.map((k) => k.key) });
+  if (a.values.json) out(JSON.stringify({ run_dir: dir, ...result }, null, 2));
+  else out(formatVerifyResult(dir, result));
+  return result.ok ? 0 : 1;
+}
+
+async function cmdKeygen(argv: string[]): Promise<number> {
+  const a = parse(argv, { out: { type: 'string' } });
+  if (a.values.help) return (out(HELP.keygen), 0);
+  const { generateKeyPair, configDir } = await import('./report/keys.js');
+  const k = generateKeyPair((a.values.out as string | undefined) ?? configDir());
+  out(`private key: ${k.privatePath} (mode 0600)\npublic key:  ${k.publicPath}\nkeyid:       ${k.keyid}`);
+  return 0;
+}
+
+async function cmdKb(argv: string[]): Promise<number> {
+  const a = parse(argv, { dir: { type: 'string' }, target: { type: 'string' }, revision: { type: 'string' } });
+  if (a.values.help || !a.positionals.length) return (out(HELP.kb), a.values.help ? 0 : EXIT.usage);
+  const target = a.values.target ? await loadTargetFor(a.values.target as string) : null;
+  const root = (a.values.dir as string | undefined) ?? ((target?.kb as { dir?: string } | undefined)?.dir) ?? 'kb';
+  const { listKb, showKb } = await import('./kb/kb-dir.js');
+  const [sub, query] = a.positionals;
+  if (sub === 'list') {
+    const docs = listKb(root);
+    if (!docs.length) return (out(`no documents in ${root}`), 0);
+    for (const d of docs) out(`${d.kbId}  r${d.revision}  ${d.path}`);
+    return 0;
+  }
+  if (sub === 'show' && query) {
+    const rev = a.values.revision ? Number(a.values.revision) : undefined;
+    out(showKb(root, query, rev).text);
+    return 0;
+  }
+  throw new GaterunError('EUSAGE', `kb ${sub ?? ''}: expected "list" or "show <KB-id|path>"`, 'gaterun kb show KB-5039');
+}
+
+async function cmdDb(argv: string[]): Promise<number> {
+  const a = parse(argv, { schema: { type: 'string', multiple: true } });
+  if (a.values.help) return (out(HELP.db), 0);
+  if (a.positionals[0] !== 'up' || a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'expected "gaterun db up [--schema FILE ...]"');
+  const { dbUp } = await import('./pg/db-up.js');
+  const { sampleSqlFiles } = await import('./pg/sample-schema.js');
+  const files = (a.values.schema as unknown as string[] | undefined) ?? [];
+  await dbUp(files.length ? files : sampleSqlFiles());
+  return 0;
+}
+
+async function cmdDemo(argv: string[]): Promise<number> {
+  const { packagePath } = await import('./paths.js');
+  return cmdRun(argv, { macro: packagePath('macros', 'SELFCHECK.yaml'), target: packagePath('examples', 'selfcheck', 'target.yaml') });
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { list: cmdList, plan: cmdPlan, run: cmdRun, outcome: cmdOutcome, verify: cmdVerify, keygen: cmdKeygen, kb: cmdKb, db: cmdDb, demo: cmdDemo };
+
+/** Runs the CLI with the given arguments; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === '--version' || cmd === '-v') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = new URL('../../package.json', import.meta.url);
+    out(JSON.parse(readFileSync(pkg, 'utf8')).version);
+    return 0;
+  }
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return (out(HELP.main), cmd ? 0 : EXIT.usage);
+  const fn = COMMANDS[cmd];
+  if (!fn) {
+    const { didYouMean } = await import('./macro/find-macro.js');
+    const hint = didYouMean(cmd, Object.keys(COMMANDS));
+    throw new GaterunError('EUSAGE', `unknown command "${cmd}"`, hint ? `did you mean "gaterun ${hint}"?` : 'see `gaterun --help`');
+  }
+  return fn(rest);
+}
+
+/** Prints a coded error (no stack) or a crash (stack + please report). */
+function report(e: unknown): number {
+  if (isGaterunError(e)) {
+    err(`gaterun: ${e.code}: ${e.message}`);
+    for (const d of e.details) err(`  ${d}`);
+    if (e.hint) err(`hint: ${e.hint}`);
+    return e.exitCode;
+  }
+  err(`gaterun crashed: ${(e as Error)?.stack ?? String(e)}`);
+  err('This is a bug in gaterun; please report it with the command you ran.');
+  return EXIT.crash;
+}
+
+// A closed pipe (`gaterun outcome … | head`) is not an error worth a stack.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { process.exitCode = report(e); });

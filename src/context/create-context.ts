@@ -1,0 +1,66 @@
+// Builds the `ctx` a gate gets: the only door to processes, facts, hosts and databases.
+import type { DbHandle, Facts, FactValue, GateContext, GateLogger, RunInfo, TargetInfo } from '../gate.js';
+import { runExec } from './exec.js';
+import { copyToHost, hostDisplay, resolveHost, type HostSpec } from './hosts.js';
+import type { Ledger } from './ledger.js';
+
+export interface ContextDeps {
+  gateId: string;
+  host: string;
+  ledger: Ledger;
+  signal: AbortSignal;
+  target: TargetInfo;
+  run: RunInfo;
+  facts: Record<string, Facts>;
+  log: GateLogger;
+  redact: (s: string) => string;
+  /** Databases of the target; absent when the run has none wired. */
+  db?: (name: string) => DbHandle;
+}
+
+/** Creates the context for one gate run. */
+export function createContext(deps: ContextDeps): GateContext {
+  const hostOf = (name: string): HostSpec => resolveHost(deps.target, name);
+  const execDeps = { ledger: deps.ledger, gateId: deps.gateId, host: hostOf(deps.host), signal: deps.signal, redact: deps.redact, resolveHost: hostOf };
+  const ctx: GateContext = {
+    gateId: deps.gateId,
+    host: deps.host,
+    exec: (file, args, options) => runExec(execDeps, file, args, options),
+    shell: (line, options) => runExec(execDeps, 'sh', ['-c', line], options),
+    facts: {
+      get: (gateId: string, name: string): FactValue | undefined => {
+        let cur: unknown = deps.facts[gateId];
+        for (const seg of name.split('.')) {
+          if (cur === null || typeof cur !== 'object' || !(seg in (cur as object))) return undefined;
+          cur = (cur as Record<string, unknown>)[seg];
+        }
+        return cur as FactValue;
+      },
+      all: () => structuredClone(deps.facts),
+    },
+    log: deps.log,
+    signal: deps.signal,
+    target: deps.target,
+    run: deps.run,
+    db: (name: string) => {
+      if (!deps.db) throw new Error(`database "${name}": this run has no database access wired`);
+      return deps.db(name);
+    },
+    hosts: {
+      display: (name) => hostDisplay(hostOf(name)),
+      isLocal: (name) => hostOf(name).kind === 'local',
+      copy: async (localPath, host, remotePath, options) => {
+        const h = hostOf(host);
+        const target = `${localPath} -> ${hostDisplay(h)}:${remotePath}`;
+        const action = h.kind === 'ssh' ? 'scp' : 'file.copy';
+        const mutating = options?.mutates ?? true;
+        const scope = mutating ? (options?.scope ?? 'deploy') : undefined;
+        deps.ledger.authorize({ gate: deps.gateId, action, target, host, mutating, scope });
+        const r = await copyToHost(h, localPath, remotePath, deps.signal);
+        deps.ledger.record({ gate: deps.gateId, action, target, host, mutating, scope, outcome: r.ok ? 'ok' : 'error' });
+        if (!r.ok) throw new Error(`copy to ${hostDisplay(h)}:${remotePath} failed (exit ${r.exitCode}): ${deps.redact(r.stderr.trim().split('\n')[0])}`);
+      },
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,104 @@
+// Runs child processes for gates: ledger entry, policy check, kill of the whole process group on cancel.
+import { execa } from 'execa';
+import type { Evidence, ExecOptions, ExecResult } from '../gate.js';
+import { commandForHost, newRemotePidFile, remoteKillCommand, type HostSpec } from './hosts.js';
+import { sha256Hex, type Ledger } from './ledger.js';
+
+const TAIL_LINES = 15;
+const KILL_GRACE_MS = 2000;
+
+/** Quotes an argument for display (and for sh). */
+export function quoteArg(a: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The last lines of an output, for a report. */
+export function tail(text: string, lines = TAIL_LINES): string {
+  const all = text.replace(/\s+$/, '').split('\n');
+  return (all.length > lines ? ['…', ...all.slice(-lines)] : all).join('\n');
+}
+
+export interface ExecDeps {
+  ledger: Ledger;
+  gateId: string;
+  host: HostSpec;
+  signal: AbortSignal;
+  redact: (s: string) => string;
+  resolveHost: (name: string) => HostSpec;
+}
+
+/** Runs `file args` on the gate's host; never throws for a non-zero exit, a timeout or a missing program. */
+export async function runExec(deps: ExecDeps, file: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const host = opts.host ? deps.resolveHost(opts.host) : deps.host;
+  const display = [file, ...args].map(quoteArg).join(' ');
+  const redactAll = (s: string) => (opts.secrets ?? []).reduce((acc, sec) => (sec ? acc.split(sec).join('[secure]') : acc), deps.redact(s));
+  const action = host.kind === 'ssh' ? 'ssh' : 'exec';
+  const base = { gate: deps.gateId, action, target: redactAll(display), host: host.name, mutating: !!opts.mutates, scope: opts.scope ?? (opts.mutates ? 'deploy' : undefined) } as const;
+  deps.ledger.authorize(base);
+
+  // On an SSH host the command runs remotely in its own process group, whose pid lands in a file so a cancel can kill it.
+  const pidFile = host.kind === 'ssh' ? newRemotePidFile() : undefined;
+  const routed = commandForHost(host, file, args, host.kind === 'ssh' ? { cwd: opts.cwd, env: opts.env, pidFile } : {});
+  const started = performance.now();
+  const child = execa(routed.file, routed.args, {
+    cwd: host.kind === 'local' ? opts.cwd : undefined,
+    env: host.kind === 'local' ? opts.env : undefined,
+    input: opts.input,
+    stdin: opts.input === undefined ? 'ignore' : undefined,
+    reject: false,
+    detached: true, // own process group, so a cancel kills the command's children too
+    cleanup: true,
+    stripFinalNewline: false,
+    maxBuffer: 256 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  let timedOut = false;
+  let aborted = false;
+  // With ssh ControlMaster the master holds the client's pipes until the remote command ends, so after a cancel
+  // stop waiting for output after a grace period instead of waiting for the remote command.
+  let giveUp: (v: null) => void = () => undefined;
+  const gaveUp = new Promise<null>((res) => { giveUp = res; });
+  const killGroup = () => {
+    const kill = (sig: NodeJS.Signals) => { try { if (child.pid) process.kill(-child.pid, sig); } catch { /* already gone */ } };
+    kill('SIGTERM');
+    if (pidFile) {
+      const k = remoteKillCommand(host, pidFile);
+      void execa(k.file, k.args, { reject: false, stdin: 'ignore', timeout: 10_000 });
+    }
+    setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS).unref();
+    setTimeout(() => giveUp(null), KILL_GRACE_MS + 500).unref();
+  };
+  const onAbort = () => { aborted = true; killGroup(); };
+  if (deps.signal.aborted) onAbort();
+  deps.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = opts.timeout ? setTimeout(() => { timedOut = true; killGroup(); }, opts.timeout * 1000) : undefined;
+  timer?.unref();
+  const raced = await Promise.race([child, gaveUp]);
+  deps.signal.removeEventListener('abort', onAbort);
+  if (timer) clearTimeout(timer);
+  const r = raced ?? { stdout: '', stderr: 'gave up waiting for output after the cancel', exitCode: undefined, signal: 'SIGTERM', failed: true, shortMessage: 'cancelled' };
+
+  const durationMs = Math.round(performance.now() - started);
+  const stdout = String(r.stdout ?? '');
+  // A program that could not start has no exit code; its error goes where a reader looks: stderr.
+  const spawnError = r.failed && r.exitCode === undefined && !r.signal ? `could not start ${file}: ${(r as { code?: string }).code ?? (r as { shortMessage?: string }).shortMessage}` : '';
+  const stderr = String(r.stderr ?? '') + spawnError;
+  const exitCode = typeof r.exitCode === 'number' ? r.exitCode : null;
+  const outcome = aborted ? 'aborted' : timedOut ? 'timeout' : exitCode === null ? (r.signal ? `signal ${r.signal}` : 'error') : exitCode === 0 ? 'ok' : `exit ${exitCode}`;
+  const outputSha256 = sha256Hex(stdout + stderr);
+  const seq = deps.ledger.record({ ...base, outcome, outputSha256, detail: { exitCode, durationMs, cwd: opts.cwd ?? null } });
+  const evidence: Evidence = {
+    kind: 'exec',
+    title: redactAll(display),
+    command: redactAll(display),
+    cwd: opts.cwd,
+    exitCode,
+    durationMs,
+    stdoutSha256: sha256Hex(stdout),
+    stderrSha256: sha256Hex(stderr),
+    stdoutTail: redactAll(tail(stdout)),
+    stderrTail: redactAll(tail(stderr)),
+    ledger: [seq],
+  };
+  return { command: redactAll(display), exitCode, signal: r.signal ?? null, timedOut, stdout, stderr, durationMs, ledgerSeq: seq, evidence };
+}

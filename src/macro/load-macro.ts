@@ -1,0 +1,96 @@
+// Loads a macro file and checks all of it before anything runs: syntax, schema, gate kinds, params, references.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { gateKinds } from '../../gates/index.js';
+import { errors } from '../errors.js';
+import type { TargetInfo } from '../gate.js';
+import { packagePath } from '../paths.js';
+import { checkReferences, resolveReferences } from './references.js';
+import { schemaProblems } from './schema-check.js';
+import { didYouMean } from './find-macro.js';
+import type { LoadedMacro, Macro } from './types.js';
+import { parseYamlSource, positionOf, type YamlSource } from './yaml-source.js';
+
+export { findMacroFile, listMacros, macrosDir, didYouMean } from './find-macro.js';
+
+let macroSchema: object | undefined;
+const schema = () => (macroSchema ??= JSON.parse(readFileSync(packagePath('schemas', 'macro.schema.json'), 'utf8')) as object);
+
+/** Checks a parsed macro; returns every problem found (empty when the macro is fine). */
+export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): string[] {
+  const problems = schemaProblems(schema(), data, src);
+  if (!data || typeof data !== 'object') return problems.length ? problems : [`${src.file}:1:1 expected a mapping with id, macro, title, outcome and gates`];
+  const m = data as Partial<Macro>;
+  const gates = Array.isArray(m.gates) ? m.gates : [];
+  const seen = new Map<string, number>();
+  const earlier: string[] = [];
+  const kinds = Object.keys(gateKinds);
+  const hosts = Object.keys(target.hosts ?? {}).concat('local');
+  if (m.host && typeof m.host === 'string' && !hosts.includes(m.host)) problems.push(`${positionOf(src, ['host'])} host: unknown host "${m.host}"; the target declares ${hosts.join(', ')}`);
+  gates.forEach((g, i) => {
+    if (!g || typeof g !== 'object') return;
+    const at = (...p: (string | number)[]) => positionOf(src, ['gates', i, ...p]);
+    if (typeof g.id === 'string') {
+      if (seen.has(g.id)) problems.push(`${at('id')} gates[${i}].id: duplicate gate id "${g.id}" (first used by gates[${seen.get(g.id)}])`);
+      else seen.set(g.id, i);
+    }
+    if (typeof g.kind === 'string') {
+      const mod = gateKinds[g.kind];
+      if (!mod) {
+        const hint = didYouMean(g.kind, kinds);
+        problems.push(`${at('kind')} gates[${i}].kind: unknown gate kind "${g.kind}"${hint ? `; did you mean "${hint}"?` : ''} (known: ${kinds.join(', ')})`);
+      } else {
+        const params = g.with ?? {};
+        problems.push(...schemaProblems(mod.params as object, params, src, ['gates', i, 'with']).map((p) => p.replace(/: expected/, ` (${g.kind} params): expected`)));
+      }
+    }
+    if (typeof g.host === 'string' && !hosts.includes(g.host)) problems.push(`${at('host')} gates[${i}].host: unknown host "${g.host}"; the target declares ${hosts.join(', ')}`);
+    for (const r of checkReferences(g.with ?? {}, ['gates', i, 'with'], target, [...earlier])) problems.push(`${positionOf(src, r.path)} ${pathText(r.path)}: ${r.message}`);
+    if (typeof g.id === 'string') earlier.push(g.id);
+  });
+  const ids = [...seen.keys()];
+  const checkFact = (fact: unknown, path: (string | number)[]) => {
+    if (typeof fact !== 'string') return;
+    const gid = fact.split('.')[0];
+    if (!ids.includes(gid)) problems.push(`${positionOf(src, path)} ${pathText(path)}: fact ${fact} names gate ${gid}, which this macro does not have (gates: ${ids.join(', ')})`);
+  };
+  (m.criteria ?? []).forEach((c, i) => (['all', 'any'] as const).forEach((k) => (c?.[k] ?? []).forEach((cond, j) => checkFact(cond?.fact, ['criteria', i, k, j, 'fact']))));
+  (m.forbidden ?? []).forEach((f, i) => (f?.done_if ?? []).forEach((cond, j) => checkFact(cond?.fact, ['forbidden', i, 'done_if', j, 'fact'])));
+  (m.forbidden ?? []).forEach((f, i) => {
+    if (f?.ledger?.matches) {
+      try { new RegExp(f.ledger.matches); } catch (e) { problems.push(`${positionOf(src, ['forbidden', i, 'ledger', 'matches'])} forbidden[${i}].ledger.matches: not a regular expression: ${(e as Error).message}`); }
+    }
+  });
+  for (const [k, v] of Object.entries(m.outcome_facts ?? {})) checkFact(v, ['outcome_facts', k]);
+  const lineOf = (x: string) => Number(/:(\d+):\d+ /.exec(x)?.[1] ?? 0);
+  return problems.sort((a, b) => lineOf(a) - lineOf(b));
+}
+
+function pathText(path: (string | number)[]): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+/** Reads and checks a macro file; throws EMACROINVALID listing every problem. */
+export function loadMacro(file: string, target: TargetInfo): LoadedMacro {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw errors.usage(`cannot read macro file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const src = parseYamlSource(file, text);
+  if (src.problems.length) throw errors.macroInvalid(file, src.problems);
+  const data = src.doc.toJS();
+  const problems = checkMacro(src, data, target);
+  if (problems.length) throw errors.macroInvalid(file, problems);
+  const macro = data as Macro;
+  // Target references are fixed for the whole run: substitute them now (fact references wait for run time).
+  for (const g of macro.gates) if (g.with) g.with = resolveReferences(g.with, { target }, 'target').value as Record<string, unknown>;
+  macro.mutation ??= 'none';
+  macro.criteria ??= [];
+  macro.forbidden ??= [];
+  macro.residue ??= [];
+  macro.next ??= [];
+  macro.outcome_facts ??= {};
+  return { macro, file, sha256: createHash('sha256').update(text).digest('hex') };
+}

@@ -1,0 +1,52 @@
+// The shape of a macro file once loaded and checked.
+
+export interface Condition {
+  fact: string;
+  equals?: unknown;
+  not_equals?: unknown;
+  gte?: number;
+  lte?: number;
+  matches?: string;
+  exists?: boolean;
+}
+
+export interface GateSpec {
+  id: string;
+  title: string;
+  label?: string;
+  kind: string;
+  host?: string;
+  timeout?: number;
+  with?: Record<string, unknown>;
+}
+
+export interface Criterion { name: string; all?: Condition[]; any?: Condition[] }
+export interface Forbidden { name: string; done_if?: Condition[]; ledger?: { action?: string; matches?: string; mutating?: boolean } }
+export interface Residue { id: string; status: 'OPEN' | 'PARTIAL' | 'CLOSED'; note: string; next?: string }
+export interface NextStep { step: 'next' | 'then' | 'later'; what: string }
+
+export interface Macro {
+  id: string;
+  macro: string;
+  title: string;
+  summary?: string;
+  effort?: 'low' | 'medium' | 'high';
+  mutation: 'none' | 'source' | 'deploy';
+  outcome: string;
+  host?: string;
+  kb?: { path: string; tags?: string[] };
+  gates: GateSpec[];
+  criteria: Criterion[];
+  forbidden: Forbidden[];
+  residue: Residue[];
+  next: NextStep[];
+  next_action?: string;
+  outcome_facts: Record<string, string>;
+}
+
+/** A macro plus where it came from. */
+export interface LoadedMacro {
+  macro: Macro;
+  file: string;
+  sha256: string;
+}

@@ -1,0 +1,116 @@
+// Renders the numbered gate reports and the final roll-up through Handlebars templates (strict: no unfilled field).
+import Handlebars from 'handlebars';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Evidence } from '../gate.js';
+import { packagePath } from '../paths.js';
+import type { GateRecord, RunRecord } from '../runner/types.js';
+
+type Template = Handlebars.TemplateDelegate;
+
+/** Lower-case, dash-separated form of a title, for file names. */
+export function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'gate';
+}
+
+/** `NN-<slug>.md` for the gate at index i. */
+export function reportFileName(index: number, title: string): string {
+  return `${String(index + 1).padStart(2, '0')}-${slug(title)}.md`;
+}
+
+/** `NN-final-<macro id>-report.md`, after the last gate report. */
+export function finalFileName(gateCount: number, macroId: string): string {
+  return `${String(gateCount + 1).padStart(2, '0')}-final-${slug(macroId)}-report.md`;
+}
+
+const hb = Handlebars.create();
+hb.registerHelper('cell', (v: unknown) => String(v ?? '').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' '));
+hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hb.registerHelper('statusText', (s: string) => s.replace('_', ' '));
+hb.registerHelper('ms', (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`));
+hb.registerHelper('fence', (text: string) => {
+  const longest = Math.max(2, ...[...String(text).matchAll(/`+/g)].map((m) => m[0].length));
+  return '`'.repeat(longest + 1);
+});
+hb.registerHelper('yaml', (v: unknown) => stringify(v, { lineWidth: 0 }).trimEnd());
+
+let cache: { gate: Template; final: Template; kinds: Map<string, Template> } | undefined;
+
+function load(): NonNullable<typeof cache> {
+  if (cache) return cache;
+  const dir = packagePath('templates');
+  const partials = join(dir, 'partials');
+  if (existsSync(partials)) for (const f of readdirSync(partials).filter((f) => f.endsWith('.hbs'))) hb.registerPartial(f.replace(/\.md\.hbs$|\.hbs$/, ''), readFileSync(join(partials, f), 'utf8'));
+  const compile = (f: string) => hb.compile(readFileSync(join(dir, f), 'utf8'), { strict: true, noEscape: true });
+  const kinds = new Map<string, Template>();
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.md.hbs') && f !== 'gate.md.hbs' && f !== 'final.md.hbs')) kinds.set(f.replace(/\.md\.hbs$/, ''), compile(f));
+  cache = { gate: compile('gate.md.hbs'), final: compile('final.md.hbs'), kinds };
+  return cache;
+}
+
+const EVIDENCE_KEYS: (keyof Evidence)[] = ['kind', 'title', 'command', 'cwd', 'exitCode', 'durationMs', 'stdoutSha256', 'stderrSha256', 'stdoutTail', 'stderrTail', 'sql', 'rows', 'path', 'sha256', 'text', 'ledger'];
+
+/** Every evidence key present (null when absent), so strict templates can test any of them. */
+function evidenceView(e: Evidence) {
+  const out: Record<string, unknown> = {};
+  for (const k of EVIDENCE_KEYS) out[k] = e[k] ?? null;
+  out.rowsJson = e.rows ? JSON.stringify(e.rows, null, 2) : null;
+  out.ledgerText = e.ledger?.length ? e.ledger.map((s) => `#${s}`).join(', ') : null;
+  return out;
+}
+
+function gateView(g: GateRecord, index: number) {
+  return {
+    ...g,
+    no: g.report ? g.report.slice(0, 2) : String(index + 1).padStart(2, '0'),
+    notRun: g.status === 'NOT_RUN' || g.status === 'PENDING',
+    reason: g.reason ?? null,
+    crash: g.crash ?? null,
+    checks: g.checks.map((c) => ({ id: c.id ?? null, status: c.status, text: c.text })),
+    factRows: Object.entries(g.facts).map(([k, v]) => ({ key: k, value: typeof v === 'string' ? v : JSON.stringify(v) })),
+    evidence: g.evidence.map(evidenceView),
+    firstLine: g.summary.split('\n')[0],
+  };
+}
+
+/** Renders one gate's report. */
+export function renderGateReport(run: RunRecord, index: number): string {
+  const t = load();
+  const g = run.gates[index];
+  const data = { run, macro: run.macro, gate: gateView(g, index), gateCount: run.gates.length };
+  // A kind template lays out a gate's facts; a gate that produced none (not run, crashed, could not connect) gets the default.
+  const kind = t.kinds.get(g.kind);
+  if (kind && Object.keys(g.facts).length && !g.crash && (g.status === 'PASS' || g.status === 'FAIL' || g.status === 'BLOCKED')) {
+    try {
+      return kind(data);
+    } catch (e) {
+      return `${t.gate(data)}\n> Note: the ${g.kind} report template could not render this result (${(e as Error).message.split('\n')[0]}); the default layout is shown. Please report this as a template bug.\n`;
+    }
+  }
+  return t.gate(data);
+}
+
+/** Renders the final roll-up report. */
+export function renderFinalReport(run: RunRecord): string {
+  const t = load();
+  const counts = { PASS: 0, FAIL: 0, BLOCKED: 0, NOT_RUN: 0, ABORTED: 0, PENDING: 0 } as Record<string, number>;
+  for (const g of run.gates) counts[g.status]++;
+  const ran = run.gates.length - counts.NOT_RUN - counts.PENDING;
+  const tally = Object.entries(counts).filter(([, n]) => n).map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(', ');
+  const stop = run.gates.find((g) => g.id === run.outcome.stopped_at);
+  return t.final({
+    run,
+    macro: run.macro,
+    gates: run.gates.map(gateView),
+    tally: `${ran} of ${run.gates.length} gates ran before this report: ${tally.replace('PENDING', 'to run after signing')}.`,
+    stop: stop ? gateView(stop, run.gates.indexOf(stop)) : null,
+    criteriaMet: run.criteria.filter((c) => c.met).length,
+    criteriaAll: run.criteria.length > 0 && run.criteria.every((c) => c.met),
+    hasCriteria: run.criteria.length > 0,
+    residue: run.residue,
+    next: run.next,
+    block: run.final_outcome,
+    finalNo: run.files.final.slice(0, 2),
+  });
+}

@@ -1,0 +1,130 @@
+// Signs a run directory: a DSSE envelope (run.intoto.json) of an in-toto Statement v1 whose subjects are every other file.
+import type { KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { sha256Hex } from '../context/ledger.js';
+import { errors } from '../errors.js';
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.js';
+import { keyIdOf } from './keys.js';
+
+export const ENVELOPE_FILE = 'run.intoto.json';
+export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+export const VSA_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
+
+/** One signed file: path relative to the run dir (forward slashes) and its sha256. */
+export interface Subject {
+  name: string;
+  digest: { sha256: string };
+}
+
+/**
+ * SLSA Verification Summary v1 as gaterun fills it. The ledger digest goes in `inputAttestations`
+ * ({uri: 'ledger.jsonl', digest}) — the VSA's own field for "the evidence this verdict was computed from" —
+ * rather than a custom extension, so generic in-toto/VSA tooling shows it. (ledger.jsonl is also a subject.)
+ */
+export interface GaterunPredicate {
+  verifier: { id: string };
+  timeVerified: string;
+  resourceUri: string;
+  policy: { uri: string; digest: { sha256: string } };
+  inputAttestations: { uri: string; digest: { sha256: string } }[];
+  verificationResult: 'PASSED' | 'FAILED';
+  verifiedLevels: string[];
+  [extra: string]: unknown;
+}
+
+export interface Statement {
+  _type: string;
+  subject: Subject[];
+  predicateType: string;
+  predicate: GaterunPredicate;
+}
+
+export interface SignBundleOptions {
+  privateKey: KeyObject;
+  /** Path of the macro file as the policy uri (e.g. macros/O8C.yaml). */
+  macroFile: string;
+  macroSha256: string;
+  /** The target's name or file: the VSA resourceUri. */
+  target: string;
+  /** A | B | C | D. */
+  outcomeCode: string;
+  /** gaterun's version, for verifier.id. */
+  version: string;
+  ledgerFile?: string;
+  now?: Date;
+}
+
+/** Every file of a run dir except the envelope, recursive, as sorted relative paths; throws on symlinks and special files. */
+export function listRunFiles(runDir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const entry of readdirSync(join(runDir, rel), { withFileTypes: true })) {
+      const name = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(name);
+      else if (entry.isFile()) {
+        if (name !== ENVELOPE_FILE) out.push(name);
+      } else {
+        // A symlink's target can change after signing without touching the run dir.
+        throw errors.runDirInvalid(runDir, `${name} is not a regular file (symlinks and special files cannot be signed)`);
+      }
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** sha256 subjects for the given relative paths. */
+export function subjectsOf(runDir: string, names: string[]): Subject[] {
+  return names.map((name) => ({ name, digest: { sha256: sha256Hex(readFileSync(join(runDir, name))) } }));
+}
+
+/** Writes a file by temp file + fsync + rename, so a reader never sees half of it. */
+export function writeFileAtomic(path: string, data: string | Buffer): void {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(tmp, 'wx', 0o644);
+  try {
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    unlinkSync(tmp); // a leftover temp file in a run dir would later show up as an extra file
+    throw e;
+  }
+}
+
+/** Signs every file of runDir into runDir/run.intoto.json; returns its path and the signing keyid. */
+export function signBundle(runDir: string, options: SignBundleOptions): { envelopePath: string; keyid: string; statement: Statement } {
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw errors.runDirInvalid(runDir, 'not a directory');
+  const ledgerFile = options.ledgerFile ?? 'ledger.jsonl';
+  const names = listRunFiles(runDir);
+  if (!names.includes(ledgerFile)) {
+    throw errors.runDirInvalid(runDir, `${ledgerFile} is missing; write the ledger before signing`);
+  }
+  const subject = subjectsOf(runDir, names);
+  const ledgerDigest = subject.find((s) => s.name === ledgerFile)!.digest.sha256;
+  const statement: Statement = {
+    _type: STATEMENT_TYPE,
+    subject,
+    predicateType: VSA_PREDICATE_TYPE,
+    predicate: {
+      verifier: { id: `gaterun@${options.version}` },
+      timeVerified: (options.now ?? new Date()).toISOString(),
+      resourceUri: options.target,
+      policy: { uri: options.macroFile, digest: { sha256: options.macroSha256 } },
+      inputAttestations: [{ uri: ledgerFile, digest: { sha256: ledgerDigest } }],
+      verificationResult: options.outcomeCode === 'A' ? 'PASSED' : 'FAILED',
+      verifiedLevels: [options.outcomeCode],
+    },
+  };
+  const keyid = keyIdOf(options.privateKey);
+  const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), options.privateKey, keyid);
+  const envelopePath = join(runDir, ENVELOPE_FILE);
+  writeFileAtomic(envelopePath, JSON.stringify(envelope, null, 2) + '\n');
+  return { envelopePath, keyid, statement };
+}

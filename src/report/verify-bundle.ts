@@ -1,0 +1,214 @@
+// Verifies a signed run directory: envelope, signature by a trusted key, and every file against its subject.
+import type { KeyObject } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { sha256Hex } from '../context/ledger.js';
+import { errors } from '../errors.js';
+import { decodeBase64, envelopeShapeProblem, IN_TOTO_PAYLOAD_TYPE, verifyPae, type DsseEnvelope } from './dsse.js';
+import { configDir, defaultSigningKeyPath, keyIdOf, loadPublicKeys, publicKeyPathFor, type LoadedPublicKey } from './keys.js';
+import { ENVELOPE_FILE, STATEMENT_TYPE, VSA_PREDICATE_TYPE, type Statement } from './sign-bundle.js';
+
+export type ProblemCode =
+  | 'unsigned'            // no run.intoto.json
+  | 'malformed-envelope'  // not JSON, not a DSSE envelope, or bad base64
+  | 'wrong-payload-type'  // payloadType is not application/vnd.in-toto+json
+  | 'bad-signature'       // a signature names a trusted key but does not verify
+  | 'unknown-key'         // no signature names a trusted key (or no keys are trusted)
+  | 'malformed-statement' // signed payload is not a gaterun in-toto Statement
+  | 'changed'             // a file's sha256 differs from the signed one
+  | 'missing'             // a signed file is gone
+  | 'extra';              // a file that was not signed
+
+export interface VerifyProblem {
+  code: ProblemCode;
+  file?: string;
+  message: string;
+}
+
+export interface VerifiedOutcome {
+  /** The outcome code (verifiedLevels[0]): A, B, C or D. */
+  code: string;
+  verificationResult: string;
+  verifier: string;
+  timeVerified: string;
+  resourceUri: string;
+  policy: { uri: string; sha256: string };
+  ledgerSha256?: string;
+  files: number;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** keyid of the trusted key whose signature verified. */
+  keyid?: string;
+  problems: VerifyProblem[];
+  /** Read from the signed statement; present only once the signature verified. */
+  outcome?: VerifiedOutcome;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Files of the run dir other than the envelope; non-regular entries are reported separately, not followed. */
+function walkRunDir(runDir: string): { files: string[]; others: string[] } {
+  const files: string[] = [];
+  const others: string[] = [];
+  const walk = (rel: string): void => {
+    for (const entry of readdirSync(join(runDir, rel), { withFileTypes: true })) {
+      const name = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(name);
+      else if (entry.isFile()) {
+        if (name !== ENVELOPE_FILE) files.push(name);
+      } else others.push(name);
+    }
+  };
+  walk('');
+  return { files: files.sort(), others: others.sort() };
+}
+
+function statementProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return 'payload is not a JSON object';
+  const st = value as Partial<Statement>;
+  if (st._type !== STATEMENT_TYPE) return `_type is ${JSON.stringify(st._type)}, expected ${STATEMENT_TYPE}`;
+  if (st.predicateType !== VSA_PREDICATE_TYPE) return `predicateType is ${JSON.stringify(st.predicateType)}, expected ${VSA_PREDICATE_TYPE}`;
+  if (!Array.isArray(st.subject)) return 'subject is not a list';
+  const seen = new Set<string>();
+  for (const s of st.subject) {
+    const name = (s as { name?: unknown })?.name;
+    if (typeof name !== 'string' || !name || name.startsWith('/') || name.split('/').some((p) => p === '' || p === '.' || p === '..')) {
+      return `subject name ${JSON.stringify(name)} is not a plain relative path`;
+    }
+    if (seen.has(name)) return `subject ${name} is listed twice`;
+    seen.add(name);
+    if (!HEX64.test(String(s.digest?.sha256))) return `subject ${name} has no sha256 digest`;
+  }
+  const p = st.predicate;
+  if (typeof p !== 'object' || p === null) return 'predicate is missing';
+  if (!Array.isArray(p.verifiedLevels) || typeof p.verifiedLevels[0] !== 'string') return 'predicate.verifiedLevels is missing';
+  return null;
+}
+
+/** Verifies runDir/run.intoto.json against trusted Ed25519 public keys and the files on disk. */
+export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[] }): VerifyResult {
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw errors.runDirInvalid(runDir, 'not a directory');
+  const problems: VerifyProblem[] = [];
+  const fail = (p: VerifyProblem): VerifyResult => ({ ok: false, problems: [...problems, p] });
+  const envelopePath = join(runDir, ENVELOPE_FILE);
+  if (!existsSync(envelopePath)) return fail({ code: 'unsigned', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is missing: the run is not signed` });
+
+  let envelope: DsseEnvelope;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(envelopePath, 'utf8'));
+    const shape = envelopeShapeProblem(parsed);
+    if (shape) return fail({ code: 'malformed-envelope', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is not a DSSE envelope: ${shape}` });
+    envelope = parsed as DsseEnvelope;
+  } catch (e) {
+    return fail({ code: 'malformed-envelope', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is not valid JSON: ${(e as Error).message}` });
+  }
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    return fail({ code: 'wrong-payload-type', file: ENVELOPE_FILE, message: `payloadType is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}` });
+  }
+  let payload: Buffer;
+  try {
+    payload = decodeBase64(envelope.payload);
+  } catch (e) {
+    return fail({ code: 'malformed-envelope', file: ENVELOPE_FILE, message: `payload: ${(e as Error).message}` });
+  }
+
+  // keyid is an unauthenticated hint: a signature naming a trusted keyid is checked with that key only;
+  // one without a keyid is tried against every trusted key.
+  const trusted = options.trustedKeys.map((key) => ({ key, keyid: keyIdOf(key) }));
+  let verifiedBy: string | undefined;
+  const badSigs: string[] = [];
+  const unknownKeyids: string[] = [];
+  for (const [i, s] of envelope.signatures.entries()) {
+    const candidates = s.keyid ? trusted.filter((t) => t.keyid === s.keyid) : trusted;
+    if (s.keyid && candidates.length === 0) {
+      unknownKeyids.push(s.keyid);
+      continue;
+    }
+    let sig: Buffer;
+    try {
+      sig = decodeBase64(s.sig);
+    } catch (e) {
+      badSigs.push(`signatures[${i}].sig: ${(e as Error).message}`);
+      continue;
+    }
+    const good = candidates.find((t) => verifyPae(envelope.payloadType, payload, sig, t.key));
+    if (good) {
+      verifiedBy = good.keyid;
+      break;
+    }
+    badSigs.push(`signatures[${i}]${s.keyid ? ` (keyid ${s.keyid.slice(0, 16)})` : ''} does not verify`);
+  }
+  if (!verifiedBy) {
+    if (badSigs.length) return fail({ code: 'bad-signature', file: ENVELOPE_FILE, message: `bad signature: ${badSigs.join('; ')} — the envelope or its payload was altered` });
+    const known = trusted.length ? `trusted: ${trusted.map((t) => t.keyid.slice(0, 16)).join(', ')}` : 'no keys are trusted (pass --key PUB.pem or put keys in ~/.config/gaterun/trusted/)';
+    return fail({ code: 'unknown-key', file: ENVELOPE_FILE, message: `signed by an untrusted key ${unknownKeyids.map((k) => k.slice(0, 16)).join(', ')}; ${known}` });
+  }
+
+  let statement: Statement;
+  try {
+    const parsed: unknown = JSON.parse(payload.toString('utf8'));
+    const why = statementProblem(parsed);
+    if (why) return { ok: false, keyid: verifiedBy, problems: [{ code: 'malformed-statement', file: ENVELOPE_FILE, message: why }] };
+    statement = parsed as Statement;
+  } catch (e) {
+    return { ok: false, keyid: verifiedBy, problems: [{ code: 'malformed-statement', file: ENVELOPE_FILE, message: `payload is not JSON: ${(e as Error).message}` }] };
+  }
+
+  const { files, others } = walkRunDir(runDir);
+  const onDisk = new Set(files);
+  const signed = new Set(statement.subject.map((s) => s.name));
+  for (const s of statement.subject) {
+    if (!onDisk.has(s.name)) {
+      const why = others.includes(s.name) ? 'is no longer a regular file' : 'is missing';
+      problems.push({ code: others.includes(s.name) ? 'changed' : 'missing', file: s.name, message: `${s.name} ${why} (signed sha256 ${s.digest.sha256.slice(0, 16)}…)` });
+      continue;
+    }
+    const actual = sha256Hex(readFileSync(join(runDir, s.name)));
+    if (actual !== s.digest.sha256) problems.push({ code: 'changed', file: s.name, message: `${s.name} was changed: sha256 ${actual.slice(0, 16)}… ≠ signed ${s.digest.sha256.slice(0, 16)}…` });
+  }
+  for (const name of [...files, ...others].sort()) {
+    if (!signed.has(name)) problems.push({ code: 'extra', file: name, message: `${name} is not part of the signed run` });
+  }
+
+  const p = statement.predicate;
+  const ledger = p.inputAttestations?.find((a) => a?.uri === 'ledger.jsonl');
+  const outcome: VerifiedOutcome = {
+    code: p.verifiedLevels[0],
+    verificationResult: String(p.verificationResult),
+    verifier: String(p.verifier?.id),
+    timeVerified: String(p.timeVerified),
+    resourceUri: String(p.resourceUri),
+    policy: { uri: String(p.policy?.uri), sha256: String(p.policy?.digest?.sha256) },
+    files: statement.subject.length,
+  };
+  if (ledger?.digest?.sha256) outcome.ledgerSha256 = ledger.digest.sha256;
+  return { ok: problems.length === 0, keyid: verifiedBy, problems, outcome };
+}
+
+/**
+ * Keys trusted when `verify` gets no --key: every *.pem in ~/.config/gaterun/trusted/ plus
+ * signing-key.pub.pem next to the default signing key (so a run signed on this machine verifies here).
+ */
+export function defaultTrustedKeys(env: NodeJS.ProcessEnv = process.env): LoadedPublicKey[] {
+  const paths: string[] = [];
+  const dir = join(configDir(env), 'trusted');
+  if (existsSync(dir)) {
+    for (const f of readdirSync(dir).sort()) if (f.endsWith('.pem')) paths.push(join(dir, f));
+  }
+  const own = publicKeyPathFor(defaultSigningKeyPath(env));
+  if (existsSync(own)) paths.push(own);
+  const keys = loadPublicKeys(paths);
+  const seen = new Set<string>();
+  return keys.filter((k) => (seen.has(k.keyid) ? false : (seen.add(k.keyid), true)));
+}
+
+/** Human text for `gaterun verify`: one OK line, or FAILED and one line per problem. */
+export function formatVerifyResult(runDir: string, result: VerifyResult): string {
+  if (result.ok && result.outcome) {
+    const o = result.outcome;
+    return `OK ${runDir}: ${o.files} files match, signed by ed25519 keyid ${result.keyid!.slice(0, 16)}; outcome ${o.code} (${o.verificationResult}), ${o.verifier}, ${o.timeVerified}`;
+  }
+  return [`FAILED ${runDir}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`, ...result.problems.map((p) => `  ${p.code.padEnd(19)} ${p.message}`)].join('\n');
+}

@@ -1,0 +1,41 @@
+// Everything a run needs around the runner core: target, macro, redactor primed with the target's secrets, signing key.
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { TargetInfo } from '../gate.js';
+import { findMacroFile, loadMacro } from '../macro/load-macro.js';
+import { findSigningKey, loadPrivateKey } from '../report/keys.js';
+import { Redactor } from '../report/redact.js';
+import { defaultTarget, loadTarget } from '../target/load-target.js';
+import { runMacro, type RendererName, type RunResult } from './run-macro.js';
+
+export interface ExecuteOptions {
+  macro: string;
+  targetFile?: string;
+  outDir?: string;
+  renderer: RendererName;
+  progressToStderr?: boolean;
+  keyFlag?: string;
+  signal?: AbortSignal;
+  warn?: (message: string) => void;
+}
+
+/** A redactor that knows the environment's secrets and every value of the target's .env files. */
+export function redactorFor(target: TargetInfo): Redactor {
+  const redactor = Redactor.fromEnv();
+  for (const db of Object.values((target.databases ?? {}) as Record<string, { env_file?: string }>)) {
+    if (!db.env_file) continue;
+    const f = isAbsolute(db.env_file) ? db.env_file : resolve(String(target.baseDir ?? '.'), db.env_file);
+    if (existsSync(f)) redactor.addEnvFile(f);
+  }
+  return redactor;
+}
+
+/** Loads target and macro (every problem before anything runs), finds the signing key, runs the macro. */
+export async function executeRun(o: ExecuteOptions): Promise<RunResult> {
+  const target = o.targetFile ? loadTarget(o.targetFile) : defaultTarget();
+  const loaded = loadMacro(findMacroFile(o.macro), target);
+  const keyAt = findSigningKey({ flag: o.keyFlag, targetKey: target.signing_key as string | undefined });
+  const signingKey = keyAt ? loadPrivateKey(keyAt.path) : null;
+  if (signingKey?.warning) o.warn?.(signingKey.warning);
+  return runMacro({ loaded, target, outDir: o.outDir, renderer: o.renderer, progressToStderr: o.progressToStderr, signal: o.signal, redactor: redactorFor(target), signingKey });
+}
