@@ -1,7 +1,7 @@
 // deploy: side by side on a host — sha-verified transfer, staged extraction and tests, backup + promote, verify.
 import { defineGate, fail, pass, type Check, type Evidence, type GateContext, type GateResult } from '../src/gate.js';
 import { readManifest, verifyTree } from '../src/deploy/verify-tree.js';
-import { parseTestCounts, type TestCounts } from '../src/deploy/test-counts.js';
+import { parseTestCounts, type TestCounts } from '../src/test-counts.js';
 import { DEFAULT_VERIFY_IGNORES } from '../src/files/glob.js';
 import { hostBlocked } from '../src/files/host-ready.js';
 
@@ -49,8 +49,8 @@ const RESTORE = `set -u
 live=$1; backup=$2; failed=$3
 mv -T -- "$live" "$failed" && { [ ! -e "$backup" ] || mv -T -- "$backup" "$live"; }`;
 
-function testDetail(r: { exitCode: number | null; timedOut: boolean }, counts: TestCounts): string {
-  const ran = counts.ran === null ? 'no test summary found' : `${counts.passed}/${counts.ran} passed (${counts.failed} failed, ${counts.errors} errors)`;
+function testDetail(r: { exitCode: number | null; timedOut: boolean }, counts: TestCounts | null): string {
+  const ran = counts === null ? 'no test summary found' : `${counts.passed}/${counts.total} passed (${counts.failed} failed, ${counts.errors} errors)`;
   return `${ran}; exit ${r.timedOut ? 'timeout' : r.exitCode}`;
 }
 
@@ -131,9 +131,10 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
     evidence.push({ ...t.evidence, title: `staged tests: ${p.tests.command}` });
     if (interrupted()) return interrupted()!;
     const counts = parseTestCounts(`${t.stdout}\n${t.stderr}`);
-    facts.staged_tests = { runner: counts.runner, ran: counts.ran, passed: counts.passed, failed: counts.failed, errors: counts.errors, exit_code: t.exitCode };
+    facts.staged_tests = { runner: counts?.format ?? 'unknown', ran: counts?.total ?? null, passed: counts?.passed ?? null, failed: counts?.failed ?? null, errors: counts?.errors ?? null, exit_code: t.exitCode };
     const wantRan = p.tests.expect_ran;
-    const ok = t.exitCode === 0 && (counts.runner === 'unknown' || counts.ok) && (wantRan === undefined || counts.ran === wantRan);
+    // As in the tests gate: no parsable count is no proof that the tests passed.
+    const ok = t.exitCode === 0 && counts !== null && counts.failed + counts.errors === 0 && (wantRan === undefined || counts.total === wantRan);
     checks.push({ id: 'STAGED-TESTS', status: ok ? 'PASS' : 'FAIL', text: `${testDetail(t, counts)}${wantRan !== undefined ? ` (expected ${wantRan} ran)` : ''}` });
     if (!ok) {
       await cleanup();

@@ -2,7 +2,6 @@ import { describe, expect, test } from '@jest/globals';
 import { globMatcher, anyGlob, DEFAULT_ARTIFACT_EXCLUDES } from '../../src/files/glob.js';
 import { compareWithManifest, formatManifest, parseManifest } from '../../src/files/manifest.js';
 import { parseSha256sumZ } from '../../src/files/hash-tree.js';
-import { parseTestCounts } from '../../src/deploy/test-counts.js';
 import { parseShortstat } from '../../src/git/git.js';
 import { excludePathspecs } from '../../src/files/artifact.js';
 import { allowList, BUILTIN_RULES, scanText } from '../../src/files/secret-rules.js';
@@ -43,17 +42,6 @@ describe('manifests', () => {
   test('sha256sum -z output with awkward names', () => {
     expect(parseSha256sumZ(`${h('a')}  ./a b\0${h('b')}  ./new\nline\0`)).toEqual(new Map([['a b', h('a')], ['new\nline', h('b')]]));
   });
-});
-
-describe('parseTestCounts', () => {
-  test.each([
-    ['unittest OK', '....\n----------------------------------------------------------------------\nRan 4 tests in 0.002s\n\nOK\n', { runner: 'unittest', ran: 4, passed: 4, ok: true }],
-    ['unittest skipped', 'Ran 5 tests in 0.1s\n\nOK (skipped=1)\n', { ran: 5, passed: 4, skipped: 1, ok: true }],
-    ['unittest failed', 'Ran 3 tests in 0.001s\n\nFAILED (failures=1, errors=1)\n', { ran: 3, passed: 1, failed: 1, errors: 1, ok: false }],
-    ['pytest', '============ 392 passed, 2 skipped in 3.21s ============\n', { runner: 'pytest', ran: 392, passed: 392, skipped: 2, ok: true }],
-    ['pytest failed', '===== 1 failed, 393 passed in 4.00s =====\n', { runner: 'pytest', ran: 394, failed: 1, ok: false }],
-    ['nothing', 'hello\n', { runner: 'unknown', ran: null, ok: false }],
-  ])('%s', (_l, out, expected) => expect(parseTestCounts(out)).toMatchObject(expected));
 });
 
 test('parseShortstat', () => {
