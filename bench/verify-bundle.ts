@@ -1,48 +1,33 @@
-// Benchmark: verifyBundle on a 12-report run dir, beside `sha256sum -c` of the same files (see bench/RESULTS.md).
-//   node dist/bench/verify-bundle.js prepare DIR [KB_PER_REPORT]   creates DIR/run (signed), DIR/key.pub.pem, DIR/SHA256SUMS
-//   node dist/bench/verify-bundle.js verify DIR                    one verification, exit 0 when ok (for hyperfine)
-//   node dist/bench/verify-bundle.js loop DIR [N]                  in-process mean of N verifications (no node start-up)
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// `gaterun verify` on a real signed 12-report bundle beside `sha256sum -c` of the same files (goal: report).
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256Hex } from '../src/context/ledger.js';
-import { loadPublicKeys } from '../src/report/keys.js';
-import { listRunFiles, signBundle } from '../src/report/sign-bundle.js';
-import { verifyBundle } from '../src/report/verify-bundle.js';
+import { cli, isMain, run, sh, sideBySide, type BenchRow } from './lib.js';
 
-const [mode, dir, arg] = process.argv.slice(2);
-if (!mode || !dir) {
-  console.error('usage: verify-bundle.js prepare|verify|loop DIR [N]');
-  process.exit(2);
-}
-const run = join(dir, 'run');
-
-if (mode === 'prepare') {
-  const kb = Number(arg ?? 8);
-  mkdirSync(join(run, 'evidence'), { recursive: true });
-  const line = 'PROOF-5 PASS fn_iu_create driven through the shim -> status=created; information_unit 158 -> 159 in-txn, then ROLLBACK\n';
-  for (let i = 1; i <= 12; i++) writeFileSync(join(run, `${String(i).padStart(2, '0')}-report-${i}.md`), `# Report ${i}\n\n` + line.repeat(Math.ceil((kb * 1024) / line.length)));
-  writeFileSync(join(run, 'run.json'), JSON.stringify({ final_outcome: 'A — BENCH' }) + '\n');
-  writeFileSync(join(run, 'ledger.jsonl'), Array.from({ length: 200 }, (_, i) => JSON.stringify({ seq: i + 1, action: 'exec', target: `cmd ${i}`, mutating: false, outcome: 'ok' })).join('\n') + '\n');
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  signBundle(run, { privateKey, macroFile: 'macros/BENCH.yaml', macroSha256: '0'.repeat(64), target: 'bench', outcomeCode: 'A', version: '0.1.0' });
-  writeFileSync(join(dir, 'key.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }) as string);
-  // The baseline checks the same files: every signed subject (the envelope itself is not in either list).
-  writeFileSync(join(dir, 'SHA256SUMS'), listRunFiles(run).map((f) => `${sha256Hex(readFileSync(join(run, f)))}  ${f}`).join('\n') + '\n');
-  console.log(`prepared ${run}: ${listRunFiles(run).length} files, ${kb} KiB per report`);
-} else {
-  const trustedKeys = loadPublicKeys([join(dir, 'key.pub.pem')]).map((k) => k.key);
-  if (mode === 'verify') {
-    process.exit(verifyBundle(run, { trustedKeys }).ok ? 0 : 1);
-  } else if (mode === 'loop') {
-    const n = Number(arg ?? 200);
-    for (let i = 0; i < 10; i++) verifyBundle(run, { trustedKeys }); // warm-up
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) if (!verifyBundle(run, { trustedKeys }).ok) throw new Error('bundle does not verify');
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6 / n;
-    console.log(`verifyBundle in-process: ${ms.toFixed(3)} ms mean over ${n} runs`);
-  } else {
-    console.error(`unknown mode ${mode}`);
-    process.exit(2);
+/** Makes the bundle with the CLI (keygen + an 11-gate run = 12 reports), then alternates both checks. */
+export async function benchVerify(runs = 15): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'gaterun-bench-verify-'));
+  try {
+    const gates = Array.from({ length: 11 }, (_, i) => `  - { id: G${i}, title: gate-${String(i).padStart(2, '0')}, kind: command, with: { command: "seq 1 300" } }`).join('\n');
+    writeFileSync(join(dir, 'm.yaml'), `id: V12\nmacro: verify-bench\ntitle: verify bench\noutcome: V12_OK\ngates:\n${gates}\n`);
+    const env = { XDG_CONFIG_HOME: dir, GATERUN_SIGNING_KEY: '' };
+    await run('node', [cli, 'keygen', '--out', join(dir, 'keys')], env);
+    await run('node', [cli, 'run', join(dir, 'm.yaml'), '--out', join(dir, 'run'), '--key', join(dir, 'keys', 'signing-key.pem'), '--renderer', 'silent'], env);
+    const files = readdirSync(join(dir, 'run')).filter((f) => f !== 'run.intoto.json');
+    const reports = files.filter((f) => f.endsWith('.md')).length;
+    await sh(`cd "${join(dir, 'run')}" && sha256sum ${files.join(' ')} > ../SHA256SUMS`);
+    const r = await sideBySide('verify', runs,
+      () => run('node', [cli, 'verify', join(dir, 'run'), '--key', join(dir, 'keys', 'signing-key.pub.pem')], env),
+      () => sh(`cd "${join(dir, 'run')}" && sha256sum -c --quiet ../SHA256SUMS`),
+      ['gaterun verify', 'sha256sum -c']);
+    return [{
+      name: `\`gaterun verify\`, ${reports}-report bundle (${files.length} files)`, baseline: '`sha256sum -c` of the same files',
+      ours: `${r.ours.toFixed(1)} ms`, oursMs: r.ours, baselineMs: r.baseline, result: `${r.ratio.toFixed(2)}x`, goal: 'report', met: null,
+      command: 'node dist/bench/verify-bundle.js', note: 'ours includes node start-up (~60 ms) and also checks the Ed25519 signature, missing and extra files',
+    }];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
+
+if (isMain(import.meta.url)) console.table(await benchVerify());

@@ -26,6 +26,9 @@ export function schemaProblems(schema: object, data: unknown, src: YamlSource, b
   for (const e of all) if (e.keyword === 'type' && anyOfAt.has(e.instancePath) && /\/anyOf\/\d+\/type$/.test(e.schemaPath)) branchTypes.set(e.instancePath, [...(branchTypes.get(e.instancePath) ?? []), String(e.params.type)]);
   const errs = all.filter((e) => !e.schemaPath.includes('/oneOf/') && !(anyOfAt.has(e.instancePath) && /\/anyOf\/\d+\//.test(e.schemaPath) && e.keyword !== 'anyOf'));
   for (const e of errs) if (e.keyword === 'anyOf' && branchTypes.has(e.instancePath)) (e.params as Record<string, unknown>).types = branchTypes.get(e.instancePath);
+  // When a deeper error explains what is wrong inside an alternative, the "expected one of" summary only confuses.
+  const deeper = (p: string) => errs.some((x) => x.instancePath.startsWith(`${p}/`));
+  for (let i = errs.length - 1; i >= 0; i--) if (errs[i].keyword === 'anyOf' && deeper(errs[i].instancePath)) errs.splice(i, 1);
   const seen = new Set<string>();
   const out: string[] = [];
   for (const e of errs) {

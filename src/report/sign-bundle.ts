@@ -81,13 +81,13 @@ export function subjectsOf(runDir: string, names: string[]): Subject[] {
 }
 
 /** Writes a file by temp file + fsync + rename, so a reader never sees half of it. */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
+export function writeFileAtomic(path: string, data: string | Buffer, options: { sync?: boolean } = {}): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fd = openSync(tmp, 'wx', 0o644);
   try {
     try {
       writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      fsyncSync(fd);
+      if (options.sync !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
