@@ -139,9 +139,10 @@ async function composeSubChecks(ctx: GateContext, p: PredecessorParams, a: { run
     checks.push(...s.result.checks.map((c) => ({ ...c, text: `${s.label}: ${c.text}` })));
     evidence.push(...s.result.evidence);
   }
-  const bad = subs.find((s) => s.result.status !== 'PASS');
+  const bads = subs.filter((s) => s.result.status !== 'PASS');
+  const bad = bads.find((s) => s.result.status === 'BLOCKED') ?? bads[0];
   const summary = [a.head, ...subs.map((s) => s.result.summary.split('\n')[0])].join('; ');
   if (!bad) return pass(summary, { checks, facts, evidence });
-  const why = `${a.head}; ${bad.label}: ${bad.result.summary.split('\n')[0]}`;
+  const why = `${a.head}; ${bads.map((s) => `${s.label}: ${s.result.summary.split('\n')[0]}`).join('; ')}`;
   return bad.result.status === 'BLOCKED' ? blocked(why, { checks, facts, evidence }) : fail(why, { checks, facts, evidence, messageId: (bad.result as { messageId?: string }).messageId ?? 'subCheck' });
 }
