@@ -44,6 +44,9 @@ export interface DemoMacroResult {
   gates: number;
   passed: number;
   finalizeOk: boolean;
+  /** PASS criteria met / declared (the outcome comes from the gates; an unmet criterion is shown, and fails the demo). */
+  criteriaMet: number;
+  criteriaTotal: number;
   wallMs: number;
   /** Milliseconds the ledger says were spent in the gates' commands and queries. */
   actionMs: number;
@@ -143,7 +146,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       if (id === 'O8C' && o.break === 'proof') print('break: the O8C proof row has an empty title (target values.proof_title)');
       print(`\n== ${id} ==`);
       const t = performance.now();
-      const { record, dir, finalize } = await executeRun({ macro: packagePath('macros', `${id}.yaml`), targetFile: ws.targetFile, renderer: o.renderer, signal: o.signal, reportsDir: ws.reportsDir });
+      const { record, dir, finalize } = await executeRun({ macro: packagePath('macros', `${id}.yaml`), targetFile: ws.targetFile, renderer: o.renderer, signal: o.signal, reportsDir: ws.reportsDir, keyFlag: ws.keys.privatePath });
       const wallMs = performance.now() - t;
       const v = verifyBundle(dir, { trustedKeys: trusted });
       const numbered = record.gates.filter((g) => g.report);
@@ -152,11 +155,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         verifyProblems: v.problems.map((p) => `${p.code}${p.file ? ` ${p.file}` : `: ${p.message}`}`),
         gates: numbered.length, passed: numbered.filter((g) => g.status === 'PASS').length,
         finalizeOk: finalize.every((g) => g.status === 'PASS'), wallMs, actionMs: ledgerActionMs(dir),
+        criteriaMet: record.criteria.filter((c) => c.met).length, criteriaTotal: record.criteria.length,
       };
       macros.push(r);
       print('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
       print(`run dir: ${relative(process.cwd(), dir) || '.'}`);
-      print(`${id}: ${r.outcome} · ${r.passed}/${r.gates} gates PASS · bundle ${r.verified ? 'verifies' : `DOES NOT verify (${r.verifyProblems.join('; ')})`}${finalize.length ? ` · ${finalize.map((g) => `${g.id} ${g.status}`).join(', ')} after signing` : ''} · ${(wallMs / 1000).toFixed(1)} s`);
+      print(`${id}: ${r.outcome} · ${r.passed}/${r.gates} gates PASS · ${r.criteriaMet}/${r.criteriaTotal} criteria YES · bundle ${r.verified ? 'verifies' : `DOES NOT verify (${r.verifyProblems.join('; ')})`}${finalize.length ? ` · ${finalize.map((g) => `${g.id} ${g.status}`).join(', ')} after signing` : ''} · ${(wallMs / 1000).toFixed(1)} s`);
       if (r.code !== 'A' || !r.verified || !r.finalizeOk) {
         stoppedAt = id;
         print(`the chain stops at ${id}: ${r.code !== 'A' ? r.outcome : !r.verified ? 'its bundle does not verify' : 'a gate after signing failed'}; ${DEMO_MACROS.slice(DEMO_MACROS.indexOf(id) + 1).join(', ') || 'nothing'} not run`);
@@ -173,7 +177,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   print(`\nproduction row counts after:  ${countsLine(countsAfter)}`);
   print(`production row counts ${countsUnchanged ? 'unchanged' : 'CHANGED'}`);
   const wallMs = performance.now() - t0;
-  const ok = !stoppedAt && macros.length === DEMO_MACROS.length && macros.every((m) => m.code === 'A' && m.verified) && countsUnchanged;
+  const ok = !stoppedAt && macros.length === DEMO_MACROS.length && macros.every((m) => m.code === 'A' && m.verified && m.criteriaMet === m.criteriaTotal) && countsUnchanged;
   const actionMs = macros.reduce((a, m) => a + m.actionMs, 0);
   print(`demo: ${ok ? 'all five macros A, every bundle verifies, production unchanged' : `NOT OK${stoppedAt ? ` — stopped at ${stoppedAt}` : ''}${countsUnchanged ? '' : ' — production row counts changed'}`} · ${(wallMs / 1000).toFixed(1)} s`);
   return { ok, workspace: ws, macros, stoppedAt, countsBefore, countsAfter, countsUnchanged, wallMs, setupMs, actionMs };
