@@ -138,7 +138,10 @@ async function cmdPlan(argv: string[]): Promise<number> {
   const m = loaded.macro;
   out(`${m.id} — ${m.title}\nmacro: ${m.macro}\noutcome when all pass: A — ${m.outcome}\nmutation: ${m.mutation}\nfile: ${loaded.file} (sha256 ${loaded.sha256.slice(0, 16)})\n`);
   const { reportFileName } = await import('./report/render-report.js');
-  m.gates.forEach((g, i) => out(`  ${g.id.padEnd(4)} ${g.kind.padEnd(16)} ${reportFileName(i, g.title).padEnd(36)} host ${g.host ?? m.host ?? 'local'} · timeout ${g.timeout ?? 600}s`));
+  const { isFinalize } = await import('./runner/run-macro.js');
+  // Finalize gates (kb-publish) run after signing and have no numbered report.
+  const numbered = m.gates.filter((g) => !isFinalize(g));
+  m.gates.forEach((g) => out(`  ${g.id.padEnd(4)} ${g.kind.padEnd(16)} ${(isFinalize(g) ? '(after signing)' : reportFileName(numbered.indexOf(g), g.title)).padEnd(36)} host ${g.host ?? m.host ?? 'local'} · timeout ${g.timeout ?? 600}s`));
   out(`\n${m.gates.length} gates, ${m.criteria.length} PASS criteria, ${m.forbidden.length} forbidden actions. The macro is valid; nothing was run.`);
   return 0;
 }
