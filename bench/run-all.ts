@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchArtifact } from './artifact.js';
 import { benchColdStart } from './cold-start.js';
+import { benchDemo } from './demo.js';
 import { benchGateOverhead } from './gate-overhead.js';
 import { repoRoot, type BenchRow } from './lib.js';
 import { benchManifestHash } from './manifest-hash.js';
@@ -18,6 +19,7 @@ const benches: [string, () => Promise<BenchRow[]>][] = [
   ['PostgreSQL cold start', () => benchPgColdStart()],
   ['rollback-only proofs', () => benchRollbackProof()],
   ['verify', () => benchVerify()],
+  ['demo end to end', () => benchDemo(3, '/tmp/gaterun-bench-demo', false)],
 ];
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');

@@ -80,6 +80,8 @@ export default defineGate<CommandParams>({
     const failed = checks.filter((c) => c.status === 'FAIL');
     const body = { checks, facts, evidence: [r.evidence] };
     const shown = r.command.length > 60 ? `${r.command.slice(0, 57)}…` : r.command;
-    return failed.length ? fail(`${shown}: ${failed.map((c) => c.text).join('; ')}`, body) : pass(`${shown}: exit ${r.exitCode}${checks.length > 1 ? `, ${checks.length - 1} output check${checks.length > 2 ? 's' : ''} passed` : ''}`, body);
+    // The values read from stdout are what a reader of the roll-up wants to see (milestone=O4, changed=9).
+    const read = p.facts_from_stdout ? Object.entries(new RegExp(p.facts_from_stdout, 'm').exec(r.stdout)?.groups ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+    return failed.length ? fail(`${shown}: ${failed.map((c) => c.text).join('; ')}`, body) : pass(`${shown}: exit ${r.exitCode}${checks.length > 1 ? `, ${checks.length - 1} output check${checks.length > 2 ? 's' : ''} passed` : ''}${read ? `; ${read}` : ''}`, body);
   },
 });

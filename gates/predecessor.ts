@@ -1,7 +1,10 @@
 // Gate `predecessor`: the previous macro's bundle is signed by a trusted key, untouched, and ended with outcome A.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { defineGate, fail, pass, type Check, type Facts } from '../src/gate.js';
+import { isAbsolute, join, relative } from 'node:path';
+import { blocked, defineGate, fail, pass, type Check, type Evidence, type FactValue, type Facts, type GateContext, type GateModule, type GateResult } from '../src/gate.js';
+import manifestVerifyGate, { type ManifestVerifyParams } from './manifest-verify.js';
+import precheckGate, { type PrecheckParams } from './precheck.js';
+import untouchedGate, { type UntouchedParams } from './untouched.js';
 import { loadPublicKeys } from '../src/report/keys.js';
 import { verifyBundle } from '../src/report/verify-bundle.js';
 
@@ -16,12 +19,23 @@ export interface PredecessorParams {
   keys: string[];
   /** Required outcome code (default A). */
   require?: 'A' | 'B' | 'C' | 'D';
+  /** Also run these precheck checks (kill-switch probe, KB read…) on the gate's host; their facts are merged. */
+  precheck?: PrecheckParams;
+  /**
+   * Also check a deployed tree against the predecessor's DEPLOY-MANIFEST: `file` (relative to the predecessor's
+   * run dir) or `from_final` (the key of the predecessor's final-outcome block that holds the manifest path).
+   */
+  manifest?: { path: string; file?: string; from_final?: string; ignore?: string[] };
+  /** Also prove a sibling tree untouched (facts under `untouched`). */
+  untouched?: UntouchedParams;
 }
 
 const messages = {
   noRun: 'no run of {macro} under {reports}',
   notVerified: '{run} does not verify: {problems}',
   outcome: '{macroId} ended {outcome}, {want} required',
+  noManifest: "no DEPLOY-MANIFEST named by the predecessor's final block ({key})",
+  subCheck: '{check}: {summary}',
 };
 
 /** The newest run directory of a macro (run ids start with a UTC timestamp). */
@@ -46,10 +60,19 @@ export default defineGate<PredecessorParams>({
       run: { type: 'string' },
       keys: { type: 'array', minItems: 1, items: { type: 'string' } },
       require: { enum: ['A', 'B', 'C', 'D'] },
+      precheck: precheckGate.params,
+      manifest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path'],
+        oneOf: [{ required: ['file'] }, { required: ['from_final'] }],
+        properties: { path: { type: 'string', minLength: 1 }, file: { type: 'string', minLength: 1 }, from_final: { type: 'string', minLength: 1 }, ignore: { type: 'array', items: { type: 'string' } } },
+      },
+      untouched: untouchedGate.params,
     },
   },
   messages,
-  async run(_ctx, p) {
+  async run(ctx, p) {
     const want = p.require ?? 'A';
     const run = p.run ?? latestRun(p.reports!, p.macro!);
     if (!run) return fail(messages.noRun.replace('{macro}', p.macro ?? '?').replace('{reports}', p.reports ?? '?'), { messageId: 'noRun' });
@@ -68,8 +91,58 @@ export default defineGate<PredecessorParams>({
     checks.push({ status: ok ? 'PASS' : 'FAIL', text: ok ? `${record.macro.id} outcome ${record.outcome.text}` : messages.outcome.replace('{macroId}', record.macro.id).replace('{outcome}', record.outcome.text).replace('{want}', want) });
     const facts: Facts = { run, run_id: record.run_id, macro: record.macro.id, outcome: record.outcome.text, outcome_code: record.outcome.code, keyid: v.keyid!, verified: true, final: record.final_outcome };
     const evidence = [{ kind: 'file' as const, title: `${record.macro.id} signed bundle`, path: join(run, 'run.intoto.json'), text: `verified against ${keys.length} trusted key(s)` }];
-    return ok
-      ? pass(`${record.macro.id} ${record.run_id}: signed bundle verifies; ${record.outcome.text}`, { checks, facts, evidence })
-      : fail(`${record.macro.id} ${record.run_id}: ${record.outcome.text}, ${want} required`, { checks, facts, evidence, messageId: 'outcome' });
+    if (!ok) return fail(`${record.macro.id} ${record.run_id}: ${record.outcome.text}, ${want} required`, { checks, facts, evidence, messageId: 'outcome' });
+    const head = `${record.macro.id} ${record.run_id}: signed bundle verifies; ${record.outcome.text}`;
+    return composeSubChecks(ctx, p, { run, final: record.final_outcome, head, checks, facts, evidence });
   },
 });
+
+interface Sub { label: string; result: GateResult }
+
+/** Runs a sibling gate kind's checks inside this gate (same ctx, so its actions land in the ledger under this gate). */
+async function sub<P>(ctx: GateContext, label: string, module: GateModule<P>, params: P): Promise<Sub> {
+  return { label, result: await module.run(ctx, params) };
+}
+
+/** The optional precheck / manifest / untouched checks after the bundle itself verified; the first non-PASS decides. */
+async function composeSubChecks(ctx: GateContext, p: PredecessorParams, a: { run: string; final: Facts; head: string; checks: Check[]; facts: Facts; evidence: Evidence[] }): Promise<GateResult> {
+  const subs: Sub[] = [];
+  const { checks, facts, evidence } = a;
+  if (p.precheck) {
+    const s = await sub(ctx, 'precheck', precheckGate, p.precheck);
+    Object.assign(facts, s.result.facts);
+    subs.push(s);
+  }
+  if (p.manifest) {
+    const m = p.manifest;
+    const named = m.from_final !== undefined ? a.final[m.from_final] : m.file;
+    if (typeof named !== 'string' || !named || named === 'UNKNOWN') {
+      checks.push({ id: 'MANIFEST', status: 'FAIL', text: `the predecessor's final block has no usable "${m.from_final}" (got ${JSON.stringify(named ?? null)})` });
+      return fail(`${a.head}; no DEPLOY-MANIFEST named by its final block (${m.from_final})`, { checks, facts, evidence, messageId: 'noManifest' });
+    }
+    const file = isAbsolute(named) ? named : join(a.run, named);
+    // The manifest is trustworthy only because the signature covers it: say whether it does.
+    const rel = relative(a.run, file);
+    const inside = !rel.startsWith('..') && !isAbsolute(rel);
+    checks.push({ id: 'MANIFEST-SOURCE', status: 'INFO', text: inside ? `manifest ${rel} is a file of the verified ${a.facts.macro} bundle` : `manifest ${file} is outside the verified bundle ${a.run}` });
+    const params: ManifestVerifyParams = { path: m.path, manifest: file, ...(m.ignore ? { ignore: m.ignore } : {}) };
+    const s = await sub(ctx, 'manifest', manifestVerifyGate, params);
+    facts.manifest = { ...s.result.facts, in_bundle: inside } as FactValue;
+    subs.push(s);
+  }
+  if (p.untouched) {
+    const s = await sub(ctx, 'untouched', untouchedGate, p.untouched);
+    facts.untouched = s.result.facts as FactValue;
+    subs.push(s);
+  }
+  for (const s of subs) {
+    checks.push(...s.result.checks.map((c) => ({ ...c, text: `${s.label}: ${c.text}` })));
+    evidence.push(...s.result.evidence);
+  }
+  const bads = subs.filter((s) => s.result.status !== 'PASS');
+  const bad = bads.find((s) => s.result.status === 'BLOCKED') ?? bads[0];
+  const summary = [a.head, ...subs.map((s) => s.result.summary.split('\n')[0])].join('; ');
+  if (!bad) return pass(summary, { checks, facts, evidence });
+  const why = `${a.head}; ${bads.map((s) => `${s.label}: ${s.result.summary.split('\n')[0]}`).join('; ')}`;
+  return bad.result.status === 'BLOCKED' ? blocked(why, { checks, facts, evidence }) : fail(why, { checks, facts, evidence, messageId: (bad.result as { messageId?: string }).messageId ?? 'subCheck' });
+}

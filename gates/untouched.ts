@@ -44,7 +44,7 @@ export default defineGate<UntouchedParams>({
     evidence.push(h.exec.evidence);
     if (!h.hashes) return fail(`${p.path} does not exist on ${ctx.hosts.display(host)} (${h.error})`, { messageId: 'missing', evidence });
     const digest = treeDigest(h.hashes);
-    const facts = { path: p.path, host, head, digest, files: h.hashes.size };
+    const facts: Record<string, string | number | boolean | null> = { path: p.path, host, head, digest, files: h.hashes.size };
     const checks: Check[] = [{ id: 'RECORD', status: 'INFO', text: `${p.path}: HEAD ${head ?? '(not a git repo)'}; ${h.hashes.size} files; tree sha256 ${digest}` }];
     const problems: string[] = [];
     if (p.expect_head) {
@@ -61,6 +61,8 @@ export default defineGate<UntouchedParams>({
         if (!same) problems.push(`differs from ${p.compare_with} (${before.digest !== digest ? 'tree content' : 'HEAD'})`);
       }
     }
+    // A boolean the macro's forbidden-action rules can test ("Delete v0.4 skeleton" done_if unchanged = false).
+    if (p.expect_head || p.compare_with) Object.assign(facts, { unchanged: problems.length === 0 });
     if (problems.length) return fail(`${p.path} changed: ${problems.join('; ')}`, { messageId: 'changed', checks, facts, evidence });
     return pass(`${p.path} HEAD ${head?.slice(0, 7) ?? '(no git)'}, ${h.hashes.size} files, tree ${digest.slice(0, 12)}${p.compare_with || p.expect_head ? ' — unchanged' : ''}`, { checks, facts, evidence });
   },

@@ -19,7 +19,7 @@ Commands:
   keygen                       make an Ed25519 signing key pair
   kb list | kb show <id|path>  read the knowledge base the runs publish to
   db up [--schema FILE...]     start a throwaway PostgreSQL (the demo's) and print its URL
-  demo                         run the example macro against this repository
+  demo                         run O8B → O8F on a fresh demo workspace and an embedded PostgreSQL
 
 Options:
   -h, --help                   help for a command (gaterun run --help)
@@ -76,10 +76,19 @@ else ./kb).`,
   outcome: `Usage: gaterun outcome <run-dir> [--json]
 
 Prints the final-outcome block of a finished run (from its run.json).`,
-  demo: `Usage: gaterun demo [--out DIR] [--renderer R] [--json]
+  demo: `Usage: gaterun demo [--workspace DIR] [--break kill-switch|proof] [--renderer R]
 
-Runs the SELFCHECK example macro against this repository (examples/selfcheck/target.yaml)
-and prints its final-outcome block.`,
+Builds a fresh workspace (default ./.gaterun-demo: the engineer's iu-cutter repo, the staged O8A
+change set, a "VPS" folder with v0.6 deployed next to the v0.4 skeleton, a KB and a signing key),
+starts an embedded PostgreSQL with the sample schema, and runs O8B → O8C → O8D → O8E → O8F,
+laying the engineer's change sets into the repo between them. After each macro: its final-outcome
+block, its run dir and whether its signed bundle verifies. Stops at the first outcome that is not A.
+Compares the production row counts before and after.
+
+  --break kill-switch   set __execution_enabled__ = True in the deployed tree before O8C (O8C: C at G0)
+  --break proof         blank the O8C proof row's title, so fn_iu_create refuses it (O8C: C at G4)
+
+Exit 0 only when all five are A, every bundle verifies and the row counts are unchanged; else 1.`,
 };
 
 interface Parsed { values: Record<string, string | boolean | undefined>; positionals: string[] }
@@ -129,7 +138,10 @@ async function cmdPlan(argv: string[]): Promise<number> {
   const m = loaded.macro;
   out(`${m.id} — ${m.title}\nmacro: ${m.macro}\noutcome when all pass: A — ${m.outcome}\nmutation: ${m.mutation}\nfile: ${loaded.file} (sha256 ${loaded.sha256.slice(0, 16)})\n`);
   const { reportFileName } = await import('./report/render-report.js');
-  m.gates.forEach((g, i) => out(`  ${g.id.padEnd(4)} ${g.kind.padEnd(16)} ${reportFileName(i, g.title).padEnd(36)} host ${g.host ?? m.host ?? 'local'} · timeout ${g.timeout ?? 600}s`));
+  const { isFinalize } = await import('./runner/run-macro.js');
+  // Finalize gates (kb-publish) run after signing and have no numbered report.
+  const numbered = m.gates.filter((g) => !isFinalize(g));
+  m.gates.forEach((g) => out(`  ${g.id.padEnd(4)} ${g.kind.padEnd(16)} ${(isFinalize(g) ? '(after signing)' : reportFileName(numbered.indexOf(g), g.title)).padEnd(36)} host ${g.host ?? m.host ?? 'local'} · timeout ${g.timeout ?? 600}s`));
   out(`\n${m.gates.length} gates, ${m.criteria.length} PASS criteria, ${m.forbidden.length} forbidden actions. The macro is valid; nothing was run.`);
   return 0;
 }
@@ -266,8 +278,23 @@ async function cmdDb(argv: string[]): Promise<number> {
 }
 
 async function cmdDemo(argv: string[]): Promise<number> {
-  const { packagePath } = await import('./paths.js');
-  return cmdRun(argv, { macro: packagePath('macros', 'SELFCHECK.yaml'), target: packagePath('examples', 'selfcheck', 'target.yaml') });
+  const a = parse(argv, { workspace: { type: 'string' }, break: { type: 'string' }, renderer: { type: 'string' } });
+  if (a.values.help) return (out(HELP.demo), 0);
+  if (a.positionals.length) throw new GaterunError('EUSAGE', 'demo takes no positional arguments', 'gaterun demo --break proof');
+  const brk = a.values.break as string | undefined;
+  if (brk !== undefined && brk !== 'kill-switch' && brk !== 'proof') throw new GaterunError('EUSAGE', `--break ${brk}: expected kill-switch or proof`);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { runDemo } = await import('./demo/run-demo.js');
+    const r = await runDemo({ workspace: a.values.workspace as string | undefined, break: brk as 'proof' | undefined, renderer: pickRenderer(a.values.renderer), signal: controller.signal, print: out });
+    return r.ok ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { list: cmdList, plan: cmdPlan, run: cmdRun, outcome: cmdOutcome, verify: cmdVerify, keygen: cmdKeygen, kb: cmdKb, db: cmdDb, demo: cmdDemo };

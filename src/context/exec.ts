@@ -14,7 +14,8 @@ export function quoteArg(a: string): string {
 
 /** The last lines of an output, for a report. */
 export function tail(text: string, lines = TAIL_LINES): string {
-  const all = text.replace(/\s+$/, '').split('\n');
+  // NUL-separated output (find -print0, sha256sum -z) would make the report binary: show one record per line.
+  const all = text.replace(/\0/g, '\n').replace(/\s+$/, '').split('\n');
   return (all.length > lines ? ['…', ...all.slice(-lines)] : all).join('\n');
 }
 

@@ -25,6 +25,12 @@ export interface Workspace {
   keys: { privatePath: string; publicPath: string; keyid: string };
   targetFile: string;
   baseline: string;
+  v04Head: string;
+}
+
+export interface WorkspaceOptions {
+  /** Blank the O8C proof's title, so fn_iu_create refuses (the F2 failure mode) and O8C fails at G4. */
+  breakProof?: boolean;
 }
 
 /** The example system's files in the package. */
@@ -44,7 +50,7 @@ async function git(cwd: string, args: string[], date?: string): Promise<string> 
 }
 
 /** Makes (or remakes) the workspace; refuses to wipe a non-empty folder it did not create. */
-export async function buildWorkspace(dir: string): Promise<Workspace> {
+export async function buildWorkspace(dir: string, opts: WorkspaceOptions = {}): Promise<Workspace> {
   const root = resolve(dir);
   if (existsSync(root) && readdirSync(root).length && !existsSync(join(root, MARKER))) {
     throw new GaterunError('EWORKSPACE', `${root} is not empty and is not a gaterun demo workspace; refusing to wipe it`, 'pass --workspace with a new or empty folder');
@@ -79,6 +85,10 @@ export async function buildWorkspace(dir: string): Promise<Workspace> {
   await git(v04Dir, ['init', '-q', '-b', 'main']);
   await git(v04Dir, ['add', '-A']);
   await git(v04Dir, ['commit', '-qm', 'iu-cutter v0.4 skeleton'], '2026-03-01T09:00:00Z');
+  const v04Head = await git(v04Dir, ['rev-parse', 'HEAD']);
+
+  // The work packages and matrices the O8C/O8E/O8F gates render (written by the engineer, not computed).
+  copyTree(example('packages'), join(root, 'mac', 'packages'));
 
   const kbDir = join(root, 'kb');
   const reportsDir = join(root, 'reports');
@@ -87,12 +97,12 @@ export async function buildWorkspace(dir: string): Promise<Workspace> {
   const keys = generateKeyPair(join(root, 'keys'));
 
   const targetFile = join(root, 'target.yaml');
-  writeFileSync(targetFile, targetYaml({ baseline }));
-  return { root, source, staging, deployDir, v04Dir, kbDir, reportsDir, keys, targetFile, baseline };
+  writeFileSync(targetFile, targetYaml({ baseline, v04Head, proofTitle: opts.breakProof ? '' : 'O8C rollback-only probe' }));
+  return { root, source, staging, deployDir, v04Dir, kbDir, reportsDir, keys, targetFile, baseline, v04Head };
 }
 
 /** The demo's target file: every path relative to the workspace; the database URL comes from the environment. */
-export function targetYaml(v: { baseline: string }): string {
+export function targetYaml(v: { baseline: string; v04Head: string; proofTitle: string }): string {
   return `# The iu-cutter demo target, written by \`gaterun demo\`. Paths are relative to this file.
 name: iu-cutter-demo
 description: iu-cutter v0.6 on the demo workspace (engineer's machine + a local "VPS" folder + embedded PostgreSQL)
@@ -108,9 +118,17 @@ paths:
   artifacts: artifacts
   reports: reports
   keys: keys
+  public_key: keys/signing-key.pub.pem
+  packages: mac/packages
 values:
   baseline: ${v.baseline}
+  v04_head: ${v.v04Head}
   probe_prefix: ICX-CONST/O8C-RB-PROBE
+  # The O8C G4 proof row; \`gaterun demo --break proof\` blanks the title (fn_iu_create then refuses it).
+  proof_title: ${JSON.stringify(v.proofTitle)}
+  proof_body: "Probe body: one clause cut from the sample constitution, written inside a transaction that is rolled back."
+  o8d_probe_prefix: ICX-CONST/O8D-RB-PROBE
+  o8f_probe_prefix: ICX-CONST/O8F-RB-PROBE
 databases:
   production: { url_env: GATERUN_DEMO_DATABASE_URL }
 kb:

@@ -40,8 +40,13 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
         const hint = didYouMean(g.kind, kinds);
         problems.push(`${at('kind')} gates[${i}].kind: unknown gate kind "${g.kind}"${hint ? `; did you mean "${hint}"?` : ''} (known: ${kinds.join(', ')})`);
       } else {
-        const params = g.with ?? {};
-        problems.push(...schemaProblems(mod.params as object, params, src, ['gates', i, 'with']).map((p) => p.replace(/: expected/, ` (${g.kind} params): expected`)));
+        // Target references are known now, so check the values they stand for; a value holding a fact or run
+        // reference is only known at run time, where the runner checks the resolved params again.
+        const params = resolveReferences(g.with ?? {}, { target }, 'target').value;
+        const runtime = runtimeRefPaths(params, ['gates', i, 'with']);
+        problems.push(...schemaProblems(mod.params as object, params, src, ['gates', i, 'with'])
+          .filter((p) => !runtime.some((r) => p.includes(` ${r}: `)))
+          .map((p) => p.replace(/: expected/, ` (${g.kind} params): expected`)));
       }
     }
     if (typeof g.host === 'string' && !hosts.includes(g.host)) problems.push(`${at('host')} gates[${i}].host: unknown host "${g.host}"; the target declares ${hosts.join(', ')}`);
@@ -64,6 +69,14 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
   for (const [k, v] of Object.entries(m.outcome_facts ?? {})) checkFact(v, ['outcome_facts', k]);
   const lineOf = (x: string) => Number(/:(\d+):\d+ /.exec(x)?.[1] ?? 0);
   return problems.sort((a, b) => lineOf(a) - lineOf(b));
+}
+
+/** Dotted paths of the strings under `value` that still hold a `${gates.…}` or `${run.…}` reference. */
+function runtimeRefPaths(value: unknown, path: (string | number)[]): string[] {
+  if (typeof value === 'string') return /\$\{\s*(gates|run)\./.test(value) ? [pathText(path)] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => runtimeRefPaths(v, [...path, i]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => runtimeRefPaths(v, [...path, k]));
+  return [];
 }
 
 function pathText(path: (string | number)[]): string {

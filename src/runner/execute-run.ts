@@ -12,6 +12,7 @@ export interface ExecuteOptions {
   macro: string;
   targetFile?: string;
   outDir?: string;
+  reportsDir?: string;
   renderer: RendererName;
   progressToStderr?: boolean;
   keyFlag?: string;
@@ -37,5 +38,5 @@ export async function executeRun(o: ExecuteOptions): Promise<RunResult> {
   const keyAt = findSigningKey({ flag: o.keyFlag, targetKey: target.signing_key as string | undefined });
   const signingKey = keyAt ? loadPrivateKey(keyAt.path) : null;
   if (signingKey?.warning) o.warn?.(signingKey.warning);
-  return runMacro({ loaded, target, outDir: o.outDir, renderer: o.renderer, progressToStderr: o.progressToStderr, signal: o.signal, redactor: redactorFor(target), signingKey });
+  return runMacro({ loaded, target, outDir: o.outDir, reportsDir: o.reportsDir, renderer: o.renderer, progressToStderr: o.progressToStderr, signal: o.signal, redactor: redactorFor(target), signingKey });
 }

@@ -3,6 +3,7 @@ import { isGaterunError } from '../errors.js';
 import type { GateContext, GateModule, GateResult, GateStatus, RunInfo } from '../gate.js';
 import { PolicyRefusal } from '../context/ledger.js';
 import { resolveReferences } from '../macro/references.js';
+import { compileSchema } from '../macro/schema-check.js';
 import type { GateSpec } from '../macro/types.js';
 import type { GateRecord } from './types.js';
 
@@ -44,6 +45,12 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
 
   const resolved = resolveReferences(d.spec.with ?? {}, { gates: Object.fromEntries(Object.entries(d.facts).map(([k, v]) => [k, { facts: v }])), run: { id: d.run.id, dir: d.run.dir, macro: d.run.macroId } });
   if (resolved.missing.length) return done('FAIL', `unresolved reference${resolved.missing.length > 1 ? 's' : ''}: ${resolved.missing.join(', ')} (the fact was not produced by the earlier gate)`);
+  // Values that came from facts were not known at load time: check the params again now they are.
+  const validate = compileSchema(d.module.params as object);
+  if (!validate(resolved.value)) {
+    const why = (validate.errors ?? []).map((e) => `with${e.instancePath.replace(/\//g, '.')} ${e.message}`).join('; ');
+    return done('FAIL', `params after resolving references do not match the ${d.spec.kind} schema: ${why}`);
+  }
 
   const controller = new AbortController();
   const onRunAbort = () => controller.abort(new Error('aborted'));

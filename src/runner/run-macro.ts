@@ -28,8 +28,10 @@ export type RendererName = 'default' | 'simple' | 'verbose' | 'silent';
 export interface RunOptions {
   loaded: LoadedMacro;
   target: TargetInfo;
-  /** Run directory; default reports/<MACRO-ID>/<run-id>. */
+  /** Run directory; default <reportsDir>/<MACRO-ID>/<run-id>. */
   outDir?: string;
+  /** Folder of the default run directories (default ./reports). */
+  reportsDir?: string;
   renderer?: RendererName;
   /** Send progress to stderr (keeps stdout clean for --json). */
   progressToStderr?: boolean;
@@ -126,7 +128,7 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
   const now = o.now ?? (() => new Date());
   const started = now();
   const runId = newRunId(macro.id, started);
-  const dir = resolve(o.outDir ?? join('reports', macro.id, runId));
+  const dir = resolve(o.outDir ?? join(o.reportsDir ?? 'reports', macro.id, runId));
   mkdirSync(dir, { recursive: true });
   const redact = o.redactor ? (s: string) => o.redactor!.redact(s) : (s: string) => s;
   const ledger = new Ledger(macro.mutation, redact);

@@ -1,4 +1,4 @@
-// End to end: the built binary (dist/src/cli.js, by its shebang) runs the demo macro on this repository.
+// End to end: the built binary (dist/src/cli.js, by its shebang) runs the SELFCHECK example macro on this repository.
 import { describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { cliPath, repoRoot } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
-describe('gaterun demo (built binary)', () => {
+describe('gaterun run SELFCHECK (built binary)', () => {
   test('runs SELFCHECK to A and leaves a complete run directory', async () => {
     const out = join(tempDir(), 'run');
-    const r = await execa(cliPath, ['demo', '--out', out], { cwd: repoRoot, reject: false, env: { CI: 'true' } });
+    const r = await execa(cliPath, ['run', 'macros/SELFCHECK.yaml', '--target', 'examples/selfcheck/target.yaml', '--out', out], { cwd: repoRoot, reject: false, env: { CI: 'true', GATERUN_SIGNING_KEY: '', XDG_CONFIG_HOME: tempDir() } });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('final_outcome: A — SELFCHECK_PASS');

@@ -43,9 +43,38 @@ describe('predecessor gate', () => {
     expect(none.result.summary).toMatch(/no run of NOPE under/);
   });
 
+  test('composed checks: kill-switch probe, deployed tree == the manifest inside the bundle, sibling untouched; any failing one FAILs the gate', async () => {
+    const dir = tempDir();
+    const keys = join(dir, 'keys');
+    await gaterun(['keygen', '--out', keys]);
+    const tree = join(dir, 'tree');
+    writeFiles(dir, { 'tree/a.txt': 'alpha\n', 'tree/flag.txt': 'False\n', 'v04/readme': 'v0.4\n' });
+    // The previous macro leaves the tree's manifest inside its own (signed) run dir.
+    const run = await signedRun(dir, '20260103T000000Z-prev-0003', `mkdir -p \${run.dir}/artifacts && cd ${tree} && sha256sum a.txt flag.txt > \${run.dir}/artifacts/MANIFEST.txt`, join(keys, 'signing-key.pem'));
+    const params = {
+      run, keys: [join(keys, 'signing-key.pub.pem')],
+      precheck: { probes: [{ name: 'execution_enabled', command: `cat ${join(tree, 'flag.txt')}`, equals: 'False' }] },
+      manifest: { path: tree, file: 'artifacts/MANIFEST.txt' },
+      untouched: { path: join(dir, 'v04') },
+    };
+    const ok = await runGateKind('predecessor', params);
+    expect(ok.result.status).toBe('PASS');
+    expect(ok.result.facts).toMatchObject({ execution_enabled: 'False', manifest: { matched: 2, total: 2, in_bundle: true }, untouched: { files: 1 } });
+    expect(ok.result.checks.map((c) => c.text)).toContain('manifest artifacts/MANIFEST.txt is a file of the verified PREV bundle');
+
+    writeFileSync(join(tree, 'flag.txt'), 'True\n');
+    const bad = await runGateKind('predecessor', params);
+    expect(bad.result.status).toBe('FAIL');
+    expect(bad.result.summary).toMatch(/precheck: probe execution_enabled read "True", expected "False"; manifest: 1\/2 sha256 match/);
+    expect(bad.result.facts).toMatchObject({ execution_enabled: 'True' });
+  });
+
   test('bad params are rejected by the schema', () => {
     expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'] })).toBe(true);
     expect(paramsValid('predecessor', { macro: 'X', keys: ['/k.pem'] })).toBe(false);
     expect(paramsValid('predecessor', { run: '/x', keys: [] })).toBe(false);
+    expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'], manifest: { path: '/t', from_final: 'deployed_manifest' } })).toBe(true);
+    expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'], manifest: { path: '/t' } })).toBe(false);
+    expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'], precheck: { probes: [{ name: 'x' }] } })).toBe(false);
   });
 });
