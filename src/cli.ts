@@ -177,7 +177,7 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   if (json) out(JSON.stringify(record.final_outcome, null, 2));
   else {
     const { stringify } = await import('yaml');
-    out(`\n${record.outcome.text}${record.outcome.reason ? `\n${record.outcome.stopped_at}: ${record.outcome.reason.split('\n')[0]}` : ''}`);
+    out(`\n${record.outcome.text}${record.outcome.reason ? `\n${record.outcome.stopped_at ? `${record.outcome.stopped_at}: ` : ''}${record.outcome.reason.split('\n')[0]}` : ''}`);
     out(`reports: ${runDir}/ (final: ${record.files.final}) · ${record.final_outcome.signature === 'UNSIGNED' ? 'unsigned' : `signed, check with: gaterun verify ${runDir}`}\n`);
     out('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
   }

@@ -4,12 +4,15 @@ import type { Condition, Macro } from '../macro/types.js';
 import type { CriterionResult, FinalOutcome, GateRecord, OutcomeCode } from './types.js';
 import { evaluateCondition, lookupFact } from '../report/attest.js';
 
-/** The outcome code and line: A all PASS, B blocked, C failed, D aborted. */
-export function computeOutcome(macro: Macro, gates: GateRecord[]): { code: OutcomeCode; text: string; stopped_at: string | null; reason: string | null } {
+/** The outcome code and line: A all PASS and every criterion met, B blocked, C failed (a gate or a criterion), D aborted. */
+export function computeOutcome(macro: Macro, gates: GateRecord[], criteria: CriterionResult[] = []): { code: OutcomeCode; text: string; stopped_at: string | null; reason: string | null } {
   const stop = gates.find((g) => g.status !== 'PASS' && g.status !== 'NOT_RUN');
   if (!stop) {
     const notRun = gates.find((g) => g.status === 'NOT_RUN');
     if (notRun) return { code: 'D', text: `D — ABORTED before ${notRun.id}`, stopped_at: notRun.id, reason: notRun.reason ?? null };
+    // Every gate passed, but A also promises every PASS criterion: a NO under an A would be a claim the data does not hold.
+    const unmet = criteria.filter((c) => !c.met);
+    if (unmet.length) return { code: 'C', text: `C — FAIL at PASS criteria (${unmet.map((c) => c.name).join(', ')})`, stopped_at: null, reason: unmet.map((c) => `${c.name}: ${c.evidence}`).join('; ') };
     return { code: 'A', text: `A — ${macro.outcome}`, stopped_at: null, reason: null };
   }
   if (stop.status === 'ABORTED') return { code: 'D', text: `D — ABORTED at ${stop.id}`, stopped_at: stop.id, reason: stop.summary };

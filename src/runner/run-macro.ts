@@ -159,7 +159,8 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
     records.push(placeholder(spec, i, 'NOT_RUN', `not run: ${stop.reason ?? 'the run was aborted'}`, macro.host));
   });
   records.sort((a, b) => macro.gates.indexOf(macro.gates.find((g) => g.id === a.id)!) - macro.gates.indexOf(macro.gates.find((g) => g.id === b.id)!));
-  const outcome = computeOutcome(macro, records);
+  const criteria = evalCriteria(macro, records);
+  const outcome = computeOutcome(macro, records, criteria);
   // Finalize gates publish the signed bundle, so they run after it is sealed; the bundle says so.
   const pending = finalizeSpecs.map((spec) => placeholder(spec, -1, 'PENDING',
     outcome.code === 'A' ? `runs after signing: ${gateKinds[spec.kind].summary.toLowerCase()}` : `not run: ${stop.reason ?? 'the run did not pass'}`, macro.host));
@@ -181,7 +182,7 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
     date_utc: started.toISOString().slice(0, 10),
     outcome,
     gates: allRecords,
-    criteria: evalCriteria(macro, allRecords),
+    criteria,
     changes: nonMutation.mutations.map((e) => ({ seq: e.seq, action: e.action, target: e.target, host: e.host, scope: e.scope ?? 'deploy' })),
     non_mutation: nonMutation.rows.map((r) => ({ ...r, value: redact(r.value) })),
     forbidden: forbiddenAttestation(macro.forbidden, ledger.entries, gateFacts).map((r) => ({ ...r, text: redact(r.text) })),

@@ -47,14 +47,15 @@ describe('gaterun run', () => {
     expect(final).toContain('| G2 | third | NOT RUN | not run: G1 failed |');
   });
 
-  test('all gates pass: exit 0 and A — <outcome>, with criteria computed from facts', async () => {
+  test('all gates pass but a criterion is NO: C naming the criterion, exit 1; criteria computed from facts', async () => {
     const { file, out } = setup(macro(
       gate('G0', 'first', 'echo 42', '') .replace('      command: "echo 42"\n', '      command: "echo 42"\n      fact: answer\n') + gate('G1', 'second', 'echo ok'),
       'criteria:\n  - name: answer_is_42\n    all: [{ fact: G0.answer, equals: 42 }]\n  - name: answer_is_43\n    all: [{ fact: G0.answer, equals: 43 }]\noutcome_facts:\n  answer: G0.answer',
     ));
     const r = await gaterun(['run', file, '--out', out, '--renderer', 'silent']);
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('final_outcome: A — T1_PASS');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('final_outcome: C — FAIL at PASS criteria (answer_is_43)');
+    expect(r.stdout).toContain('stopped_at: null');
     expect(r.stdout).toMatch(/answer: "?42"?/);
     const final = readFileSync(join(out, '03-final-t1-report.md'), 'utf8');
     expect(final).toContain('- answer_is_42: YES — G0.answer = 42');
