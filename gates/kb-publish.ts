@@ -1,6 +1,8 @@
 // Gate `kb-publish`: after the bundle is signed, copies its reports into the knowledge base as new revisions.
 import { defineGate, fail, pass } from '../src/gate.js';
+import { databaseUrl, type DatabaseEntry } from '../src/context/db.js';
 import { publishToKbDir } from '../src/kb/kb-dir.js';
+import { publishToKbPostgres, withKbDatabase } from '../src/kb/kb-postgres.js';
 
 export interface KbPublishParams {
   /** KB directory; default the target's kb.dir. */
@@ -8,11 +10,14 @@ export interface KbPublishParams {
   /** Path inside the KB; default the macro's kb.path. */
   path?: string;
   tags?: string[];
+  /** `dir` (default when the target has kb.dir) or `database` (the target's kb.database, schema kb). */
+  store?: 'dir' | 'database';
 }
 
 const messages = {
   noDir: 'no KB directory: set kb.dir in the target file or dir: in the gate',
   noPath: 'no KB path: set kb.path in the macro or path: in the gate',
+  noDatabase: 'no KB database: set kb.database in the target to one of its databases',
 };
 
 export default defineGate<KbPublishParams>({
@@ -22,16 +27,34 @@ export default defineGate<KbPublishParams>({
   params: {
     type: 'object',
     additionalProperties: false,
-    properties: { dir: { type: 'string' }, path: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+    properties: { dir: { type: 'string' }, path: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } }, store: { enum: ['dir', 'database'] } },
   },
   messages,
   async run(ctx, p) {
-    const root = p.dir ?? (ctx.target.kb as { dir?: string } | undefined)?.dir;
+    const kb = (ctx.target.kb ?? {}) as { dir?: string; database?: string };
     const path = p.path ?? ctx.run.kb?.path;
-    if (!root) return fail(messages.noDir, { messageId: 'noDir' });
     if (!path) return fail(messages.noPath, { messageId: 'noPath' });
-    // The KB module writes each revision exclusively (never overwrites one); it is the run's only output outside the run dir.
-    const docs = publishToKbDir(root, path, ctx.run.dir, { tags: p.tags ?? ctx.run.kb?.tags ?? [], title: ctx.run.title ?? ctx.run.macroId, signature: ctx.run.signature ?? 'UNSIGNED' });
+    const options = { tags: p.tags ?? ctx.run.kb?.tags ?? [], title: ctx.run.title ?? ctx.run.macroId, signature: ctx.run.signature ?? 'UNSIGNED' };
+    const store = p.store ?? (p.dir ?? kb.dir ? 'dir' : kb.database ? 'database' : 'dir');
+    // Each store writes a revision exclusively (never overwrites one). Publishing runs after the bundle is sealed, so it
+    // is not in the signed ledger; each KB document links back to the run and its signature instead.
+    let root: string;
+    let docs;
+    if (store === 'database') {
+      if (!kb.database) return fail(messages.noDatabase, { messageId: 'noDatabase' });
+      const url = databaseUrl((ctx.target.databases ?? {}) as Record<string, DatabaseEntry>, kb.database, String(ctx.target.baseDir ?? process.cwd()));
+      root = `database ${kb.database} (schema kb)`;
+      try {
+        docs = await withKbDatabase(url, (sql) => publishToKbPostgres(sql, path, ctx.run.dir, options));
+      } catch (e) {
+        return fail(`KB ${root}: ${(e as Error).message}`, { messageId: 'database' });
+      }
+    } else {
+      const dir = p.dir ?? kb.dir;
+      if (!dir) return fail(messages.noDir, { messageId: 'noDir' });
+      root = dir;
+      docs = publishToKbDir(dir, path, ctx.run.dir, options);
+    }
     const checks = docs.map((d) => ({ status: 'PASS' as const, text: `${d.kbId} ${d.path} Revision ${d.revision}` }));
     return pass(`published ${docs.length} documents to ${root}/${path}`, { checks, facts: { documents: docs.length, kb_root: root, kb_path: path, revisions: docs.map((d) => d.revision) } });
   },

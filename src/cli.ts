@@ -71,8 +71,8 @@ prints its URL and waits; Ctrl-C stops it and removes its data.`,
   kb: `Usage: gaterun kb list [--dir KB]
        gaterun kb show <KB-XXXX|path> [--dir KB] [--revision N]
 
-Reads the directory knowledge base that kb-publish gates write (default: the --target's kb.dir,
-else ./kb).`,
+Reads the knowledge base that kb-publish gates write: --dir KB, else the --target's kb.dir, else its
+kb.database (PostgreSQL, schema kb), else ./kb.`,
   outcome: `Usage: gaterun outcome <run-dir> [--json]
 
 Prints the final-outcome block of a finished run (from its run.json).`,
@@ -249,19 +249,25 @@ async function cmdKb(argv: string[]): Promise<number> {
   const a = parse(argv, { dir: { type: 'string' }, target: { type: 'string' }, revision: { type: 'string' } });
   if (a.values.help || !a.positionals.length) return (out(HELP.kb), a.values.help ? 0 : EXIT.usage);
   const target = a.values.target ? await loadTargetFor(a.values.target as string) : null;
-  const root = (a.values.dir as string | undefined) ?? ((target?.kb as { dir?: string } | undefined)?.dir) ?? 'kb';
-  const { listKb, showKb } = await import('./kb/kb-dir.js');
+  const kb = (target?.kb ?? {}) as { dir?: string; database?: string };
   const [sub, query] = a.positionals;
-  if (sub === 'list') {
-    const docs = listKb(root);
-    if (!docs.length) return (out(`no documents in ${root}`), 0);
+  const rev = a.values.revision ? Number(a.values.revision) : undefined;
+  const print = (docs: { kbId: string; revision: number; path: string }[], where: string) => {
+    if (!docs.length) return out(`no documents in ${where}`);
     for (const d of docs) out(`${d.kbId}  r${d.revision}  ${d.path}`);
-    return 0;
-  }
-  if (sub === 'show' && query) {
-    const rev = a.values.revision ? Number(a.values.revision) : undefined;
-    out(showKb(root, query, rev).text);
-    return 0;
+  };
+  if (!a.values.dir && !kb.dir && kb.database && target) {
+    // The target keeps its KB in PostgreSQL (schema kb).
+    const { databaseUrl } = await import('./context/db.js');
+    const { withKbDatabase, listKbPostgres, showKbPostgres } = await import('./kb/kb-postgres.js');
+    const url = databaseUrl((target.databases ?? {}) as never, kb.database, String(target.baseDir ?? '.'));
+    if (sub === 'list') return withKbDatabase(url, async (sql) => (print(await listKbPostgres(sql), `database ${kb.database}`), 0));
+    if (sub === 'show' && query) return withKbDatabase(url, async (sql) => (out((await showKbPostgres(sql, query, rev)).text), 0));
+  } else {
+    const root = (a.values.dir as string | undefined) ?? kb.dir ?? 'kb';
+    const { listKb, showKb } = await import('./kb/kb-dir.js');
+    if (sub === 'list') return (print(listKb(root), root), 0);
+    if (sub === 'show' && query) return (out(showKb(root, query, rev).text), 0);
   }
   throw new GaterunError('EUSAGE', `kb ${sub ?? ''}: expected "list" or "show <KB-id|path>"`, 'gaterun kb show KB-5039');
 }

@@ -145,6 +145,29 @@ function connectReason(e: unknown, secrets: string[]): string {
   return scrub(`${text}${err.code && !text.includes(err.code) ? ` (${err.code})` : ''}`, secrets);
 }
 
+/** The URL of a target database, read at run time from its env var, its .env file, or the embedded server. */
+export function databaseUrl(databases: Record<string, DatabaseEntry>, name: string, baseDir: string, embeddedUrl?: string): string {
+  const entry = databases[name];
+  if (!entry) throw errors.dbUnknown(name, Object.keys(databases));
+  if (entry.url_env && process.env[entry.url_env]) return process.env[entry.url_env]!;
+  if (entry.env_file) {
+    const file = path.isAbsolute(entry.env_file) ? entry.env_file : path.join(baseDir, entry.env_file);
+    const key = entry.key ?? entry.url_env ?? 'DATABASE_URL';
+    let text: string;
+    try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
+      throw pgErrors.dbUrlMissing(name, `cannot read env_file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+    const value = parseEnvFile(text)[key];
+    if (value) return value;
+    throw pgErrors.dbUrlMissing(name, `${file} has no ${key}`);
+  }
+  if (entry.embedded || (!entry.url_env && !entry.env_file)) {
+    if (embeddedUrl) return embeddedUrl;
+    throw pgErrors.dbUrlMissing(name, 'wants the embedded server, but none was started');
+  }
+  throw pgErrors.dbUrlMissing(name, `environment variable ${entry.url_env} is not set`);
+}
+
 /** Creates the database door of a run: handles by name, pools opened lazily, closeAll at the end. */
 export function createDbAccess(options: DbAccessOptions): DbAccess {
   const { databases, baseDir, runId, ledger } = options;
@@ -154,27 +177,7 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
   const resolved = new Map<string, Resolved>();
   const appName = `gaterun/${runId}`.slice(0, 63);
 
-  function resolveUrl(name: string): string {
-    const entry = databases[name];
-    if (!entry) throw errors.dbUnknown(name, Object.keys(databases));
-    if (entry.url_env && process.env[entry.url_env]) return process.env[entry.url_env]!;
-    if (entry.env_file) {
-      const file = path.isAbsolute(entry.env_file) ? entry.env_file : path.join(baseDir, entry.env_file);
-      const key = entry.key ?? entry.url_env ?? 'DATABASE_URL';
-      let text: string;
-      try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
-        throw pgErrors.dbUrlMissing(name, `cannot read env_file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-      }
-      const value = parseEnvFile(text)[key];
-      if (value) return value;
-      throw pgErrors.dbUrlMissing(name, `${file} has no ${key}`);
-    }
-    if (entry.embedded || (!entry.url_env && !entry.env_file)) {
-      if (options.embeddedUrl) return options.embeddedUrl;
-      throw pgErrors.dbUrlMissing(name, 'wants the embedded server, but none was started');
-    }
-    throw pgErrors.dbUrlMissing(name, `environment variable ${entry.url_env} is not set`);
-  }
+  const resolveUrl = (name: string) => databaseUrl(databases, name, baseDir, options.embeddedUrl);
 
   function open(name: string): Resolved {
     const hit = resolved.get(name);

@@ -1,6 +1,6 @@
 // The PostgreSQL KB store (postgres.js): table kb.document_revision, one row per published revision, never updated.
 import { resolve } from 'node:path';
-import type { Sql } from 'postgres';
+import postgres, { type Sql } from 'postgres';
 import {
   asKbId, collectReports, documentTitle, kbErrors, kbIdOf, normalizeKbPath, renderKbDocument,
   type KbListing, type KbPublished, type KbPublishOptions, type KbShown,
@@ -100,4 +100,15 @@ export async function showKbPostgres(sql: AnySql, idOrPath: string, revision?: n
     sha256: row.sha256, signature: row.signature, publishedAt: row.published_at.toISOString(), body: row.body,
   });
   return { kbId: row.kb_id, path: row.path, revision: row.revision, title: row.title, revisions, text };
+}
+
+/** Opens a short-lived connection to the KB database, makes sure the schema exists, runs fn, and closes it. */
+export async function withKbDatabase<T>(url: string, fn: (sql: AnySql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => undefined, connection: { application_name: 'gaterun/kb' } }) as unknown as AnySql;
+  try {
+    await ensureKbSchema(sql);
+    return await fn(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }

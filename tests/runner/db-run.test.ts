@@ -64,4 +64,28 @@ describe('runs with a database', () => {
     expect(readFileSync(join(dir, 'run', 'run.json'), 'utf8')).not.toContain('Wrong-Passw0rd-xyz');
     expect(r.stdout).toMatch(/G0: cannot take the run lock on database "main": cannot connect to postgres@127\.0\.0\.1:\d+\/gaterun_test_\w+: password authentication failed/);
   });
+
+  test('kb-publish to the PostgreSQL store: twice gives Revision 2 and keeps Revision 1; kb list/show read it through the target', async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      't.yaml': 'name: kb-db-target\ndatabases:\n  main: { url_env: TEST_TARGET_DB_URL }\nkb:\n  database: main\n',
+      'm.yaml': stringify({ id: 'K2', macro: 'kb-db', title: 'kb db', outcome: 'K2_OK', kb: { path: 'laws/k2', tags: ['k2'] }, gates: [
+        { id: 'G0', title: 'one', kind: 'command', with: { command: 'true' } },
+        { id: 'G1', title: 'kb-reporting', kind: 'kb-publish' },
+      ] }),
+    });
+    const env = { TEST_TARGET_DB_URL: db.url };
+    for (const n of [1, 2]) {
+      const r = await gaterun(['run', join(dir, 'm.yaml'), '--target', join(dir, 't.yaml'), '--out', join(dir, `run${n}`), '--renderer', 'silent'], { env });
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toMatch(/G1 kb-reporting \(after signing\): PASS — published 2 documents to database main \(schema kb\)\/laws\/k2/);
+    }
+    const list = await gaterun(['kb', 'list', '--target', join(dir, 't.yaml')], { env });
+    expect(list.exitCode).toBe(0);
+    expect(list.stdout).toMatch(/KB-[0-9A-F]{4}\s+r2\s+laws\/k2\/01-one\.md/);
+    const show = await gaterun(['kb', 'show', 'laws/k2/01-one.md', '--revision', '1', '--target', join(dir, 't.yaml')], { env });
+    expect(show.exitCode).toBe(0);
+    expect(show.stdout).toMatch(/Revision 1/);
+    expect(show.stdout).toContain(join(dir, 'run1'));
+  });
 });
