@@ -28,7 +28,8 @@ Options:
 Exit codes: 0 A (all PASS) · 1 C (a gate failed) · 2 usage or config error · 3 B (blocked) · 130 D (aborted)`,
   list: `Usage: gaterun list
 
-Lists the macros in macros/ (or $GATERUN_MACROS) with id, title and gate count.`,
+Lists the macros in macros/ (or $GATERUN_MACROS) with id, title and gate count, read off each file's
+top-level lines; it does not check them: \`gaterun plan <macro>\` does.`,
   plan: `Usage: gaterun plan <macro-id|file.yaml> [--target FILE]
 
 Checks the whole macro (syntax, schema, gate kinds, params, references) and prints its gates.

@@ -38,12 +38,35 @@ export function didYouMean(name: string, known: string[]): string | undefined {
   return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.k : undefined;
 }
 
+/** id, title and gate count read off the top-level lines; null when the file is not of that simple shape. */
+export function quickSummary(text: string): { id: string; title: string; gates: number } | null {
+  const scalar = (key: string) => {
+    const m = new RegExp(`^${key}:[ \\t]*(.*?)[ \\t]*$`, 'm').exec(text);
+    if (!m) return null;
+    const v = m[1].replace(/[ \t]+#.*$/, '');
+    if (/^["']/.test(v)) return v.length > 1 && v.endsWith(v[0]) ? v.slice(1, -1) : null;
+    return v && !/^[|>&*!{[]/.test(v) ? v : null;
+  };
+  const id = scalar('id');
+  const title = scalar('title');
+  const block = /^gates:[ \t]*\n((?:[ \t]+.*\n?|[ \t]*\n)*)/m.exec(text);
+  if (!id || title === null || !block) return null;
+  const items = block[1].split('\n').filter((l) => /^[ \t]*- /.test(l));
+  if (!items.length) return null;
+  const indent = /^[ \t]*/.exec(items[0])![0];
+  return { id, title, gates: items.filter((l) => l.startsWith(`${indent}- `)).length };
+}
+
 /** Every macro in a folder, with its id, title and gate count (or the reason it does not load). */
 export function listMacros(dir = macrosDir()): { id: string; title: string; gates: number; file: string; error?: string }[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => {
     const file = join(dir, f);
-    const src = parseYamlSource(file, readFileSync(file, 'utf8'));
+    const text = readFileSync(file, 'utf8');
+    // A listing needs three values; a full YAML parse of every macro would double the CLI's cold start. `plan` validates.
+    const quick = quickSummary(text);
+    if (quick) return { ...quick, file };
+    const src = parseYamlSource(file, text);
     const data = src.doc.toJS() as Partial<Macro> | null;
     const id = typeof data?.id === 'string' ? data.id : basename(f).replace(/\.ya?ml$/i, '');
     return { id, title: String(data?.title ?? ''), gates: Array.isArray(data?.gates) ? data!.gates.length : 0, file, ...(src.problems.length ? { error: src.problems[0] } : {}) };
