@@ -1,5 +1,6 @@
 // Builds the `ctx` a gate gets: the only door to processes, facts, hosts and databases.
 import type { DbHandle, Facts, FactValue, GateContext, GateLogger, RunInfo, TargetInfo } from '../gate.js';
+import { lookupFact } from '../report/attest.js';
 import { runExec } from './exec.js';
 import { copyToHost, hostDisplay, resolveHost, type HostSpec } from './hosts.js';
 import type { Ledger } from './ledger.js';
@@ -28,14 +29,7 @@ export function createContext(deps: ContextDeps): GateContext {
     exec: (file, args, options) => runExec(execDeps, file, args, options),
     shell: (line, options) => runExec(execDeps, 'sh', ['-c', line], options),
     facts: {
-      get: (gateId: string, name: string): FactValue | undefined => {
-        let cur: unknown = deps.facts[gateId];
-        for (const seg of name.split('.')) {
-          if (cur === null || typeof cur !== 'object' || !(seg in (cur as object))) return undefined;
-          cur = (cur as Record<string, unknown>)[seg];
-        }
-        return cur as FactValue;
-      },
+      get: (gateId: string, name: string): FactValue | undefined => lookupFact(deps.facts, `${gateId}.${name}`).value,
       all: () => structuredClone(deps.facts),
     },
     log: deps.log,

@@ -1,5 +1,8 @@
 // `${target.paths.x}`, `${gates.G4.facts.y}` and `${run.id}` references inside macro values.
 
+import type { Facts } from '../gate.js';
+import { lookupFact } from '../report/attest.js';
+
 const REF = /\$\{([^}]*)\}/g;
 const RUN_KEYS = ['id', 'dir', 'macro'];
 
@@ -53,7 +56,7 @@ export function resolveReferences(value: unknown, scope: { target?: unknown; gat
     if (only && head !== only) return REF_KEEP;
     let v: unknown;
     if (head === 'target') v = lookup(scope.target, rest.join('.'));
-    else if (head === 'gates') v = lookup(scope.gates?.[rest[0]]?.facts, rest.slice(2).join('.'));
+    else if (head === 'gates') v = lookupFact({ [rest[0]]: (scope.gates?.[rest[0]]?.facts ?? {}) as Facts }, `${rest[0]}.${rest.slice(2).join('.')}`).value;
     else if (head === 'run') v = scope.run?.[rest.join('.')];
     if (v === undefined) missing.push(`\${${ref.trim()}}`);
     return v;
