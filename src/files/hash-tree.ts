@@ -1,8 +1,5 @@
 // sha256 of every file of a tree: on any host through ctx.exec (find | xargs sha256sum), or
 // in-process for local trees (streaming, bounded concurrency).
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecResult, GateContext } from '../gate.js';
 import { formatManifest } from './manifest.js';
@@ -52,44 +49,4 @@ export async function hashTreeOnHost(ctx: GateContext, root: string, options: { 
 /** Digest of a whole tree: sha256 over its manifest text (sorted `<sha256>  <path>` lines). */
 export function treeDigest(hashes: Map<string, string>): string {
   return sha256Hex(formatManifest(hashes));
-}
-
-/** sha256 of one local file, streamed. */
-export function hashFileLocal(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path, { highWaterMark: 1 << 20 })
-      .on('data', (chunk) => h.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
-}
-
-/** Lists regular files under a local root (relative paths), skipping pruned directory names. */
-export async function listFilesLocal(root: string, prune: string[] = []): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string) => {
-    const entries = await readdir(join(root, rel), { withFileTypes: true });
-    for (const e of entries) {
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) { if (!prune.includes(p)) await walk(p); } else if (e.isFile()) out.push(p);
-    }
-  };
-  await walk('');
-  return out;
-}
-
-/** In-process hashing of a local tree with bounded concurrency (read-only). Measured ~3x slower than sha256sum here, so gates do not use it; kept as the benchmarked alternative. */
-export async function hashTreeLocal(root: string, options: { concurrency?: number; prune?: string[] } = {}): Promise<Map<string, string>> {
-  const files = await listFilesLocal(root, options.prune);
-  const out = new Map<string, string>();
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const p = files[next++];
-      out.set(p, await hashFileLocal(join(root, p)));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, files.length || 1) }, worker));
-  return out;
 }

@@ -42,20 +42,6 @@ export async function runProbes(h: DbHandle, probes: Probe[]): Promise<Record<st
   return out;
 }
 
-/** Differences between two count maps, over the union of their tables, as report lines. */
-export function diffCounts(expected: Record<string, number>, actual: Record<string, number>): string[] {
-  const tables = [...new Set([...Object.keys(expected), ...Object.keys(actual)])];
-  const out: string[] = [];
-  for (const t of tables) {
-    const e = expected[t];
-    const a = actual[t];
-    if (e === undefined) out.push(`${t}: not in the expected counts (got ${a})`);
-    else if (a === undefined) out.push(`${t}: expected ${e}, not counted`);
-    else if (e !== a) out.push(`${t}: expected ${e}, got ${a}`);
-  }
-  return out;
-}
-
 /** A value as something JSON can carry into facts and evidence (dates as ISO, bytes as hex, bigint as text). */
 export function jsonValue(v: unknown): FactValue {
   if (v === null || v === undefined) return null;
