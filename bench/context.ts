@@ -6,8 +6,20 @@ import { Ledger } from '../src/context/ledger.js';
 /** A context like the one a gate gets in a run. */
 export function benchContext(runDir: string): GateContext {
   return createContext({
-    gateId: 'G0', host: 'local', ledger: new Ledger('deploy'), signal: new AbortController().signal,
-    target: { name: 'bench', file: null, hosts: { local: 'local' }, hostSpecs: { local: { name: 'local', kind: 'local', url: 'local' } }, paths: {} },
-    run: { id: 'bench', macroId: 'BENCH', dir: runDir }, facts: {}, log: { info: () => undefined, warn: () => undefined }, redact: (s) => s,
+    gateId: 'G0',
+    host: 'local',
+    ledger: new Ledger('deploy'),
+    signal: new AbortController().signal,
+    target: {
+      name: 'bench',
+      file: null,
+      hosts: { local: 'local' },
+      hostSpecs: { local: { name: 'local', kind: 'local', url: 'local' } },
+      paths: {},
+    },
+    run: { id: 'bench', macroId: 'BENCH', dir: runDir },
+    facts: {},
+    log: { info: () => undefined, warn: () => undefined },
+    redact: (s) => s,
   });
 }

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { runDemo } from '../src/demo/run-demo.js';
 import { isMain, type BenchRow } from './lib.js';
 
-interface Entry { action: string; target: string; detail?: { durationMs?: number } }
+interface Entry {
+  action: string;
+  target: string;
+  detail?: { durationMs?: number };
+}
 
 /** Buckets of ledger time: the target's own programs, gaterun's helper programs, database work. */
 function split(runDir: string): { target: number; helpers: number; db: number } {
@@ -30,7 +34,9 @@ export async function benchDemo(runs = 3, ws = '/tmp/gaterun-bench-demo', print 
     const s = { target: 0, helpers: 0, db: 0 };
     for (const m of r.macros) {
       const x = split(m.dir);
-      s.target += x.target; s.helpers += x.helpers; s.db += x.db;
+      s.target += x.target;
+      s.helpers += x.helpers;
+      s.db += x.db;
     }
     rows.push({ wall: r.wallMs, setup: r.setupMs, ...s });
     console.error(`run ${i + 1}: ${(r.wallMs / 1000).toFixed(2)} s (${readdirSync(join(ws, 'reports')).length} macros)`);
@@ -39,7 +45,10 @@ export async function benchDemo(runs = 3, ws = '/tmp/gaterun-bench-demo', print 
   const wall = mean('wall');
   const pct = (x: number) => `${((100 * x) / wall).toFixed(0)} %`;
   const fmt = (x: number) => `${(x / 1000).toFixed(2)} s`;
-  const setup = mean('setup'), target = mean('target'), helpers = mean('helpers'), db = mean('db');
+  const setup = mean('setup'),
+    target = mean('target'),
+    helpers = mean('helpers'),
+    db = mean('db');
   const runner = wall - setup - target - helpers - db;
   if (print) {
     console.log(`| part | mean of ${runs} runs | share |\n|:---|---:|---:|`);
@@ -48,14 +57,25 @@ export async function benchDemo(runs = 3, ws = '/tmp/gaterun-bench-demo', print 
     console.log(`| target's programs (python3: unittest, proofs, probes, smoke) | ${fmt(target)} | ${pct(target)} |`);
     console.log(`| gates' helper programs (git, sha256sum, find, tar, cp, sh) | ${fmt(helpers)} | ${pct(helpers)} |`);
     console.log(`| database work (snapshots, grants, schema, rollback-only proofs, run lock) | ${fmt(db)} | ${pct(db)} |`);
-    console.log(`| gaterun in-process (load+validate, listr, render, run.json, secret scan, sign, verify, KB publish, server stop) | ${fmt(runner)} | ${pct(runner)} |`);
+    console.log(
+      `| gaterun in-process (load+validate, listr, render, run.json, secret scan, sign, verify, KB publish, server stop) | ${fmt(runner)} | ${pct(runner)} |`,
+    );
   }
   const share = runner / wall;
-  return [{
-    name: 'demo end to end (O8B → O8F, fresh workspace and embedded PostgreSQL)', baseline: '—', ours: `${fmt(wall)} wall`, oursMs: wall, baselineMs: null,
-    result: `gaterun itself ${(100 * share).toFixed(1)} % (${fmt(runner)})`, goal: 'runner share < 10 %', met: share < 0.1, command: 'node dist/bench/demo.js 3',
-    note: `mean of ${runs} runs: set-up ${pct(setup)}, iu-cutter's python3 ${pct(target)}, gates' helper programs ${pct(helpers)}, database ${pct(db)}; split from the ledger's per-action durations`,
-  }];
+  return [
+    {
+      name: 'demo end to end (O8B → O8F, fresh workspace and embedded PostgreSQL)',
+      baseline: '—',
+      ours: `${fmt(wall)} wall`,
+      oursMs: wall,
+      baselineMs: null,
+      result: `gaterun itself ${(100 * share).toFixed(1)} % (${fmt(runner)})`,
+      goal: 'runner share < 10 %',
+      met: share < 0.1,
+      command: 'node dist/bench/demo.js 3',
+      note: `mean of ${runs} runs: set-up ${pct(setup)}, iu-cutter's python3 ${pct(target)}, gates' helper programs ${pct(helpers)}, database ${pct(db)}; split from the ledger's per-action durations`,
+    },
+  ];
 }
 
 if (isMain(import.meta.url)) await benchDemo(Number(process.argv[2] ?? 3), process.argv[3] ?? '/tmp/gaterun-bench-demo');

@@ -37,7 +37,13 @@ export async function timeIt(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** Interleaves two contenders `runs` times after one warm-up each; prints and returns both medians and the ratio. */
-export async function sideBySide(label: string, runs: number, ours: () => Promise<unknown>, baseline: () => Promise<unknown>, names: [string, string]): Promise<{ ours: number; baseline: number; ratio: number }> {
+export async function sideBySide(
+  label: string,
+  runs: number,
+  ours: () => Promise<unknown>,
+  baseline: () => Promise<unknown>,
+  names: [string, string],
+): Promise<{ ours: number; baseline: number; ratio: number }> {
   await ours();
   await baseline();
   const a: number[] = [];
@@ -47,7 +53,9 @@ export async function sideBySide(label: string, runs: number, ours: () => Promis
     b.push(await timeIt(baseline));
   }
   const r = { ours: median(a), baseline: median(b), ratio: median(a) / median(b) };
-  console.log(`${label}: ${names[0]} median ${r.ours.toFixed(1)} ms | ${names[1]} median ${r.baseline.toFixed(1)} ms | ratio ${r.ratio.toFixed(2)}x (runs ${runs})`);
+  console.log(
+    `${label}: ${names[0]} median ${r.ours.toFixed(1)} ms | ${names[1]} median ${r.baseline.toFixed(1)} ms | ratio ${r.ratio.toFixed(2)}x (runs ${runs})`,
+  );
   return r;
 }
 

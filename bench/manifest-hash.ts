@@ -27,16 +27,31 @@ export async function benchManifestHash(files = 20000, totalMiB = 1024, runs = 5
     const bytes = Number(await sh(`du -sb "${root}" | cut -f1`));
     const ctx = benchContext(root);
     let n = 0;
-    const r = await sideBySide('manifest hash', runs,
-      async () => { const h = await hashTreeOnHost(ctx, root); n = h.hashes!.size; },
+    const r = await sideBySide(
+      'manifest hash',
+      runs,
+      async () => {
+        const h = await hashTreeOnHost(ctx, root);
+        n = h.hashes!.size;
+      },
       () => sh(`cd "${root}" && find . -type f -print0 | xargs -0 sha256sum > /dev/null`),
-      ['gaterun hashTreeOnHost', 'find | xargs sha256sum']);
+      ['gaterun hashTreeOnHost', 'find | xargs sha256sum'],
+    );
     if (n !== files) throw new Error(`hashed ${n} files, expected ${files}`);
-    return [{
-      name: `manifest hashing, ${files} files / ${(bytes / 1024 ** 3).toFixed(2)} GB`, baseline: '`find -print0 | xargs -0 sha256sum`',
-      ours: `${r.ours.toFixed(0)} ms`, oursMs: r.ours, baselineMs: r.baseline, result: `${r.ratio.toFixed(2)}x`, goal: '≤ 1.2x', met: r.ratio <= 1.2,
-      command: 'node dist/bench/manifest-hash.js', note: 'page cache warm after the warm-up pass',
-    }];
+    return [
+      {
+        name: `manifest hashing, ${files} files / ${(bytes / 1024 ** 3).toFixed(2)} GB`,
+        baseline: '`find -print0 | xargs -0 sha256sum`',
+        ours: `${r.ours.toFixed(0)} ms`,
+        oursMs: r.ours,
+        baselineMs: r.baseline,
+        result: `${r.ratio.toFixed(2)}x`,
+        goal: '≤ 1.2x',
+        met: r.ratio <= 1.2,
+        command: 'node dist/bench/manifest-hash.js',
+        note: 'page cache warm after the warm-up pass',
+      },
+    ];
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

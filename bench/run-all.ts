@@ -32,7 +32,18 @@ for (const [label, fn] of benches) {
   try {
     rows.push(...(await fn()));
   } catch (e) {
-    rows.push({ name: label, baseline: '—', ours: 'failed', oursMs: null, baselineMs: null, result: 'n/a', goal: '—', met: false, command: '—', note: `the benchmark failed: ${(e as Error).message.split('\n')[0]}` });
+    rows.push({
+      name: label,
+      baseline: '—',
+      ours: 'failed',
+      oursMs: null,
+      baselineMs: null,
+      result: 'n/a',
+      goal: '—',
+      met: false,
+      command: '—',
+      note: `the benchmark failed: ${(e as Error).message.split('\n')[0]}`,
+    });
   }
   console.log(`— ${label}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -8,23 +8,42 @@ import { cli, isMain, run, sh, sideBySide, type BenchRow } from './lib.js';
 export async function benchVerify(runs = 15): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'gaterun-bench-verify-'));
   try {
-    const gates = Array.from({ length: 11 }, (_, i) => `  - { id: G${i}, title: gate-${String(i).padStart(2, '0')}, kind: command, with: { command: "seq 1 300" } }`).join('\n');
+    const gates = Array.from(
+      { length: 11 },
+      (_, i) => `  - { id: G${i}, title: gate-${String(i).padStart(2, '0')}, kind: command, with: { command: "seq 1 300" } }`,
+    ).join('\n');
     writeFileSync(join(dir, 'm.yaml'), `id: V12\nmacro: verify-bench\ntitle: verify bench\noutcome: V12_OK\ngates:\n${gates}\n`);
     const env = { XDG_CONFIG_HOME: dir, GATERUN_SIGNING_KEY: '' };
     await run('node', [cli, 'keygen', '--out', join(dir, 'keys')], env);
-    await run('node', [cli, 'run', join(dir, 'm.yaml'), '--out', join(dir, 'run'), '--key', join(dir, 'keys', 'signing-key.pem'), '--renderer', 'silent'], env);
+    await run(
+      'node',
+      [cli, 'run', join(dir, 'm.yaml'), '--out', join(dir, 'run'), '--key', join(dir, 'keys', 'signing-key.pem'), '--renderer', 'silent'],
+      env,
+    );
     const files = readdirSync(join(dir, 'run')).filter((f) => f !== 'run.intoto.json');
     const reports = files.filter((f) => f.endsWith('.md')).length;
     await sh(`cd "${join(dir, 'run')}" && sha256sum ${files.join(' ')} > ../SHA256SUMS`);
-    const r = await sideBySide('verify', runs,
+    const r = await sideBySide(
+      'verify',
+      runs,
       () => run('node', [cli, 'verify', join(dir, 'run'), '--key', join(dir, 'keys', 'signing-key.pub.pem')], env),
       () => sh(`cd "${join(dir, 'run')}" && sha256sum -c --quiet ../SHA256SUMS`),
-      ['gaterun verify', 'sha256sum -c']);
-    return [{
-      name: `\`gaterun verify\`, ${reports}-report bundle (${files.length} files)`, baseline: '`sha256sum -c` of the same files',
-      ours: `${r.ours.toFixed(1)} ms`, oursMs: r.ours, baselineMs: r.baseline, result: `${r.ratio.toFixed(2)}x`, goal: 'report', met: null,
-      command: 'node dist/bench/verify-bundle.js', note: 'ours includes node start-up (~60 ms) and also checks the Ed25519 signature, missing and extra files',
-    }];
+      ['gaterun verify', 'sha256sum -c'],
+    );
+    return [
+      {
+        name: `\`gaterun verify\`, ${reports}-report bundle (${files.length} files)`,
+        baseline: '`sha256sum -c` of the same files',
+        ours: `${r.ours.toFixed(1)} ms`,
+        oursMs: r.ours,
+        baselineMs: r.baseline,
+        result: `${r.ratio.toFixed(2)}x`,
+        goal: 'report',
+        met: null,
+        command: 'node dist/bench/verify-bundle.js',
+        note: 'ours includes node start-up (~60 ms) and also checks the Ed25519 signature, missing and extra files',
+      },
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -47,29 +47,67 @@ export default defineGate<ArtifactParams>({
     if (unreachable) return unreachable;
     const out = p.out ?? `${ctx.run.dir}/artifacts`;
     const insideRun = ctx.hosts.isLocal(host) && (out === ctx.run.dir || out.startsWith(`${ctx.run.dir}/`));
-    const r = await buildArtifact(ctx, { repo: p.repo, commit: p.commit ?? 'HEAD', name: p.name, out, host, exclude: p.exclude, forbid: p.forbid, mutates: !insideRun });
+    const r = await buildArtifact(ctx, {
+      repo: p.repo,
+      commit: p.commit ?? 'HEAD',
+      name: p.name,
+      out,
+      host,
+      exclude: p.exclude,
+      forbid: p.forbid,
+      mutates: !insideRun,
+    });
     if (!r.ok) {
-      return fail(r.messageId === 'forbidden' ? `forbidden files would be shipped: ${r.forbidden!.join(', ')}` : `${r.messageId === 'buildFailed' ? 'build failed' : 'cannot build'}: ${r.error}`, {
-        messageId: r.messageId,
-        checks: (r.forbidden ?? []).map((f) => ({ id: 'FORBID', status: 'FAIL' as const, text: `${f} matches forbid: and would be shipped` })),
-        facts: { forbidden: r.forbidden ?? [] },
-        evidence: r.evidence,
-      });
+      return fail(
+        r.messageId === 'forbidden'
+          ? `forbidden files would be shipped: ${r.forbidden!.join(', ')}`
+          : `${r.messageId === 'buildFailed' ? 'build failed' : 'cannot build'}: ${r.error}`,
+        {
+          messageId: r.messageId,
+          checks: (r.forbidden ?? []).map((f) => ({
+            id: 'FORBID',
+            status: 'FAIL' as const,
+            text: `${f} matches forbid: and would be shipped`,
+          })),
+          facts: { forbidden: r.forbidden ?? [] },
+          evidence: r.evidence,
+        },
+      );
     }
     const facts = {
-      path: r.path, name: r.fileName, sha256: r.sha256, bytes: r.bytes, files: r.files, symlinks: r.symlinks,
-      manifest: r.manifestPath, manifest_sha256: r.manifestSha256, commit: r.commit, short_sha: r.shortSha,
-      commit_time: r.commitTime, excluded: r.excluded.map((e) => e.path), excluded_count: r.excluded.length,
+      path: r.path,
+      name: r.fileName,
+      sha256: r.sha256,
+      bytes: r.bytes,
+      files: r.files,
+      symlinks: r.symlinks,
+      manifest: r.manifestPath,
+      manifest_sha256: r.manifestSha256,
+      commit: r.commit,
+      short_sha: r.shortSha,
+      commit_time: r.commitTime,
+      excluded: r.excluded.map((e) => e.path),
+      excluded_count: r.excluded.length,
     };
     const checks = [
       { id: 'ARTIFACT', status: 'PASS' as const, text: `${r.fileName} sha256 ${r.sha256} (${r.bytes} bytes, ${r.files} files)` },
       { id: 'MANIFEST', status: 'PASS' as const, text: `DEPLOY-MANIFEST-${r.shortSha}.txt sha256 ${r.manifestSha256}` },
-      { id: 'CLEAN', status: 'PASS' as const, text: r.excluded.length ? `excluded ${r.excluded.length}: ${r.excluded.map((e) => `${e.path} (${e.why})`).join(', ')}` : `no .git/.env/key/cache files in the commit (rules: ${DEFAULT_ARTIFACT_EXCLUDES.join(' ')})` },
+      {
+        id: 'CLEAN',
+        status: 'PASS' as const,
+        text: r.excluded.length
+          ? `excluded ${r.excluded.length}: ${r.excluded.map((e) => `${e.path} (${e.why})`).join(', ')}`
+          : `no .git/.env/key/cache files in the commit (rules: ${DEFAULT_ARTIFACT_EXCLUDES.join(' ')})`,
+      },
     ];
     return pass(`artifact ${r.fileName} sha256 ${r.sha256.slice(0, 8)}…, ${r.files} files; manifest ${r.manifestSha256.slice(0, 8)}…`, {
       checks,
       facts,
-      evidence: [...r.evidence, { kind: 'file', title: r.fileName, path: r.path, sha256: r.sha256 }, { kind: 'file', title: `DEPLOY-MANIFEST-${r.shortSha}.txt`, path: r.manifestPath, sha256: r.manifestSha256 }],
+      evidence: [
+        ...r.evidence,
+        { kind: 'file', title: r.fileName, path: r.path, sha256: r.sha256 },
+        { kind: 'file', title: `DEPLOY-MANIFEST-${r.shortSha}.txt`, path: r.manifestPath, sha256: r.manifestSha256 },
+      ],
     });
   },
 });

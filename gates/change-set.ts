@@ -1,5 +1,15 @@
 // change-set: what differs between two commits, or what an overlay directory would change in a repo.
-import { defineGate, fail, message, pass, type Check, type Evidence, type FactValue, type GateContext, type GateResult } from '../src/gate.js';
+import {
+  defineGate,
+  fail,
+  message,
+  pass,
+  type Check,
+  type Evidence,
+  type FactValue,
+  type GateContext,
+  type GateResult,
+} from '../src/gate.js';
 import { blobSha256s, diffNameStatus, git, gitError, lsTree, revParse, type ChangeStatus } from '../src/git/git.js';
 import { hashTreeOnHost } from '../src/files/hash-tree.js';
 import { byteOrder } from '../src/files/manifest.js';
@@ -36,12 +46,20 @@ const letter: Record<string, string> = { added: 'A', modified: 'M', deleted: 'D'
 /** Counts of a change set as `{added, modified, deleted, total}`. */
 export function countChanges(files: ChangedFile[]): { added: number; modified: number; deleted: number; total: number } {
   const c = { added: 0, modified: 0, deleted: 0, total: 0 };
-  for (const f of files) if (f.status !== 'unchanged') { c[f.status]++; c.total++; }
+  for (const f of files)
+    if (f.status !== 'unchanged') {
+      c[f.status]++;
+      c.total++;
+    }
   return c;
 }
 
 /** Computes a change set (commit range or overlay) on the gate's host; returns files or a FAIL. */
-export async function computeChangeSet(ctx: GateContext, p: ChangeSetParams, host: string): Promise<{ files: ChangedFile[]; conflicts: string[]; evidence: Evidence[]; base?: string; from?: string; to?: string } | GateResult> {
+export async function computeChangeSet(
+  ctx: GateContext,
+  p: ChangeSetParams,
+  host: string,
+): Promise<{ files: ChangedFile[]; conflicts: string[]; evidence: Evidence[]; base?: string; from?: string; to?: string } | GateResult> {
   const evidence: Evidence[] = [];
   const resolve = async (rev: string) => {
     const r = await revParse(ctx, p.repo, rev, host);
@@ -75,7 +93,10 @@ export async function computeChangeSet(ctx: GateContext, p: ChangeSetParams, hos
     const untracked = await git(ctx, p.repo, ['ls-files', '--others', '--exclude-standard', '-z'], { host });
     evidence.push(untracked.evidence);
     const moved = new Set([...since.changes.map((c) => c.path), ...untracked.stdout.split('\0').filter(Boolean)]);
-    const conflicts = files.filter((f) => moved.has(f.path)).map((f) => f.path).sort(byteOrder);
+    const conflicts = files
+      .filter((f) => moved.has(f.path))
+      .map((f) => f.path)
+      .sort(byteOrder);
     return { files: files.sort((a, b) => byteOrder(a.path, b.path)), conflicts, evidence, base };
   }
   const from = await resolve(p.from ?? 'HEAD~1');
@@ -90,9 +111,14 @@ export async function computeChangeSet(ctx: GateContext, p: ChangeSetParams, hos
   const hTo = await blobSha256s(ctx, p.repo, to, present, host);
   const hFrom = await blobSha256s(ctx, p.repo, from, gone, host);
   for (const h of [hTo, hFrom]) if (h.exec) evidence.push(h.exec.evidence);
-  if (!hTo.hashes || !hFrom.hashes) return fail(message(messages.gitFailed, { error: hTo.error ?? hFrom.error }), { messageId: 'gitFailed', evidence });
+  if (!hTo.hashes || !hFrom.hashes)
+    return fail(message(messages.gitFailed, { error: hTo.error ?? hFrom.error }), { messageId: 'gitFailed', evidence });
   const files = diff.changes
-    .map((c) => ({ path: c.path, status: c.status, sha256: (c.status === 'deleted' ? hFrom.hashes!.get(c.path) : hTo.hashes!.get(c.path)) ?? '' }))
+    .map((c) => ({
+      path: c.path,
+      status: c.status,
+      sha256: (c.status === 'deleted' ? hFrom.hashes!.get(c.path) : hTo.hashes!.get(c.path)) ?? '',
+    }))
     .sort((a, b) => byteOrder(a.path, b.path));
   return { files, conflicts: [], evidence, from, to };
 }
@@ -113,7 +139,12 @@ export default defineGate<ChangeSetParams>({
       expect: {
         type: 'object',
         additionalProperties: false,
-        properties: { added: { type: 'integer', minimum: 0 }, modified: { type: 'integer', minimum: 0 }, deleted: { type: 'integer', minimum: 0 }, total: { type: 'integer', minimum: 0 } },
+        properties: {
+          added: { type: 'integer', minimum: 0 },
+          modified: { type: 'integer', minimum: 0 },
+          deleted: { type: 'integer', minimum: 0 },
+          total: { type: 'integer', minimum: 0 },
+        },
       },
       files: { type: 'array', items: { type: 'string' } },
     },
@@ -140,24 +171,56 @@ export default defineGate<ChangeSetParams>({
     const described = `${counts.total} files: ${counts.modified} modified, ${counts.added} added, ${counts.deleted} deleted`;
     const problems: { id: string; text: string }[] = [];
     if (p.expect) {
-      const wrong = (['added', 'modified', 'deleted', 'total'] as const).filter((k) => p.expect![k] !== undefined && p.expect![k] !== counts[k]);
-      const expected = (['modified', 'added', 'deleted', 'total'] as const).filter((k) => p.expect![k] !== undefined).map((k) => `${p.expect![k]} ${k}`).join(', ');
+      const wrong = (['added', 'modified', 'deleted', 'total'] as const).filter(
+        (k) => p.expect![k] !== undefined && p.expect![k] !== counts[k],
+      );
+      const expected = (['modified', 'added', 'deleted', 'total'] as const)
+        .filter((k) => p.expect![k] !== undefined)
+        .map((k) => `${p.expect![k]} ${k}`)
+        .join(', ');
       checks.push({ id: 'COUNTS', status: wrong.length ? 'FAIL' : 'PASS', text: `${described} (expected ${expected})` });
       if (wrong.length) problems.push({ id: 'counts', text: message(messages.counts, { actual: described, expected }) });
     }
     if (p.files) {
       const have = new Set(changed.map((f) => f.path));
       const want = new Set(p.files);
-      const diff = [...[...want].filter((f) => !have.has(f)).map((f) => `missing ${f}`), ...[...have].filter((f) => !want.has(f)).map((f) => `unexpected ${f}`)];
-      checks.push({ id: 'FILES', status: diff.length ? 'FAIL' : 'PASS', text: diff.length ? diff.join('; ') : `exactly the ${want.size} listed files` });
+      const diff = [
+        ...[...want].filter((f) => !have.has(f)).map((f) => `missing ${f}`),
+        ...[...have].filter((f) => !want.has(f)).map((f) => `unexpected ${f}`),
+      ];
+      checks.push({
+        id: 'FILES',
+        status: diff.length ? 'FAIL' : 'PASS',
+        text: diff.length ? diff.join('; ') : `exactly the ${want.size} listed files`,
+      });
       if (diff.length) problems.push({ id: 'listMismatch', text: message(messages.listMismatch, { diff: diff.join('; ') }) });
     }
     if (p.overlay !== undefined) {
-      for (const c of cs.conflicts) checks.push({ id: 'CONFLICT', status: 'FAIL', text: `${c} changed in the repo since ${cs.base!.slice(0, 7)} and is in the overlay` });
-      if (!cs.conflicts.length) checks.push({ id: 'APPLY', status: 'PASS', text: `overlay applies cleanly over ${cs.base!.slice(0, 7)} (no file it touches changed since)` });
-      else problems.push({ id: 'conflict', text: message(messages.conflict, { count: cs.conflicts.length, repo: p.repo, base: cs.base!.slice(0, 7), files: cs.conflicts.join(', ') }) });
+      for (const c of cs.conflicts)
+        checks.push({
+          id: 'CONFLICT',
+          status: 'FAIL',
+          text: `${c} changed in the repo since ${cs.base!.slice(0, 7)} and is in the overlay`,
+        });
+      if (!cs.conflicts.length)
+        checks.push({
+          id: 'APPLY',
+          status: 'PASS',
+          text: `overlay applies cleanly over ${cs.base!.slice(0, 7)} (no file it touches changed since)`,
+        });
+      else
+        problems.push({
+          id: 'conflict',
+          text: message(messages.conflict, {
+            count: cs.conflicts.length,
+            repo: p.repo,
+            base: cs.base!.slice(0, 7),
+            files: cs.conflicts.join(', '),
+          }),
+        });
     }
-    if (problems.length) return fail(problems.map((x) => x.text).join('; '), { messageId: problems[0].id, checks, facts, evidence: cs.evidence });
+    if (problems.length)
+      return fail(problems.map((x) => x.text).join('; '), { messageId: problems[0].id, checks, facts, evidence: cs.evidence });
     return pass(described, { checks, facts, evidence: cs.evidence });
   },
 });

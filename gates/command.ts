@@ -1,7 +1,10 @@
 // Gate `command`: runs one command and checks its exit code and output.
 import { defineGate, fail, message, pass, type Check } from '../src/gate.js';
 
-interface OutputRules { matches?: string[]; not_matches?: string[] }
+interface OutputRules {
+  matches?: string[];
+  not_matches?: string[];
+}
 export interface CommandParams {
   command: string | string[];
   cwd?: string;
@@ -39,7 +42,12 @@ export default defineGate<CommandParams>({
     additionalProperties: false,
     required: ['command'],
     properties: {
-      command: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string' } }] },
+      command: {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'array', minItems: 1, items: { type: 'string' } },
+        ],
+      },
       cwd: { type: 'string' },
       env: { type: 'object', additionalProperties: { type: 'string' } },
       timeout: { type: 'number', exclusiveMinimum: 0 },
@@ -59,15 +67,31 @@ export default defineGate<CommandParams>({
     const want = p.expect_exit === undefined ? [0] : ([] as number[]).concat(p.expect_exit);
     const checks: Check[] = [];
     const exitOk = r.exitCode !== null && want.includes(r.exitCode);
-    checks.push({ status: exitOk ? 'PASS' : 'FAIL', text: exitOk ? `exit code ${r.exitCode}` : message(messages.exit, { got: r.timedOut ? 'none (timed out)' : r.exitCode ?? (r.signal ? `none (signal ${r.signal})` : `none (${r.stderr.trim().split('\n').pop()})`), want: want.join(' or ') }) });
-    for (const [stream, text, rule] of [['stdout', r.stdout, p.stdout], ['stderr', r.stderr, p.stderr]] as const) {
+    checks.push({
+      status: exitOk ? 'PASS' : 'FAIL',
+      text: exitOk
+        ? `exit code ${r.exitCode}`
+        : message(messages.exit, {
+            got: r.timedOut
+              ? 'none (timed out)'
+              : (r.exitCode ?? (r.signal ? `none (signal ${r.signal})` : `none (${r.stderr.trim().split('\n').pop()})`)),
+            want: want.join(' or '),
+          }),
+    });
+    for (const [stream, text, rule] of [
+      ['stdout', r.stdout, p.stdout],
+      ['stderr', r.stderr, p.stderr],
+    ] as const) {
       for (const re of rule?.matches ?? []) {
         const ok = new RegExp(re, 'm').test(text);
         checks.push({ status: ok ? 'PASS' : 'FAIL', text: ok ? `${stream} matches /${re}/` : message(messages.mustMatch, { stream, re }) });
       }
       for (const re of rule?.not_matches ?? []) {
         const ok = !new RegExp(re, 'm').test(text);
-        checks.push({ status: ok ? 'PASS' : 'FAIL', text: ok ? `${stream} does not match /${re}/` : message(messages.mustNotMatch, { stream, re }) });
+        checks.push({
+          status: ok ? 'PASS' : 'FAIL',
+          text: ok ? `${stream} does not match /${re}/` : message(messages.mustNotMatch, { stream, re }),
+        });
       }
     }
     const facts: Record<string, string | number | null> = { exit_code: r.exitCode, duration_ms: r.durationMs };
@@ -81,7 +105,16 @@ export default defineGate<CommandParams>({
     const body = { checks, facts, evidence: [r.evidence] };
     const shown = r.command.length > 60 ? `${r.command.slice(0, 57)}…` : r.command;
     // The values read from stdout are what a reader of the roll-up wants to see (milestone=O4, changed=9).
-    const read = p.facts_from_stdout ? Object.entries(new RegExp(p.facts_from_stdout, 'm').exec(r.stdout)?.groups ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') : '';
-    return failed.length ? fail(`${shown}: ${failed.map((c) => c.text).join('; ')}`, body) : pass(`${shown}: exit ${r.exitCode}${checks.length > 1 ? `, ${checks.length - 1} output check${checks.length > 2 ? 's' : ''} passed` : ''}${read ? `; ${read}` : ''}`, body);
+    const read = p.facts_from_stdout
+      ? Object.entries(new RegExp(p.facts_from_stdout, 'm').exec(r.stdout)?.groups ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '';
+    return failed.length
+      ? fail(`${shown}: ${failed.map((c) => c.text).join('; ')}`, body)
+      : pass(
+          `${shown}: exit ${r.exitCode}${checks.length > 1 ? `, ${checks.length - 1} output check${checks.length > 2 ? 's' : ''} passed` : ''}${read ? `; ${read}` : ''}`,
+          body,
+        );
   },
 });

@@ -32,7 +32,10 @@ const messages = {
 
 /** UTC `yyyymmddThhmmssZ` of a date. */
 export function utcStamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 // The two renames run in one shell on the host, so the live path is missing only between them
@@ -50,7 +53,10 @@ live=$1; backup=$2; failed=$3
 mv -T -- "$live" "$failed" && { [ ! -e "$backup" ] || mv -T -- "$backup" "$live"; }`;
 
 function testDetail(r: { exitCode: number | null; timedOut: boolean }, counts: TestCounts | null): string {
-  const ran = counts === null ? 'no test summary found' : `${counts.passed}/${counts.total} passed (${counts.failed} failed, ${counts.errors} errors)`;
+  const ran =
+    counts === null
+      ? 'no test summary found'
+      : `${counts.passed}/${counts.total} passed (${counts.failed} failed, ${counts.errors} errors)`;
   return `${ran}; exit ${r.timedOut ? 'timeout' : r.exitCode}`;
 }
 
@@ -65,10 +71,19 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   const staged = `${p.dir}.staging-${deployTs}`;
   const incoming = `${p.dir}.incoming-${deployTs}.tar.gz`;
   const write = { host, mutates: true, scope: 'deploy' as const };
-  const facts: Record<string, string | number | boolean | null | Record<string, string | number | boolean | null>> = { host, dir: p.dir, deploy_ts: deployTs, backup: null, promoted: null };
+  const facts: Record<string, string | number | boolean | null | Record<string, string | number | boolean | null>> = {
+    host,
+    dir: p.dir,
+    deploy_ts: deployTs,
+    backup: null,
+    promoted: null,
+  };
   const out = (r: GateResult) => ({ ...r, checks, facts: { ...facts, ...r.facts }, evidence });
   // An abort (timeout, SIGINT) makes every later exec fail; say so instead of blaming the step that saw it.
-  const interrupted = () => (ctx.signal.aborted ? out(fail(`interrupted before promote; live tree untouched (staging left at ${staged})`, { messageId: 'aborted' })) : null);
+  const interrupted = () =>
+    ctx.signal.aborted
+      ? out(fail(`interrupted before promote; live tree untouched (staging left at ${staged})`, { messageId: 'aborted' }))
+      : null;
   const cleanup = async () => {
     const r = await ctx.exec('rm', ['-rf', '--', staged, incoming], write);
     evidence.push({ ...r.evidence, title: 'remove staging and incoming artifact' });
@@ -78,15 +93,29 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   const local = await ctx.exec('sha256sum', ['--', p.artifact], { host: 'local' });
   evidence.push(local.evidence);
   const localSha = local.stdout.slice(0, 64);
-  if (local.exitCode !== 0) return out(fail(`cannot read the artifact ${p.artifact}: ${local.stderr.trim()}`, { messageId: 'precondition' }));
-  if (p.sha256 && p.sha256 !== localSha) return out(fail(`artifact sha256 ${localSha} is not the expected ${p.sha256} (local)`, { messageId: 'shaMismatch' }));
+  if (local.exitCode !== 0)
+    return out(fail(`cannot read the artifact ${p.artifact}: ${local.stderr.trim()}`, { messageId: 'precondition' }));
+  if (p.sha256 && p.sha256 !== localSha)
+    return out(fail(`artifact sha256 ${localSha} is not the expected ${p.sha256} (local)`, { messageId: 'shaMismatch' }));
   facts.artifact_sha256 = localSha;
   const m = await readManifest(ctx, p.manifest, 'local');
   evidence.push(m.evidence);
   if (!m.manifest) return out(fail(m.error!, { messageId: 'precondition' }));
 
   // 2. Preconditions on the host: parent exists, our side paths are free.
-  const pre = await ctx.exec('sh', ['-c', 'p=$(dirname -- "$1"); [ -d "$p" ] || { echo "parent directory $p does not exist"; exit 1; }; for x in "$2" "$3" "$4"; do [ ! -e "$x" ] || { echo "$x already exists"; exit 1; }; done; [ -d "$1" ] && echo live || echo none', 'sh', p.dir, backup, staged, incoming], { host });
+  const pre = await ctx.exec(
+    'sh',
+    [
+      '-c',
+      'p=$(dirname -- "$1"); [ -d "$p" ] || { echo "parent directory $p does not exist"; exit 1; }; for x in "$2" "$3" "$4"; do [ ! -e "$x" ] || { echo "$x already exists"; exit 1; }; done; [ -d "$1" ] && echo live || echo none',
+      'sh',
+      p.dir,
+      backup,
+      staged,
+      incoming,
+    ],
+    { host },
+  );
   evidence.push(pre.evidence);
   if (pre.exitCode !== 0) return out(fail(`${where}: ${pre.stdout.trim() || pre.stderr.trim()}`, { messageId: 'precondition' }));
   const hadLive = pre.stdout.trim() === 'live';
@@ -102,10 +131,18 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   if (interrupted()) return interrupted()!;
   evidence.push(remote.evidence);
   const remoteSha = remote.stdout.slice(0, 64);
-  checks.push({ id: 'TRANSFER', status: remoteSha === localSha ? 'PASS' : 'FAIL', text: `sha256 on ${where} ${remoteSha || '(unreadable)'} ${remoteSha === localSha ? '==' : '!='} local ${localSha}` });
+  checks.push({
+    id: 'TRANSFER',
+    status: remoteSha === localSha ? 'PASS' : 'FAIL',
+    text: `sha256 on ${where} ${remoteSha || '(unreadable)'} ${remoteSha === localSha ? '==' : '!='} local ${localSha}`,
+  });
   if (remoteSha !== localSha) {
     await cleanup();
-    return out(fail(`artifact sha256 ${remoteSha || '(unreadable)'} is not the expected ${localSha} (${where} after transfer)`, { messageId: 'shaMismatch' }));
+    return out(
+      fail(`artifact sha256 ${remoteSha || '(unreadable)'} is not the expected ${localSha} (${where} after transfer)`, {
+        messageId: 'shaMismatch',
+      }),
+    );
   }
 
   // 4. Stage next to the live dir (same filesystem, so promote is a rename) and check it is exactly the manifest.
@@ -122,20 +159,39 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   checks.push({ id: 'STAGED', status: sv.exact ? 'PASS' : 'FAIL', text: `staged tree ${sv.line}` });
   if (!sv.exact) {
     await cleanup();
-    return out(fail(`staged tree does not match the manifest: ${sv.line}; ${sv.problems.slice(0, 10).join(', ')}`, { messageId: 'stagedTree' }));
+    return out(
+      fail(`staged tree does not match the manifest: ${sv.line}; ${sv.problems.slice(0, 10).join(', ')}`, { messageId: 'stagedTree' }),
+    );
   }
 
   // 5. The staged tree's own tests; no pass, no promote.
   if (p.tests) {
-    const t = await ctx.exec('sh', ['-c', p.tests.command], { host, cwd: staged, timeout: p.tests.timeout, env: { PYTHONDONTWRITEBYTECODE: '1' } });
+    const t = await ctx.exec('sh', ['-c', p.tests.command], {
+      host,
+      cwd: staged,
+      timeout: p.tests.timeout,
+      env: { PYTHONDONTWRITEBYTECODE: '1' },
+    });
     evidence.push({ ...t.evidence, title: `staged tests: ${p.tests.command}` });
     if (interrupted()) return interrupted()!;
     const counts = parseTestCounts(`${t.stdout}\n${t.stderr}`);
-    facts.staged_tests = { runner: counts?.format ?? 'unknown', ran: counts?.total ?? null, passed: counts?.passed ?? null, failed: counts?.failed ?? null, errors: counts?.errors ?? null, exit_code: t.exitCode };
+    facts.staged_tests = {
+      runner: counts?.format ?? 'unknown',
+      ran: counts?.total ?? null,
+      passed: counts?.passed ?? null,
+      failed: counts?.failed ?? null,
+      errors: counts?.errors ?? null,
+      exit_code: t.exitCode,
+    };
     const wantRan = p.tests.expect_ran;
     // As in the tests gate: no parsable count is no proof that the tests passed.
-    const ok = t.exitCode === 0 && counts !== null && counts.failed + counts.errors === 0 && (wantRan === undefined || counts.total === wantRan);
-    checks.push({ id: 'STAGED-TESTS', status: ok ? 'PASS' : 'FAIL', text: `${testDetail(t, counts)}${wantRan !== undefined ? ` (expected ${wantRan} ran)` : ''}` });
+    const ok =
+      t.exitCode === 0 && counts !== null && counts.failed + counts.errors === 0 && (wantRan === undefined || counts.total === wantRan);
+    checks.push({
+      id: 'STAGED-TESTS',
+      status: ok ? 'PASS' : 'FAIL',
+      text: `${testDetail(t, counts)}${wantRan !== undefined ? ` (expected ${wantRan} ran)` : ''}`,
+    });
     if (!ok) {
       await cleanup();
       return out(fail(`staged tests did not pass: ${testDetail(t, counts)}; live tree untouched`, { messageId: 'stagedTests' }));
@@ -148,10 +204,19 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   evidence.push({ ...pr.evidence, title: 'backup + promote' });
   if (pr.exitCode !== 0) {
     await cleanup();
-    return out(fail(`promote failed: ${pr.exitCode === 10 ? 'could not move the live tree to the backup' : 'could not move the staged tree into place; live tree restored'}: ${pr.stderr.trim()}`, { messageId: 'promote' }));
+    return out(
+      fail(
+        `promote failed: ${pr.exitCode === 10 ? 'could not move the live tree to the backup' : 'could not move the staged tree into place; live tree restored'}: ${pr.stderr.trim()}`,
+        { messageId: 'promote' },
+      ),
+    );
   }
   facts.backup = hadLive ? backup : null;
-  checks.push({ id: 'PROMOTE', status: 'PASS', text: hadLive ? `backup ${backup}; promoted ${staged} -> ${p.dir}` : `no live tree before; promoted ${staged} -> ${p.dir}` });
+  checks.push({
+    id: 'PROMOTE',
+    status: 'PASS',
+    text: hadLive ? `backup ${backup}; promoted ${staged} -> ${p.dir}` : `no live tree before; promoted ${staged} -> ${p.dir}`,
+  });
 
   // 7. The promoted tree must be exactly the manifest; otherwise put the backup back.
   const pv = await verifyTree(ctx, p.dir, m.manifest, { host, ignore: p.ignore ?? DEFAULT_VERIFY_IGNORES });
@@ -159,13 +224,22 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   facts.promoted = pv.line.replace(' sha256 match', '');
   facts.matched = pv.comparison?.matched ?? 0;
   facts.total = pv.comparison?.total ?? m.manifest.size;
-  checks.push({ id: 'VERIFY', status: pv.exact ? 'PASS' : 'FAIL', text: `promoted tree ${pv.line}${pv.problems.length ? `: ${pv.problems.slice(0, 10).join(', ')}` : ''}` });
+  checks.push({
+    id: 'VERIFY',
+    status: pv.exact ? 'PASS' : 'FAIL',
+    text: `promoted tree ${pv.line}${pv.problems.length ? `: ${pv.problems.slice(0, 10).join(', ')}` : ''}`,
+  });
   if (!pv.exact) {
     const failedDir = `${p.dir}.failed-${deployTs}`;
     const rs = await ctx.exec('sh', ['-c', RESTORE, 'sh', p.dir, backup, failedDir], write);
     evidence.push({ ...rs.evidence, title: 'restore the backup' });
     facts.restored = rs.exitCode === 0;
-    return out(fail(`promoted tree does not match the manifest (${pv.line}); ${rs.exitCode === 0 ? `restored the backup, failed tree kept at ${failedDir}` : 'RESTORE FAILED: ' + rs.stderr.trim()}`, { messageId: 'promotedTree' }));
+    return out(
+      fail(
+        `promoted tree does not match the manifest (${pv.line}); ${rs.exitCode === 0 ? `restored the backup, failed tree kept at ${failedDir}` : 'RESTORE FAILED: ' + rs.stderr.trim()}`,
+        { messageId: 'promotedTree' },
+      ),
+    );
   }
   const rm = await ctx.exec('rm', ['-f', '--', incoming], write);
   evidence.push(rm.evidence);
@@ -188,7 +262,11 @@ export default defineGate<DeployParams>({
         type: 'object',
         additionalProperties: false,
         required: ['command'],
-        properties: { command: { type: 'string', minLength: 1 }, timeout: { type: 'number', exclusiveMinimum: 0 }, expect_ran: { type: 'integer', minimum: 0 } },
+        properties: {
+          command: { type: 'string', minLength: 1 },
+          timeout: { type: 'number', exclusiveMinimum: 0 },
+          expect_ran: { type: 'integer', minimum: 0 },
+        },
       },
       ignore: { type: 'array', items: { type: 'string' } },
     },

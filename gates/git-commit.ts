@@ -33,7 +33,12 @@ export default defineGate<GitCommitParams>({
       message: { type: 'string', minLength: 1 },
       overlay: { type: 'string', minLength: 1 },
       paths: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
-      author: { type: 'object', additionalProperties: false, required: ['name', 'email'], properties: { name: { type: 'string' }, email: { type: 'string' } } },
+      author: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'email'],
+        properties: { name: { type: 'string' }, email: { type: 'string' } },
+      },
       expect_parent: { type: 'string', minLength: 4 },
     },
   },
@@ -45,40 +50,60 @@ export default defineGate<GitCommitParams>({
     const evidence: Evidence[] = [];
     const head = await git(ctx, p.repo, ['rev-parse', '--verify', 'HEAD'], { host });
     evidence.push(head.evidence);
-    if (head.exitCode !== 0) return fail(message(messages.failed, { step: 'rev-parse HEAD', error: gitError(head) }), { messageId: 'failed', evidence });
+    if (head.exitCode !== 0)
+      return fail(message(messages.failed, { step: 'rev-parse HEAD', error: gitError(head) }), { messageId: 'failed', evidence });
     const parent = head.stdout.trim();
     if (p.expect_parent && !parent.startsWith(p.expect_parent)) {
-      return fail(message(messages.wrongParent, { repo: p.repo, head: parent.slice(0, 7), expected: p.expect_parent }), { messageId: 'wrongParent', evidence, facts: { head: parent } });
+      return fail(message(messages.wrongParent, { repo: p.repo, head: parent.slice(0, 7), expected: p.expect_parent }), {
+        messageId: 'wrongParent',
+        evidence,
+        facts: { head: parent },
+      });
     }
     const write = { host, mutates: true, scope: 'source' as const };
     if (p.overlay) {
       // `cp -a dir/.` copies the overlay's files (not the directory) over the work tree.
       const cp = await ctx.exec('cp', ['-a', '--', `${p.overlay}/.`, p.repo], write);
       evidence.push(cp.evidence);
-      if (cp.exitCode !== 0) return fail(message(messages.failed, { step: 'copying the overlay', error: cp.stderr.trim() }), { messageId: 'failed', evidence });
+      if (cp.exitCode !== 0)
+        return fail(message(messages.failed, { step: 'copying the overlay', error: cp.stderr.trim() }), { messageId: 'failed', evidence });
     }
     const add = await git(ctx, p.repo, ['add', ...(p.paths ? ['--', ...p.paths] : ['-A'])], write);
     evidence.push(add.evidence);
-    if (add.exitCode !== 0) return fail(message(messages.failed, { step: 'git add', error: gitError(add) }), { messageId: 'failed', evidence });
+    if (add.exitCode !== 0)
+      return fail(message(messages.failed, { step: 'git add', error: gitError(add) }), { messageId: 'failed', evidence });
     const staged = await git(ctx, p.repo, ['diff', '--cached', '--quiet'], { host });
-    if (staged.exitCode === 0) return fail(message(messages.nothing, { repo: p.repo }), { messageId: 'nothing', evidence, facts: { head: parent } });
+    if (staged.exitCode === 0)
+      return fail(message(messages.nothing, { repo: p.repo }), { messageId: 'nothing', evidence, facts: { head: parent } });
     const identity = p.author ? ['-c', `user.name=${p.author.name}`, '-c', `user.email=${p.author.email}`] : [];
     const commit = await ctx.exec('git', ['-C', p.repo, ...identity, 'commit', '-q', '-m', p.message], write);
     evidence.push(commit.evidence);
-    if (commit.exitCode !== 0) return fail(message(messages.failed, { step: 'git commit', error: gitError(commit) }), { messageId: 'failed', evidence });
+    if (commit.exitCode !== 0)
+      return fail(message(messages.failed, { step: 'git commit', error: gitError(commit) }), { messageId: 'failed', evidence });
     const show = await git(ctx, p.repo, ['show', '--shortstat', '--format=%H%n%h%n%P%n%s', 'HEAD'], { host });
     evidence.push(show.evidence);
     const [sha, short, parents, subject] = show.stdout.split('\n');
     const stat = parseShortstat(show.stdout);
     const branch = (await git(ctx, p.repo, ['symbolic-ref', '--short', '-q', 'HEAD'], { host })).stdout.trim() || null;
     const facts = {
-      commit: sha, short_sha: short, parent: parents.split(' ')[0] ?? null, branch, subject,
-      files_changed: stat.files, insertions: stat.insertions, deletions: stat.deletions,
+      commit: sha,
+      short_sha: short,
+      parent: parents.split(' ')[0] ?? null,
+      branch,
+      subject,
+      files_changed: stat.files,
+      insertions: stat.insertions,
+      deletions: stat.deletions,
     };
-    return pass(`commit ${short} (parent ${parents.slice(0, 7)}): ${stat.files} files, ${stat.insertions} insertions(+), ${stat.deletions} deletions(-)`, {
-      checks: [{ id: 'COMMIT', status: 'PASS', text: `${sha} on ${branch ?? 'detached HEAD'}, parent ${parents.split(' ')[0]}: "${subject}"` }],
-      facts,
-      evidence,
-    });
+    return pass(
+      `commit ${short} (parent ${parents.slice(0, 7)}): ${stat.files} files, ${stat.insertions} insertions(+), ${stat.deletions} deletions(-)`,
+      {
+        checks: [
+          { id: 'COMMIT', status: 'PASS', text: `${sha} on ${branch ?? 'detached HEAD'}, parent ${parents.split(' ')[0]}: "${subject}"` },
+        ],
+        facts,
+        evidence,
+      },
+    );
   },
 });

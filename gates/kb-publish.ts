@@ -27,22 +27,35 @@ export default defineGate<KbPublishParams>({
   params: {
     type: 'object',
     additionalProperties: false,
-    properties: { dir: { type: 'string' }, path: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } }, store: { enum: ['dir', 'database'] } },
+    properties: {
+      dir: { type: 'string' },
+      path: { type: 'string' },
+      tags: { type: 'array', items: { type: 'string' } },
+      store: { enum: ['dir', 'database'] },
+    },
   },
   messages,
   async run(ctx, p) {
     const kb = (ctx.target.kb ?? {}) as { dir?: string; database?: string };
     const path = p.path ?? ctx.run.kb?.path;
     if (!path) return fail(messages.noPath, { messageId: 'noPath' });
-    const options = { tags: p.tags ?? ctx.run.kb?.tags ?? [], title: ctx.run.title ?? ctx.run.macroId, signature: ctx.run.signature ?? 'UNSIGNED' };
-    const store = p.store ?? (p.dir ?? kb.dir ? 'dir' : kb.database ? 'database' : 'dir');
+    const options = {
+      tags: p.tags ?? ctx.run.kb?.tags ?? [],
+      title: ctx.run.title ?? ctx.run.macroId,
+      signature: ctx.run.signature ?? 'UNSIGNED',
+    };
+    const store = p.store ?? ((p.dir ?? kb.dir) ? 'dir' : kb.database ? 'database' : 'dir');
     // Each store writes a revision exclusively (never overwrites one). Publishing runs after the bundle is sealed, so it
     // is not in the signed ledger; each KB document links back to the run and its signature instead.
     let root: string;
     let docs;
     if (store === 'database') {
       if (!kb.database) return fail(messages.noDatabase, { messageId: 'noDatabase' });
-      const url = databaseUrl((ctx.target.databases ?? {}) as Record<string, DatabaseEntry>, kb.database, String(ctx.target.baseDir ?? process.cwd()));
+      const url = databaseUrl(
+        (ctx.target.databases ?? {}) as Record<string, DatabaseEntry>,
+        kb.database,
+        ctx.target.baseDir ?? process.cwd(),
+      );
       root = `database ${kb.database} (schema kb)`;
       try {
         docs = await withKbDatabase(url, (sql) => publishToKbPostgres(sql, path, ctx.run.dir, options));
@@ -56,6 +69,9 @@ export default defineGate<KbPublishParams>({
       docs = publishToKbDir(dir, path, ctx.run.dir, options);
     }
     const checks = docs.map((d) => ({ status: 'PASS' as const, text: `${d.kbId} ${d.path} Revision ${d.revision}` }));
-    return pass(`published ${docs.length} documents to ${root}/${path}`, { checks, facts: { documents: docs.length, kb_root: root, kb_path: path, revisions: docs.map((d) => d.revision) } });
+    return pass(`published ${docs.length} documents to ${root}/${path}`, {
+      checks,
+      facts: { documents: docs.length, kb_root: root, kb_path: path, revisions: docs.map((d) => d.revision) },
+    });
   },
 });

@@ -44,16 +44,36 @@ export default defineGate<ManifestVerifyParams>({
     if (!v.comparison) return fail(v.error!, { messageId: 'unreadable', evidence });
     const c = v.comparison;
     const facts = {
-      matched: c.matched, total: c.total, mismatched: c.mismatched, missing: c.missing, extra: c.extra,
-      ignored: c.ignored.length, host, path: p.path, manifest: p.manifest,
+      matched: c.matched,
+      total: c.total,
+      mismatched: c.mismatched,
+      missing: c.missing,
+      extra: c.extra,
+      ignored: c.ignored.length,
+      host,
+      path: p.path,
+      manifest: p.manifest,
     };
     const where = `${ctx.hosts.display(host)}:${p.path}`;
     const checks: Check[] = [
       { id: 'MANIFEST', status: v.exact ? 'PASS' : 'FAIL', text: `${v.line} (${where})` },
       ...v.problems.map((text) => ({ status: 'FAIL' as const, text })),
-      ...(c.ignored.length ? [{ status: 'INFO' as const, text: `ignored ${c.ignored.length} cache file(s) (${(p.ignore ?? DEFAULT_VERIFY_IGNORES).join(' ')})` }] : []),
+      ...(c.ignored.length
+        ? [
+            {
+              status: 'INFO' as const,
+              text: `ignored ${c.ignored.length} cache file(s) (${(p.ignore ?? DEFAULT_VERIFY_IGNORES).join(' ')})`,
+            },
+          ]
+        : []),
     ];
-    if (!v.exact) return fail(`${v.line} at ${where}; ${v.problems.slice(0, 10).join(', ')}${v.problems.length > 10 ? ', …' : ''}`, { messageId: 'mismatch', checks, facts, evidence });
+    if (!v.exact)
+      return fail(`${v.line} at ${where}; ${v.problems.slice(0, 10).join(', ')}${v.problems.length > 10 ? ', …' : ''}`, {
+        messageId: 'mismatch',
+        checks,
+        facts,
+        evidence,
+      });
     return pass(`${v.line} at ${where}`, { checks, facts, evidence });
   },
 });

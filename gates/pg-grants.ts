@@ -97,11 +97,26 @@ export default defineGate<PgGrantsParams>({
       const r = results[i];
       let status: Check['status'] = 'PASS';
       let text: string;
-      if (!roles.has(g.role)) { status = 'FAIL'; text = `${what}: role does not exist`; problems.push(text); }
-      else if (!r.exists) { status = 'FAIL'; text = `${what}: ${g.on} does not exist`; problems.push(text); }
-      else if (r.has === g.expect) text = `${what}: ${r.has ? 'granted' : 'not granted'}, as expected`;
-      else if (g.expect) { status = 'FAIL'; text = `missing grant: ${what}`; missing.push(what); problems.push(text); }
-      else { status = 'FAIL'; text = `surplus grant: ${what}`; surplus.push(what); problems.push(text); }
+      if (!roles.has(g.role)) {
+        status = 'FAIL';
+        text = `${what}: role does not exist`;
+        problems.push(text);
+      } else if (!r.exists) {
+        status = 'FAIL';
+        text = `${what}: ${g.on} does not exist`;
+        problems.push(text);
+      } else if (r.has === g.expect) text = `${what}: ${r.has ? 'granted' : 'not granted'}, as expected`;
+      else if (g.expect) {
+        status = 'FAIL';
+        text = `missing grant: ${what}`;
+        missing.push(what);
+        problems.push(text);
+      } else {
+        status = 'FAIL';
+        text = `surplus grant: ${what}`;
+        surplus.push(what);
+        problems.push(text);
+      }
       checks.push({ id: 'GRANT', status, text });
     });
 
@@ -113,13 +128,33 @@ export default defineGate<PgGrantsParams>({
       missing,
       surplus,
     };
-    const evidence = [{
-      kind: 'sql' as const,
-      title: `roles and privileges on ${db}`,
-      sql: ['select rolname from pg_roles where rolname = any($1)', ...new Set(grants.map((g) => HAS[g.on]))].join(';\n'),
-      rows: grants.map((g, i) => ({ role: g.role, on: g.on, object: g.object, privilege: g.privilege, expected: g.expect, actual: results[i].has })),
-    }];
-    if (problems.length) return fail(message(messages.mismatch, { n: problems.length, db, list: problems.join('; ') }), { messageId: 'mismatch', checks, facts, evidence });
-    return pass(message(messages.allMatch, { roles: (params.roles_exist ?? []).length, grants: grants.length, db }), { messageId: 'allMatch', checks, facts, evidence });
+    const evidence = [
+      {
+        kind: 'sql' as const,
+        title: `roles and privileges on ${db}`,
+        sql: ['select rolname from pg_roles where rolname = any($1)', ...new Set(grants.map((g) => HAS[g.on]))].join(';\n'),
+        rows: grants.map((g, i) => ({
+          role: g.role,
+          on: g.on,
+          object: g.object,
+          privilege: g.privilege,
+          expected: g.expect,
+          actual: results[i].has,
+        })),
+      },
+    ];
+    if (problems.length)
+      return fail(message(messages.mismatch, { n: problems.length, db, list: problems.join('; ') }), {
+        messageId: 'mismatch',
+        checks,
+        facts,
+        evidence,
+      });
+    return pass(message(messages.allMatch, { roles: (params.roles_exist ?? []).length, grants: grants.length, db }), {
+      messageId: 'allMatch',
+      checks,
+      facts,
+      evidence,
+    });
   },
 });

@@ -82,18 +82,28 @@ export default defineGate<PgSchemaParams>({
           const [schema, name] = fn.name.includes('.') ? fn.name.split('.') : [null, fn.name];
           const rows = await sql.unsafe(
             `select p.oid::text as oid from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-             where p.proname = $1 and ($2::text is null and pg_function_is_visible(p.oid) or n.nspname = $2)`, [name, schema]);
+             where p.proname = $1 and ($2::text is null and pg_function_is_visible(p.oid) or n.nspname = $2)`,
+            [name, schema],
+          );
           oids = rows.map((r) => r.oid as string);
         }
-        if (oids.length !== 1) { f.push({ signature: null, def: null, candidates: oids.length }); continue; }
-        const [row] = await sql.unsafe(`select format('%s.%s(%s)', n.nspname, p.proname, oidvectortypes(p.proargtypes)) as signature, pg_get_functiondef(p.oid) as def
-           from pg_proc p join pg_namespace n on n.oid = p.pronamespace where p.oid = $1::oid`, [oids[0]]);
+        if (oids.length !== 1) {
+          f.push({ signature: null, def: null, candidates: oids.length });
+          continue;
+        }
+        const [row] = await sql.unsafe(
+          `select format('%s.%s(%s)', n.nspname, p.proname, oidvectortypes(p.proargtypes)) as signature, pg_get_functiondef(p.oid) as def
+           from pg_proc p join pg_namespace n on n.oid = p.pronamespace where p.oid = $1::oid`,
+          [oids[0]],
+        );
         f.push({ signature: row.signature as string, def: row.def as string, candidates: 1 });
       }
       const g: { exists: boolean; enabled: boolean }[] = [];
       for (const tr of triggers) {
         const rows = await sql.unsafe(
-          'select tgenabled <> \'D\' as enabled from pg_trigger where tgrelid = to_regclass($1) and tgname = $2 and not tgisinternal', [tr.table, tr.name]);
+          "select tgenabled <> 'D' as enabled from pg_trigger where tgrelid = to_regclass($1) and tgname = $2 and not tgisinternal",
+          [tr.table, tr.name],
+        );
         g.push({ exists: rows.length === 1, enabled: Boolean(rows[0]?.enabled) });
       }
       return { t, f, g };
@@ -121,9 +131,18 @@ export default defineGate<PgSchemaParams>({
       const sha = createHash('sha256').update(r.def).digest('hex');
       factFunctions[r.signature] = sha;
       const ok = !fn.sha256 || fn.sha256 === sha;
-      checks.push({ id: 'FUNCTION', status: ok ? 'PASS' : 'FAIL', text: `${r.signature} sha256=${sha.slice(0, 16)}${ok ? '' : ` (expected ${fn.sha256!.slice(0, 16)})`}` });
+      checks.push({
+        id: 'FUNCTION',
+        status: ok ? 'PASS' : 'FAIL',
+        text: `${r.signature} sha256=${sha.slice(0, 16)}${ok ? '' : ` (expected ${fn.sha256!.slice(0, 16)})`}`,
+      });
       if (!ok) problems.push(`function ${r.signature} definition sha256 ${sha} differs from ${fn.sha256}`);
-      evidence.push({ kind: 'sql', title: `pg_get_functiondef(${r.signature}) sha256 ${sha}`, sql: 'select pg_get_functiondef($1::regprocedure)', rows: [{ sha256: sha, definition: r.def }] });
+      evidence.push({
+        kind: 'sql',
+        title: `pg_get_functiondef(${r.signature}) sha256 ${sha}`,
+        sql: 'select pg_get_functiondef($1::regprocedure)',
+        rows: [{ sha256: sha, definition: r.def }],
+      });
     });
     const factTriggers: Record<string, FactValue> = {};
     triggers.forEach((tr, i) => {
@@ -135,7 +154,18 @@ export default defineGate<PgSchemaParams>({
       if (!ok) problems.push(`trigger ${text}`);
     });
     const facts = { database: db, tables: factTables, functions: factFunctions, triggers: factTriggers };
-    if (problems.length) return fail(message(messages.problems, { n: problems.length, db, list: problems.join('; ') }), { messageId: 'problems', checks, facts, evidence });
-    return pass(message(messages.present, { tables: tables.length, functions: functions.length, triggers: triggers.length, db }), { messageId: 'present', checks, facts, evidence });
+    if (problems.length)
+      return fail(message(messages.problems, { n: problems.length, db, list: problems.join('; ') }), {
+        messageId: 'problems',
+        checks,
+        facts,
+        evidence,
+      });
+    return pass(message(messages.present, { tables: tables.length, functions: functions.length, triggers: triggers.length, db }), {
+      messageId: 'present',
+      checks,
+      facts,
+      evidence,
+    });
   },
 });

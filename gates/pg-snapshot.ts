@@ -37,7 +37,10 @@ export default defineGate<PgSnapshotParams>({
     const h = ctx.db(params.database);
     const db = h.display;
     const earlierRaw = params.compare_with ? ctx.facts.get(params.compare_with, 'counts') : undefined;
-    if (params.compare_with && (earlierRaw === undefined || earlierRaw === null || typeof earlierRaw !== 'object' || Array.isArray(earlierRaw))) {
+    if (
+      params.compare_with &&
+      (earlierRaw === undefined || earlierRaw === null || typeof earlierRaw !== 'object' || Array.isArray(earlierRaw))
+    ) {
       return fail(message(messages.noEarlier, { gate: params.compare_with }), { messageId: 'noEarlier' });
     }
     const earlier = earlierRaw as Record<string, number> | undefined;
@@ -62,20 +65,34 @@ export default defineGate<PgSnapshotParams>({
       }
       differences.push(...problems.map((p) => `${t}: ${p}, got ${counts[t]}`));
       const compared = e !== undefined || earlier !== undefined;
-      checks.push({ id: 'COUNT', status: problems.length ? 'FAIL' : compared ? 'PASS' : 'INFO', text: `${t} = ${counts[t]}${problems.length ? ` (${problems.join('; ')})` : ''}` });
+      checks.push({
+        id: 'COUNT',
+        status: problems.length ? 'FAIL' : compared ? 'PASS' : 'INFO',
+        text: `${t} = ${counts[t]}${problems.length ? ` (${problems.join('; ')})` : ''}`,
+      });
     }
     for (const [name, n] of Object.entries(probes)) checks.push({ id: 'PROBE', status: 'INFO', text: `${name} = ${n}` });
 
     const facts: Facts = { database: db, counts, probes, differences: differences.length };
-    const evidence = [{
-      kind: 'sql' as const,
-      title: `row counts on ${db}`,
-      sql: [...tables.map(countSql), ...(params.probes ?? []).map((p) => p.sql)].join(';\n'),
-      rows: [...tables.map((t) => ({ table: t, count: counts[t] })), ...Object.entries(probes).map(([probe, count]) => ({ probe, count }))],
-    }];
+    const evidence = [
+      {
+        kind: 'sql' as const,
+        title: `row counts on ${db}`,
+        sql: [...tables.map(countSql), ...(params.probes ?? []).map((p) => p.sql)].join(';\n'),
+        rows: [
+          ...tables.map((t) => ({ table: t, count: counts[t] })),
+          ...Object.entries(probes).map(([probe, count]) => ({ probe, count })),
+        ],
+      },
+    ];
     const what = against.join(' and ');
     if (differences.length) {
-      return fail(message(messages.differs, { n: differences.length, db, what, list: differences.join('; ') }), { messageId: 'differs', checks, facts, evidence });
+      return fail(message(messages.differs, { n: differences.length, db, what, list: differences.join('; ') }), {
+        messageId: 'differs',
+        checks,
+        facts,
+        evidence,
+      });
     }
     if (against.length) return pass(message(messages.matches, { db, what }), { messageId: 'matches', checks, facts, evidence });
     return pass(message(messages.counted, { tables: tables.length, db }), { messageId: 'counted', checks, facts, evidence });

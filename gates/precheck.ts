@@ -1,4 +1,5 @@
 // Gate `precheck`: the right host, repos at the expected commit and clean, paths present, probes reading expected values.
+import { textOf } from '../src/text.js';
 import { blocked, defineGate, fail, message, pass, type Check, type Evidence, type Facts } from '../src/gate.js';
 
 export interface PrecheckParams {
@@ -35,7 +36,13 @@ export default defineGate<PrecheckParams>({
           type: 'object',
           additionalProperties: false,
           required: ['path'],
-          properties: { name: { type: 'string' }, path: { type: 'string' }, head: { type: 'string', pattern: '^[0-9a-f]{4,40}$' }, branch: { type: 'string' }, clean: { type: 'boolean' } },
+          properties: {
+            name: { type: 'string' },
+            path: { type: 'string' },
+            head: { type: 'string', pattern: '^[0-9a-f]{4,40}$' },
+            branch: { type: 'string' },
+            clean: { type: 'boolean' },
+          },
         },
       },
       paths: {
@@ -50,7 +57,12 @@ export default defineGate<PrecheckParams>({
           type: 'object',
           additionalProperties: false,
           required: ['name', 'command', 'equals'],
-          properties: { name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, command: { type: 'string' }, cwd: { type: 'string' }, equals: { type: ['string', 'number', 'boolean'] } },
+          properties: {
+            name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+            command: { type: 'string' },
+            cwd: { type: 'string' },
+            equals: { type: ['string', 'number', 'boolean'] },
+          },
         },
       },
     },
@@ -60,7 +72,8 @@ export default defineGate<PrecheckParams>({
     const checks: Check[] = [];
     const facts: Facts = {};
     const evidence: Evidence[] = [];
-    const add = (ok: boolean, okText: string, badText: string) => checks.push({ status: ok ? 'PASS' : 'FAIL', text: ok ? okText : badText });
+    const add = (ok: boolean, okText: string, badText: string) =>
+      checks.push({ status: ok ? 'PASS' : 'FAIL', text: ok ? okText : badText });
 
     if (p.hostname) {
       const r = await ctx.exec('uname', ['-n']);
@@ -68,10 +81,17 @@ export default defineGate<PrecheckParams>({
       facts.hostname = got;
       evidence.push(r.evidence);
       const want = p.hostname.equals ?? `/${p.hostname.matches}/`;
-      const ok = (p.hostname.equals === undefined || got === p.hostname.equals) && (p.hostname.matches === undefined || new RegExp(p.hostname.matches).test(got));
+      const ok =
+        (p.hostname.equals === undefined || got === p.hostname.equals) &&
+        (p.hostname.matches === undefined || new RegExp(p.hostname.matches).test(got));
       if (!ok) {
         const text = message(messages.wrongHost, { got, want });
-        return blocked(`wrong host: ${text}; nothing was attempted`, { checks: [{ status: 'FAIL', text }], facts, evidence, messageId: 'wrongHost' });
+        return blocked(`wrong host: ${text}; nothing was attempted`, {
+          checks: [{ status: 'FAIL', text }],
+          facts,
+          evidence,
+          messageId: 'wrongHost',
+        });
       }
       checks.push({ status: 'PASS', text: `host ${got}` });
     }
@@ -92,15 +112,37 @@ export default defineGate<PrecheckParams>({
       const dirty = status.stdout.split('\n').filter(Boolean);
       evidence.push(head.evidence, status.evidence);
       repos[name] = { head: sha, short: sha.slice(0, 7), branch, clean: dirty.length === 0, changes: dirty.length };
-      if (repo.head) add(sha.startsWith(repo.head), `${name} HEAD ${sha.slice(0, 7)}`, message(messages.head, { name, got: sha.slice(0, 7), want: repo.head }));
+      if (repo.head)
+        add(
+          sha.startsWith(repo.head),
+          `${name} HEAD ${sha.slice(0, 7)}`,
+          message(messages.head, { name, got: sha.slice(0, 7), want: repo.head }),
+        );
       else checks.push({ status: 'INFO', text: `${name} HEAD ${sha.slice(0, 7)}` });
-      if (repo.branch) add(branch === repo.branch, `${name} on branch ${branch}`, message(messages.branch, { name, got: branch, want: repo.branch }));
-      if (repo.clean) add(dirty.length === 0, `${name} clean (no uncommitted changes)`, message(messages.dirty, { name, n: dirty.length, files: dirty.slice(0, 5).map((l) => l.slice(3)).join(', ') + (dirty.length > 5 ? ', …' : '') }));
+      if (repo.branch)
+        add(branch === repo.branch, `${name} on branch ${branch}`, message(messages.branch, { name, got: branch, want: repo.branch }));
+      if (repo.clean)
+        add(
+          dirty.length === 0,
+          `${name} clean (no uncommitted changes)`,
+          message(messages.dirty, {
+            name,
+            n: dirty.length,
+            files:
+              dirty
+                .slice(0, 5)
+                .map((l) => l.slice(3))
+                .join(', ') + (dirty.length > 5 ? ', …' : ''),
+          }),
+        );
     }
     if (p.repos) facts.repos = repos;
 
     const paths: Facts = {};
-    for (const [want, list] of [[true, p.paths?.exist ?? []], [false, p.paths?.absent ?? []]] as const) {
+    for (const [want, list] of [
+      [true, p.paths?.exist ?? []],
+      [false, p.paths?.absent ?? []],
+    ] as const) {
       for (const path of list) {
         const r = await ctx.exec('test', ['-e', path]);
         const exists = r.exitCode === 0;
@@ -116,7 +158,15 @@ export default defineGate<PrecheckParams>({
       evidence.push(r.evidence);
       facts[probe.name] = got;
       const ok = r.exitCode === 0 && got === String(probe.equals);
-      add(ok, `probe ${probe.name} = ${got}`, message(messages.probe, { name: probe.name, got: r.exitCode === 0 ? JSON.stringify(got) : `nothing (exit ${r.exitCode})`, want: JSON.stringify(String(probe.equals)) }));
+      add(
+        ok,
+        `probe ${probe.name} = ${got}`,
+        message(messages.probe, {
+          name: probe.name,
+          got: r.exitCode === 0 ? JSON.stringify(got) : `nothing (exit ${r.exitCode})`,
+          want: JSON.stringify(String(probe.equals)),
+        }),
+      );
     }
 
     if (p.kb) {
@@ -125,18 +175,23 @@ export default defineGate<PrecheckParams>({
       if (r) evidence.push(r.evidence);
       const ok = r?.exitCode === 0;
       facts.kb_readable = ok;
-      add(ok, 'KB read OK', dir ? `KB ${dir} is not readable: ${r!.stderr.trim().split('\n')[0]}` : 'KB not readable: the target has no kb.dir');
+      add(
+        ok,
+        'KB read OK',
+        dir ? `KB ${dir} is not readable: ${r!.stderr.trim().split('\n')[0]}` : 'KB not readable: the target has no kb.dir',
+      );
     }
 
     const failed = checks.filter((c) => c.status === 'FAIL');
     const body = { checks, facts, evidence };
     if (failed.length) return fail(failed.map((c) => c.text).join('; '), body);
     const parts: string[] = [];
-    if (facts.hostname) parts.push(`host ${facts.hostname}`);
-    for (const [name, r] of Object.entries(repos)) parts.push(`${name} @ ${(r as { short: string }).short}${(r as { clean: boolean }).clean ? ' clean' : ''}`);
+    if (facts.hostname) parts.push(`host ${textOf(facts.hostname)}`);
+    for (const [name, r] of Object.entries(repos))
+      parts.push(`${name} @ ${(r as { short: string }).short}${(r as { clean: boolean }).clean ? ' clean' : ''}`);
     const nPaths = Object.keys(paths).length;
     if (nPaths) parts.push(`${nPaths}/${nPaths} path checks`);
-    for (const probe of p.probes ?? []) parts.push(`${probe.name} = ${facts[probe.name]}`);
+    for (const probe of p.probes ?? []) parts.push(`${probe.name} = ${textOf(facts[probe.name])}`);
     if (p.kb) parts.push('KB read OK');
     return pass(parts.join('; ') || 'nothing to check', body);
   },

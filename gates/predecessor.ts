@@ -1,7 +1,19 @@
 // Gate `predecessor`: the previous macro's bundle is signed by a trusted key, untouched, and ended with outcome A.
+import { textOf } from '../src/text.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { blocked, defineGate, fail, pass, type Check, type Evidence, type FactValue, type Facts, type GateContext, type GateModule, type GateResult } from '../src/gate.js';
+import {
+  blocked,
+  defineGate,
+  fail,
+  pass,
+  type Check,
+  type Evidence,
+  type Facts,
+  type GateContext,
+  type GateModule,
+  type GateResult,
+} from '../src/gate.js';
 import manifestVerifyGate, { type ManifestVerifyParams } from './manifest-verify.js';
 import precheckGate, { type PrecheckParams } from './precheck.js';
 import untouchedGate, { type UntouchedParams } from './untouched.js';
@@ -42,7 +54,9 @@ const messages = {
 function latestRun(reports: string, macro: string): string | null {
   const dir = join(reports, macro);
   if (!existsSync(dir)) return null;
-  const runs = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'run.json'))).sort();
+  const runs = readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, 'run.json')))
+    .sort();
   return runs.length ? join(dir, runs[runs.length - 1]) : null;
 }
 
@@ -66,7 +80,12 @@ export default defineGate<PredecessorParams>({
         additionalProperties: false,
         required: ['path'],
         oneOf: [{ required: ['file'] }, { required: ['from_final'] }],
-        properties: { path: { type: 'string', minLength: 1 }, file: { type: 'string', minLength: 1 }, from_final: { type: 'string', minLength: 1 }, ignore: { type: 'array', items: { type: 'string' } } },
+        properties: {
+          path: { type: 'string', minLength: 1 },
+          file: { type: 'string', minLength: 1 },
+          from_final: { type: 'string', minLength: 1 },
+          ignore: { type: 'array', items: { type: 'string' } },
+        },
       },
       untouched: untouchedGate.params,
     },
@@ -83,21 +102,64 @@ export default defineGate<PredecessorParams>({
     if (!v.ok) {
       const problems = v.problems.map((x) => (x.file ? `${x.code} ${x.file}` : `${x.code}: ${x.message}`));
       checks.push(...problems.map((t) => ({ status: 'FAIL' as const, text: t })));
-      return fail(messages.notVerified.replace('{run}', run).replace('{problems}', problems.join('; ')), { checks, facts: { run, verified: false }, messageId: 'notVerified' });
+      return fail(messages.notVerified.replace('{run}', run).replace('{problems}', problems.join('; ')), {
+        checks,
+        facts: { run, verified: false },
+        messageId: 'notVerified',
+      });
     }
-    const record = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as { run_id: string; macro: { id: string }; outcome: { code: string; text: string }; final_outcome: Facts; files: { reports: string[] } };
-    checks.push({ status: 'PASS', text: `${record.macro.id} bundle ${record.run_id} verifies: signature ed25519 ${v.keyid!.slice(0, 16)}, every file matches` });
+    const record = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as {
+      run_id: string;
+      macro: { id: string };
+      outcome: { code: string; text: string };
+      final_outcome: Facts;
+      files: { reports: string[] };
+    };
+    checks.push({
+      status: 'PASS',
+      text: `${record.macro.id} bundle ${record.run_id} verifies: signature ed25519 ${v.keyid!.slice(0, 16)}, every file matches`,
+    });
     const ok = record.outcome.code === want;
-    checks.push({ status: ok ? 'PASS' : 'FAIL', text: ok ? `${record.macro.id} outcome ${record.outcome.text}` : messages.outcome.replace('{macroId}', record.macro.id).replace('{outcome}', record.outcome.text).replace('{want}', want) });
-    const facts: Facts = { run, run_id: record.run_id, macro: record.macro.id, outcome: record.outcome.text, outcome_code: record.outcome.code, keyid: v.keyid!, verified: true, final: record.final_outcome };
-    const evidence = [{ kind: 'file' as const, title: `${record.macro.id} signed bundle`, path: join(run, 'run.intoto.json'), text: `verified against ${keys.length} trusted key(s)` }];
-    if (!ok) return fail(`${record.macro.id} ${record.run_id}: ${record.outcome.text}, ${want} required`, { checks, facts, evidence, messageId: 'outcome' });
+    checks.push({
+      status: ok ? 'PASS' : 'FAIL',
+      text: ok
+        ? `${record.macro.id} outcome ${record.outcome.text}`
+        : messages.outcome.replace('{macroId}', record.macro.id).replace('{outcome}', record.outcome.text).replace('{want}', want),
+    });
+    const facts: Facts = {
+      run,
+      run_id: record.run_id,
+      macro: record.macro.id,
+      outcome: record.outcome.text,
+      outcome_code: record.outcome.code,
+      keyid: v.keyid!,
+      verified: true,
+      final: record.final_outcome,
+    };
+    const evidence = [
+      {
+        kind: 'file' as const,
+        title: `${record.macro.id} signed bundle`,
+        path: join(run, 'run.intoto.json'),
+        text: `verified against ${keys.length} trusted key(s)`,
+      },
+    ];
+    if (!ok)
+      return fail(`${record.macro.id} ${record.run_id}: ${record.outcome.text}, ${want} required`, {
+        checks,
+        facts,
+        evidence,
+        messageId: 'outcome',
+      });
     const head = `${record.macro.id} ${record.run_id}: signed bundle verifies; ${record.outcome.text}`;
     return composeSubChecks(ctx, p, { run, final: record.final_outcome, head, checks, facts, evidence });
   },
 });
 
-interface Sub { label: string; result: GateResult }
+interface Sub {
+  label: string;
+  result: GateResult;
+}
 
 /** Runs a sibling gate kind's checks inside this gate (same ctx, so its actions land in the ledger under this gate). */
 async function sub<P>(ctx: GateContext, label: string, module: GateModule<P>, params: P): Promise<Sub> {
@@ -105,7 +167,11 @@ async function sub<P>(ctx: GateContext, label: string, module: GateModule<P>, pa
 }
 
 /** The optional precheck / manifest / untouched checks after the bundle itself verified; the first non-PASS decides. */
-async function composeSubChecks(ctx: GateContext, p: PredecessorParams, a: { run: string; final: Facts; head: string; checks: Check[]; facts: Facts; evidence: Evidence[] }): Promise<GateResult> {
+async function composeSubChecks(
+  ctx: GateContext,
+  p: PredecessorParams,
+  a: { run: string; final: Facts; head: string; checks: Check[]; facts: Facts; evidence: Evidence[] },
+): Promise<GateResult> {
   const subs: Sub[] = [];
   const { checks, facts, evidence } = a;
   if (p.precheck) {
@@ -117,22 +183,37 @@ async function composeSubChecks(ctx: GateContext, p: PredecessorParams, a: { run
     const m = p.manifest;
     const named = m.from_final !== undefined ? a.final[m.from_final] : m.file;
     if (typeof named !== 'string' || !named || named === 'UNKNOWN') {
-      checks.push({ id: 'MANIFEST', status: 'FAIL', text: `the predecessor's final block has no usable "${m.from_final}" (got ${JSON.stringify(named ?? null)})` });
-      return fail(`${a.head}; no DEPLOY-MANIFEST named by its final block (${m.from_final})`, { checks, facts, evidence, messageId: 'noManifest' });
+      checks.push({
+        id: 'MANIFEST',
+        status: 'FAIL',
+        text: `the predecessor's final block has no usable "${m.from_final}" (got ${JSON.stringify(named ?? null)})`,
+      });
+      return fail(`${a.head}; no DEPLOY-MANIFEST named by its final block (${m.from_final})`, {
+        checks,
+        facts,
+        evidence,
+        messageId: 'noManifest',
+      });
     }
     const file = isAbsolute(named) ? named : join(a.run, named);
     // The manifest is trustworthy only because the signature covers it: say whether it does.
     const rel = relative(a.run, file);
     const inside = !rel.startsWith('..') && !isAbsolute(rel);
-    checks.push({ id: 'MANIFEST-SOURCE', status: 'INFO', text: inside ? `manifest ${rel} is a file of the verified ${a.facts.macro} bundle` : `manifest ${file} is outside the verified bundle ${a.run}` });
+    checks.push({
+      id: 'MANIFEST-SOURCE',
+      status: 'INFO',
+      text: inside
+        ? `manifest ${rel} is a file of the verified ${textOf(a.facts.macro)} bundle`
+        : `manifest ${file} is outside the verified bundle ${a.run}`,
+    });
     const params: ManifestVerifyParams = { path: m.path, manifest: file, ...(m.ignore ? { ignore: m.ignore } : {}) };
     const s = await sub(ctx, 'manifest', manifestVerifyGate, params);
-    facts.manifest = { ...s.result.facts, in_bundle: inside } as FactValue;
+    facts.manifest = { ...s.result.facts, in_bundle: inside };
     subs.push(s);
   }
   if (p.untouched) {
     const s = await sub(ctx, 'untouched', untouchedGate, p.untouched);
-    facts.untouched = s.result.facts as FactValue;
+    facts.untouched = s.result.facts;
     subs.push(s);
   }
   for (const s of subs) {
@@ -144,5 +225,7 @@ async function composeSubChecks(ctx: GateContext, p: PredecessorParams, a: { run
   const summary = [a.head, ...subs.map((s) => s.result.summary.split('\n')[0])].join('; ');
   if (!bad) return pass(summary, { checks, facts, evidence });
   const why = `${a.head}; ${bads.map((s) => `${s.label}: ${s.result.summary.split('\n')[0]}`).join('; ')}`;
-  return bad.result.status === 'BLOCKED' ? blocked(why, { checks, facts, evidence }) : fail(why, { checks, facts, evidence, messageId: (bad.result as { messageId?: string }).messageId ?? 'subCheck' });
+  return bad.result.status === 'BLOCKED'
+    ? blocked(why, { checks, facts, evidence })
+    : fail(why, { checks, facts, evidence, messageId: (bad.result as { messageId?: string }).messageId ?? 'subCheck' });
 }

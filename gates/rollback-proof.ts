@@ -1,8 +1,20 @@
 // SQL proofs inside one transaction that is always rolled back, with independent before/after counts.
+import { textOf } from '../src/text.js';
 import { defineGate, fail, message, pass, type Check, type Evidence, type Facts, type FactValue, type TxSql } from '../src/gate.js';
 import { isConnectError, quoteQualified } from '../src/context/db.js';
 import { isGaterunError } from '../src/errors.js';
-import { countSql, countTables, jsonRows, jsonValue, matchesValue, PROBE_SCHEMA, runProbes, TABLE_PATTERN, tuple, type Probe } from '../src/pg/gate-support.js';
+import {
+  countSql,
+  countTables,
+  jsonRows,
+  jsonValue,
+  matchesValue,
+  PROBE_SCHEMA,
+  runProbes,
+  TABLE_PATTERN,
+  tuple,
+  type Probe,
+} from '../src/pg/gate-support.js';
 
 export interface ProofExpect {
   /** Number of rows the statement returns. */
@@ -77,7 +89,12 @@ export default defineGate<RollbackProofParams>({
                 counts: {
                   type: 'object',
                   propertyNames: { pattern: TABLE_PATTERN },
-                  additionalProperties: { anyOf: [{ type: 'string', pattern: '^[+-]?\\d+$' }, { type: 'integer', minimum: 0 }] },
+                  additionalProperties: {
+                    anyOf: [
+                      { type: 'string', pattern: '^[+-]?\\d+$' },
+                      { type: 'integer', minimum: 0 },
+                    ],
+                  },
                 },
                 error: { type: 'string', minLength: 1 },
               },
@@ -98,16 +115,26 @@ export default defineGate<RollbackProofParams>({
     const before = await countTables(h, tables);
     const probesBefore = await runProbes(h, probes);
 
-    interface Outcome { name: string; ok: boolean; detail: string; sql: string; rows: FactValue[]; inTxn?: Record<string, number> }
+    interface Outcome {
+      name: string;
+      ok: boolean;
+      detail: string;
+      sql: string;
+      rows: FactValue[];
+      inTxn?: Record<string, number>;
+    }
     const outcomes: Outcome[] = [];
     let txError: string | null = null;
     try {
-      await h.rollbackOnly(async (tx) => {
-        for (const proof of params.proofs) {
-          outcomes.push(await runProof(tx, proof, tables, before));
-          if (ctx.signal.aborted) break;
-        }
-      }, params.role ? { role: params.role } : {});
+      await h.rollbackOnly(
+        async (tx) => {
+          for (const proof of params.proofs) {
+            outcomes.push(await runProof(tx, proof, tables, before));
+            if (ctx.signal.aborted) break;
+          }
+        },
+        params.role ? { role: params.role } : {},
+      );
     } catch (e) {
       // Not reaching the server, or being cancelled, is not a proof result: let the runner report it.
       if (isConnectError(e) || (isGaterunError(e) && e.code === 'EDBCONNECT') || ctx.signal.aborted) throw e;
@@ -127,9 +154,21 @@ export default defineGate<RollbackProofParams>({
       if (!o) return { id: `PROOF-${i + 1}`, status: 'FAIL', text: `${p.name} — not run (${txError ?? 'aborted'})` };
       return { id: `PROOF-${i + 1}`, status: o.ok ? 'PASS' : 'FAIL', text: `${p.name} — ${o.detail}` };
     });
-    checks.push({ id: 'ROLLBACK', status: txError ? 'FAIL' : 'PASS', text: txError ? `transaction failed and was rolled back: ${txError}` : 'transaction ended with ROLLBACK (never committed)' });
-    checks.push({ id: 'COUNTS', status: changed.length ? 'FAIL' : 'PASS', text: `counts before=${tuple(before, tables)} after=${tuple(after, tables)}${changed.length ? `; changed: ${changed.join(', ')}` : ''}` });
-    checks.push({ id: 'LEAK', status: leaked ? 'FAIL' : 'PASS', text: `probe rows leaked=${leaked}${probes.length ? '' : ' (no probes declared)'}` });
+    checks.push({
+      id: 'ROLLBACK',
+      status: txError ? 'FAIL' : 'PASS',
+      text: txError ? `transaction failed and was rolled back: ${txError}` : 'transaction ended with ROLLBACK (never committed)',
+    });
+    checks.push({
+      id: 'COUNTS',
+      status: changed.length ? 'FAIL' : 'PASS',
+      text: `counts before=${tuple(before, tables)} after=${tuple(after, tables)}${changed.length ? `; changed: ${changed.join(', ')}` : ''}`,
+    });
+    checks.push({
+      id: 'LEAK',
+      status: leaked ? 'FAIL' : 'PASS',
+      text: `probe rows leaked=${leaked}${probes.length ? '' : ' (no probes declared)'}`,
+    });
 
     const inTxnByProof: Record<string, FactValue> = {};
     for (const o of outcomes) if (o.inTxn) inTxnByProof[o.name] = o.inTxn;
@@ -153,11 +192,42 @@ export default defineGate<RollbackProofParams>({
       transaction_error: txError,
     };
     const evidence: Evidence[] = [
-      { kind: 'sql', title: `counts before (independent connection, ${db})`, sql: tables.map(countSql).concat(probes.map((p) => p.sql)).join(';\n'), rows: [{ ...before, ...prefixed(probesBefore) }] },
-      ...outcomes.map((o, i): Evidence => ({ kind: 'sql', title: `PROOF-${i + 1} ${o.name}${params.role ? ` (as ${params.role})` : ''}`, sql: o.sql, rows: o.rows })),
-      { kind: 'sql', title: `counts after ROLLBACK (independent connection, ${db})`, sql: tables.map(countSql).concat(probes.map((p) => p.sql)).join(';\n'), rows: [{ ...after, ...prefixed(probesAfter) }] },
+      {
+        kind: 'sql',
+        title: `counts before (independent connection, ${db})`,
+        sql: tables
+          .map(countSql)
+          .concat(probes.map((p) => p.sql))
+          .join(';\n'),
+        rows: [{ ...before, ...prefixed(probesBefore) }],
+      },
+      ...outcomes.map((o, i): Evidence => ({
+        kind: 'sql',
+        title: `PROOF-${i + 1} ${o.name}${params.role ? ` (as ${params.role})` : ''}`,
+        sql: o.sql,
+        rows: o.rows,
+      })),
+      {
+        kind: 'sql',
+        title: `counts after ROLLBACK (independent connection, ${db})`,
+        sql: tables
+          .map(countSql)
+          .concat(probes.map((p) => p.sql))
+          .join(';\n'),
+        rows: [{ ...after, ...prefixed(probesAfter) }],
+      },
     ];
-    const data = { db, passed, total, failed: total - passed, before: tuple(before, tables), after: tuple(after, tables), leaked, list: changed.join(', '), error: txError ?? '' };
+    const data = {
+      db,
+      passed,
+      total,
+      failed: total - passed,
+      before: tuple(before, tables),
+      after: tuple(after, tables),
+      leaked,
+      list: changed.join(', '),
+      error: txError ?? '',
+    };
     const body = { checks, facts, evidence };
     if (txError) return fail(message(messages.txFailed, data), { ...body, messageId: 'txFailed' });
     if (passed < total) return fail(message(messages.proofsFailed, data), { ...body, messageId: 'proofsFailed' });
@@ -177,7 +247,9 @@ async function runProof(tx: TxSql, proof: Proof, tables: string[], before: Recor
   let rows: readonly Record<string, unknown>[] = [];
   let error: string | null = null;
   try {
-    rows = await tx.savepoint(async (sp) => sp.unsafe(proof.sql, (proof.params ?? []) as never[]) as unknown as Promise<Record<string, unknown>[]>);
+    rows = await tx.savepoint(
+      async (sp) => sp.unsafe(proof.sql, (proof.params ?? []) as never[]) as unknown as Promise<Record<string, unknown>[]>,
+    );
   } catch (e) {
     error = (e as Error).message ?? String(e);
   }
@@ -185,7 +257,8 @@ async function runProof(tx: TxSql, proof: Proof, tables: string[], before: Recor
   const notes: string[] = [];
   if (expect.error !== undefined) {
     if (error === null) problems.push(`expected an error containing "${expect.error}", but it succeeded`);
-    else if (!error.toLowerCase().includes(expect.error.toLowerCase())) problems.push(`expected an error containing "${expect.error}", got: ${error}`);
+    else if (!error.toLowerCase().includes(expect.error.toLowerCase()))
+      problems.push(`expected an error containing "${expect.error}", got: ${error}`);
     else notes.push(`refused as expected: ${error}`);
   } else if (error !== null) {
     problems.push(`error: ${error}`);
@@ -196,7 +269,7 @@ async function runProof(tx: TxSql, proof: Proof, tables: string[], before: Recor
       const got = rows[0]?.[col];
       if (!rows[0] || !(col in rows[0])) problems.push(`no column ${col} in the first row`);
       else if (!matchesValue(got, want)) problems.push(`${col}=${JSON.stringify(jsonValue(got))}, expected ${JSON.stringify(want)}`);
-      else notes.push(`${col}=${typeof want === 'string' ? JSON.stringify(String(jsonValue(got))) : String(jsonValue(got))}`);
+      else notes.push(`${col}=${typeof want === 'string' ? JSON.stringify(textOf(jsonValue(got))) : textOf(jsonValue(got))}`);
     }
   }
   let inTxn: Record<string, number> | undefined;
@@ -216,7 +289,7 @@ async function runProof(tx: TxSql, proof: Proof, tables: string[], before: Recor
   return {
     name: proof.name,
     ok,
-    detail: ok ? (notes.join('; ') || `${rows.length} row(s)`) : problems.join('; '),
+    detail: ok ? notes.join('; ') || `${rows.length} row(s)` : problems.join('; '),
     // Parameters travel with the statement so a reviewer can re-run it.
     sql: proof.params?.length ? `${proof.sql}\n-- params: ${JSON.stringify(proof.params)}` : proof.sql,
     rows: error !== null ? [{ error }] : jsonRows(rows),

@@ -63,17 +63,39 @@ export default defineGate<RollbackParams>({
     const displaced = `${p.dir}.rolled-back-${utcStamp(new Date())}`;
     const s = await ctx.exec('sh', ['-c', SWAP, 'sh', p.dir, p.backup, displaced], { host, mutates: true, scope: 'deploy' });
     evidence.push({ ...s.evidence, title: 'swap backup into place' });
-    if (s.exitCode === 20) return fail(`backup ${p.backup} does not exist on ${where}; nothing was changed`, { messageId: 'noBackup', evidence, facts: { restored: false } });
-    if (s.exitCode !== 0) return fail(`swap failed (exit ${s.exitCode}): ${s.stderr.trim()}`, { messageId: 'swap', evidence, facts: { restored: false } });
+    if (s.exitCode === 20)
+      return fail(`backup ${p.backup} does not exist on ${where}; nothing was changed`, {
+        messageId: 'noBackup',
+        evidence,
+        facts: { restored: false },
+      });
+    if (s.exitCode !== 0)
+      return fail(`swap failed (exit ${s.exitCode}): ${s.stderr.trim()}`, { messageId: 'swap', evidence, facts: { restored: false } });
     checks.push({ id: 'SWAP', status: 'PASS', text: `${p.backup} -> ${p.dir}; previous tree kept at ${displaced}` });
-    const facts: Record<string, string | number | boolean | null> = { restored: true, restored_from: p.backup, displaced, dir: p.dir, host };
+    const facts: Record<string, string | number | boolean | null> = {
+      restored: true,
+      restored_from: p.backup,
+      displaced,
+      dir: p.dir,
+      host,
+    };
     if (manifest) {
       const v = await verifyTree(ctx, p.dir, manifest, { host, ignore: p.ignore ?? DEFAULT_VERIFY_IGNORES });
       evidence.push(v.evidence);
       facts.matched = v.comparison?.matched ?? 0;
       facts.total = v.comparison?.total ?? manifest.size;
-      checks.push({ id: 'VERIFY', status: v.exact ? 'PASS' : 'FAIL', text: `restored tree ${v.line}${v.problems.length ? `: ${v.problems.slice(0, 10).join(', ')}` : ''}` });
-      if (!v.exact) return fail(`restored tree does not match the manifest: ${v.line}; ${v.problems.slice(0, 10).join(', ')}`, { messageId: 'verify', checks, facts, evidence });
+      checks.push({
+        id: 'VERIFY',
+        status: v.exact ? 'PASS' : 'FAIL',
+        text: `restored tree ${v.line}${v.problems.length ? `: ${v.problems.slice(0, 10).join(', ')}` : ''}`,
+      });
+      if (!v.exact)
+        return fail(`restored tree does not match the manifest: ${v.line}; ${v.problems.slice(0, 10).join(', ')}`, {
+          messageId: 'verify',
+          checks,
+          facts,
+          evidence,
+        });
       return pass(`rolled back ${where}:${p.dir} to ${p.backup}; ${v.line}`, { checks, facts, evidence });
     }
     return pass(`rolled back ${where}:${p.dir} to ${p.backup} (no manifest given: not verified)`, { checks, facts, evidence });

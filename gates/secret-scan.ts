@@ -1,6 +1,15 @@
 // secret-scan: finds secrets in a tree or a change set and reports file:line rule + digest, never the value.
 import { defineGate, fail, pass, type Check, type Evidence, type GateResult } from '../src/gate.js';
-import { BUILTIN_RULES, allowList, customRules, isEnvFile, looksBinary, scanText, secretDigest, type SecretFinding } from '../src/files/secret-rules.js';
+import {
+  BUILTIN_RULES,
+  allowList,
+  customRules,
+  isEnvFile,
+  looksBinary,
+  scanText,
+  secretDigest,
+  type SecretFinding,
+} from '../src/files/secret-rules.js';
 import { listFilesOnHost, readTextOnHost } from '../src/files/read-text.js';
 import { readBlob } from '../src/git/git.js';
 import { anyGlob } from '../src/files/glob.js';
@@ -43,7 +52,12 @@ export default defineGate<SecretScanParams>({
       base: { type: 'string' },
       patterns: {
         type: 'array',
-        items: { type: 'object', additionalProperties: false, required: ['name', 'regex'], properties: { name: { type: 'string' }, regex: { type: 'string' }, flags: { type: 'string', pattern: '^[imsu]*$' } } },
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'regex'],
+          properties: { name: { type: 'string' }, regex: { type: 'string' }, flags: { type: 'string', pattern: '^[imsu]*$' } },
+        },
       },
       allow: { type: 'array', items: { type: 'string' } },
       exclude: { type: 'array', items: { type: 'string' } },
@@ -98,9 +112,15 @@ export default defineGate<SecretScanParams>({
       if (isEnvFile(t.path) && !allowed(t.path, null)) {
         findings.push({ file: t.path, line: 0, rule: 'env-file', digest: secretDigest(t.path) });
       }
-      if (t.size !== undefined && t.size > maxBytes) { skipped.push(`${t.path} (${t.size} bytes)`); continue; }
+      if (t.size !== undefined && t.size > maxBytes) {
+        skipped.push(`${t.path} (${t.size} bytes)`);
+        continue;
+      }
       const text = await t.read();
-      if (text === null) { skipped.push(`${t.path} (unreadable)`); continue; }
+      if (text === null) {
+        skipped.push(`${t.path} (unreadable)`);
+        continue;
+      }
       if (looksBinary(text)) continue;
       scanned++;
       findings.push(...scanText(t.path, text, rules, allowed));
@@ -122,8 +142,17 @@ export default defineGate<SecretScanParams>({
     };
     evidence.push({ kind: 'note', title: 'findings', text: lines.length ? lines.join('\n') : 'none' });
     const result: GateResult = findings.length
-      ? fail(`${findings.length} secret finding(s) in ${scope}: ${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''}`, { messageId: 'found', checks, facts, evidence })
-      : pass(`no secrets in ${scanned} file(s) of ${scope} (${facts.rules.length} rules)`, { checks: [{ id: 'SECRETS', status: 'PASS', text: `0 findings in ${scanned} files` }, ...checks], facts, evidence });
+      ? fail(`${findings.length} secret finding(s) in ${scope}: ${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''}`, {
+          messageId: 'found',
+          checks,
+          facts,
+          evidence,
+        })
+      : pass(`no secrets in ${scanned} file(s) of ${scope} (${facts.rules.length} rules)`, {
+          checks: [{ id: 'SECRETS', status: 'PASS', text: `0 findings in ${scanned} files` }, ...checks],
+          facts,
+          evidence,
+        });
     return result;
   },
 });

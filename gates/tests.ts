@@ -51,13 +51,30 @@ export default defineGate<TestsParams>({
     }
     const checks: Check[] = [];
     const bad = counts.failed + counts.errors;
-    checks.push({ status: bad ? 'FAIL' : 'PASS', text: bad ? message(messages.failures, { ...counts, errorsText: counts.errors ? `, ${counts.errors} errors` : '' }) : `${counts.passed}/${counts.total} passed${counts.skipped ? `, ${counts.skipped} skipped` : ''} (${counts.format})` });
+    checks.push({
+      status: bad ? 'FAIL' : 'PASS',
+      text: bad
+        ? message(messages.failures, { ...counts, errorsText: counts.errors ? `, ${counts.errors} errors` : '' })
+        : `${counts.passed}/${counts.total} passed${counts.skipped ? `, ${counts.skipped} skipped` : ''} (${counts.format})`,
+    });
     if (p.min !== undefined) {
       const ok = counts.total >= p.min;
-      checks.push({ status: ok ? 'PASS' : 'FAIL', text: ok ? `${counts.total} ≥ minimum ${p.min}` : message(messages.belowMin, { total: counts.total, min: p.min }) });
+      checks.push({
+        status: ok ? 'PASS' : 'FAIL',
+        text: ok ? `${counts.total} ≥ minimum ${p.min}` : message(messages.belowMin, { total: counts.total, min: p.min }),
+      });
     }
-    if (!bad && r.exitCode !== 0) checks.push({ status: 'FAIL', text: message(messages.exitNonZero, { code: r.timedOut ? 'none (timed out)' : r.exitCode }) });
-    const facts = { passed: counts.passed, failed: counts.failed, errors: counts.errors, skipped: counts.skipped, total: counts.total, format: counts.format, exit_code: r.exitCode };
+    if (!bad && r.exitCode !== 0)
+      checks.push({ status: 'FAIL', text: message(messages.exitNonZero, { code: r.timedOut ? 'none (timed out)' : r.exitCode }) });
+    const facts = {
+      passed: counts.passed,
+      failed: counts.failed,
+      errors: counts.errors,
+      skipped: counts.skipped,
+      total: counts.total,
+      format: counts.format,
+      exit_code: r.exitCode,
+    };
     const body = { checks, facts, evidence: [r.evidence] };
     const failed = checks.filter((c) => c.status === 'FAIL');
     return failed.length

@@ -1,4 +1,5 @@
 // untouched: records a sibling tree's git HEAD and tree digest, and compares them with an earlier record.
+import { textOf } from '../src/text.js';
 import { defineGate, fail, pass, type Check, type Evidence } from '../src/gate.js';
 import { git } from '../src/git/git.js';
 import { hashTreeOnHost, treeDigest } from '../src/files/hash-tree.js';
@@ -19,7 +20,7 @@ const messages = {
 
 export default defineGate<UntouchedParams>({
   kind: 'untouched',
-  summary: 'Records a tree\'s git HEAD and content digest and proves it equal to an expected HEAD or an earlier record',
+  summary: "Records a tree's git HEAD and content digest and proves it equal to an expected HEAD or an earlier record",
   params: {
     type: 'object',
     additionalProperties: false,
@@ -45,25 +46,46 @@ export default defineGate<UntouchedParams>({
     if (!h.hashes) return fail(`${p.path} does not exist on ${ctx.hosts.display(host)} (${h.error})`, { messageId: 'missing', evidence });
     const digest = treeDigest(h.hashes);
     const facts: Record<string, string | number | boolean | null> = { path: p.path, host, head, digest, files: h.hashes.size };
-    const checks: Check[] = [{ id: 'RECORD', status: 'INFO', text: `${p.path}: HEAD ${head ?? '(not a git repo)'}; ${h.hashes.size} files; tree sha256 ${digest}` }];
+    const checks: Check[] = [
+      {
+        id: 'RECORD',
+        status: 'INFO',
+        text: `${p.path}: HEAD ${head ?? '(not a git repo)'}; ${h.hashes.size} files; tree sha256 ${digest}`,
+      },
+    ];
     const problems: string[] = [];
     if (p.expect_head) {
       const ok = head !== null && head.startsWith(p.expect_head);
-      checks.push({ id: 'HEAD', status: ok ? 'PASS' : 'FAIL', text: `HEAD ${head?.slice(0, 12) ?? 'none'} ${ok ? '==' : '!='} expected ${p.expect_head}` });
+      checks.push({
+        id: 'HEAD',
+        status: ok ? 'PASS' : 'FAIL',
+        text: `HEAD ${head?.slice(0, 12) ?? 'none'} ${ok ? '==' : '!='} expected ${p.expect_head}`,
+      });
       if (!ok) problems.push(`HEAD is ${head?.slice(0, 12) ?? 'none'}, expected ${p.expect_head}`);
     }
     if (p.compare_with) {
-      const before = { head: ctx.facts.get(p.compare_with, 'head'), digest: ctx.facts.get(p.compare_with, 'digest'), files: ctx.facts.get(p.compare_with, 'files') };
+      const before = {
+        head: ctx.facts.get(p.compare_with, 'head'),
+        digest: ctx.facts.get(p.compare_with, 'digest'),
+        files: ctx.facts.get(p.compare_with, 'files'),
+      };
       if (before.digest === undefined) problems.push(`${p.compare_with} recorded no digest to compare with`);
       else {
         const same = before.digest === digest && (before.head ?? null) === head;
-        checks.push({ id: 'SAME', status: same ? 'PASS' : 'FAIL', text: `vs ${p.compare_with}: HEAD ${String(before.head ?? 'none').slice(0, 12)} -> ${head?.slice(0, 12) ?? 'none'}; tree ${String(before.digest).slice(0, 12)} -> ${digest.slice(0, 12)}; files ${before.files} -> ${h.hashes.size}` });
+        checks.push({
+          id: 'SAME',
+          status: same ? 'PASS' : 'FAIL',
+          text: `vs ${p.compare_with}: HEAD ${textOf(before.head ?? 'none').slice(0, 12)} -> ${head?.slice(0, 12) ?? 'none'}; tree ${textOf(before.digest).slice(0, 12)} -> ${digest.slice(0, 12)}; files ${textOf(before.files)} -> ${h.hashes.size}`,
+        });
         if (!same) problems.push(`differs from ${p.compare_with} (${before.digest !== digest ? 'tree content' : 'HEAD'})`);
       }
     }
     // A boolean the macro's forbidden-action rules can test ("Delete v0.4 skeleton" done_if unchanged = false).
     if (p.expect_head || p.compare_with) Object.assign(facts, { unchanged: problems.length === 0 });
     if (problems.length) return fail(`${p.path} changed: ${problems.join('; ')}`, { messageId: 'changed', checks, facts, evidence });
-    return pass(`${p.path} HEAD ${head?.slice(0, 7) ?? '(no git)'}, ${h.hashes.size} files, tree ${digest.slice(0, 12)}${p.compare_with || p.expect_head ? ' — unchanged' : ''}`, { checks, facts, evidence });
+    return pass(
+      `${p.path} HEAD ${head?.slice(0, 7) ?? '(no git)'}, ${h.hashes.size} files, tree ${digest.slice(0, 12)}${p.compare_with || p.expect_head ? ' — unchanged' : ''}`,
+      { checks, facts, evidence },
+    );
   },
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The gaterun command line: the only place that prints results and picks exit codes.
+import { join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GaterunError, isGaterunError } from './errors.js';
 
@@ -92,12 +93,20 @@ Compares the production row counts before and after.
 Exit 0 only when all five are A, every bundle verifies and the row counts are unchanged; else 1.`,
 };
 
-interface Parsed { values: Record<string, string | boolean | undefined>; positionals: string[] }
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
 
 function parse(argv: string[], options: ParseArgsConfig['options']): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true });
-    return { values: values as Parsed['values'], positionals };
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values, positionals };
   } catch (e) {
     throw new GaterunError('EUSAGE', (e as Error).message.split('\n')[0], 'see `gaterun --help`');
   }
@@ -113,7 +122,8 @@ async function loadTargetFor(file: string | undefined) {
 
 function pickRenderer(value: string | boolean | undefined): 'default' | 'simple' | 'verbose' | 'silent' {
   if (value === undefined) return process.stdout.isTTY ? 'default' : 'simple';
-  if (!['default', 'simple', 'verbose', 'silent'].includes(String(value))) throw new GaterunError('EUSAGE', `--renderer ${value}: expected default, simple, verbose or silent`);
+  if (!['default', 'simple', 'verbose', 'silent'].includes(String(value)))
+    throw new GaterunError('EUSAGE', `--renderer ${value}: expected default, simple, verbose or silent`);
   return value as 'default';
 }
 
@@ -137,21 +147,40 @@ async function cmdPlan(argv: string[]): Promise<number> {
   const target = await loadTargetFor(a.values.target as string | undefined);
   const loaded = loadMacro(findMacroFile(a.positionals[0]), target);
   const m = loaded.macro;
-  out(`${m.id} — ${m.title}\nmacro: ${m.macro}\noutcome when all pass: A — ${m.outcome}\nmutation: ${m.mutation}\nfile: ${loaded.file} (sha256 ${loaded.sha256.slice(0, 16)})\n`);
+  out(
+    `${m.id} — ${m.title}\nmacro: ${m.macro}\noutcome when all pass: A — ${m.outcome}\nmutation: ${m.mutation}\nfile: ${loaded.file} (sha256 ${loaded.sha256.slice(0, 16)})\n`,
+  );
   const { reportFileName } = await import('./report/render-report.js');
   const { isFinalize } = await import('./runner/run-macro.js');
   // Finalize gates (kb-publish) run after signing and have no numbered report.
   const numbered = m.gates.filter((g) => !isFinalize(g));
-  m.gates.forEach((g) => out(`  ${g.id.padEnd(4)} ${g.kind.padEnd(16)} ${(isFinalize(g) ? '(after signing)' : reportFileName(numbered.indexOf(g), g.title)).padEnd(36)} host ${g.host ?? m.host ?? 'local'} · timeout ${g.timeout ?? 600}s`));
-  out(`\n${m.gates.length} gates, ${m.criteria.length} PASS criteria, ${m.forbidden.length} forbidden actions. The macro is valid; nothing was run.`);
+  m.gates.forEach((g) =>
+    out(
+      `  ${g.id.padEnd(4)} ${g.kind.padEnd(16)} ${(isFinalize(g) ? '(after signing)' : reportFileName(numbered.indexOf(g), g.title)).padEnd(36)} host ${g.host ?? m.host ?? 'local'} · timeout ${g.timeout ?? 600}s`,
+    ),
+  );
+  out(
+    `\n${m.gates.length} gates, ${m.criteria.length} PASS criteria, ${m.forbidden.length} forbidden actions. The macro is valid; nothing was run.`,
+  );
   return 0;
 }
 
 async function cmdRun(argv: string[], fixed?: { macro: string; target: string }): Promise<number> {
-  const a = parse(argv, { target: { type: 'string' }, out: { type: 'string' }, renderer: { type: 'string' }, json: { type: 'boolean' }, key: { type: 'string' } });
+  const a = parse(argv, {
+    target: { type: 'string' },
+    out: { type: 'string' },
+    renderer: { type: 'string' },
+    json: { type: 'boolean' },
+    key: { type: 'string' },
+  });
   if (a.values.help) return (out(fixed ? HELP.demo : HELP.run), 0);
   const macroArg = fixed?.macro ?? a.positionals[0];
-  if (!macroArg || a.positionals.length > (fixed ? 0 : 1)) throw new GaterunError('EUSAGE', fixed ? 'demo takes no positional arguments' : 'run needs exactly one macro id or file', 'gaterun run O8C --target prod.yaml');
+  if (!macroArg || a.positionals.length > (fixed ? 0 : 1))
+    throw new GaterunError(
+      'EUSAGE',
+      fixed ? 'demo takes no positional arguments' : 'run needs exactly one macro id or file',
+      'gaterun run O8C --target prod.yaml',
+    );
   const json = !!a.values.json;
   const renderer = pickRenderer(a.values.renderer);
   const controller = new AbortController();
@@ -166,20 +195,29 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   process.on('SIGTERM', onSignal);
   const { executeRun } = await import('./runner/execute-run.js');
   const { record, dir, finalize } = await executeRun({
-    macro: macroArg, targetFile: (a.values.target as string | undefined) ?? fixed?.target, outDir: a.values.out as string | undefined,
-    renderer, progressToStderr: json, keyFlag: a.values.key as string | undefined, signal: controller.signal, warn: (m) => err(`warning: ${m}`),
+    macro: macroArg,
+    targetFile: (a.values.target as string | undefined) ?? fixed?.target,
+    outDir: a.values.out as string | undefined,
+    renderer,
+    progressToStderr: json,
+    keyFlag: a.values.key as string | undefined,
+    signal: controller.signal,
+    warn: (m) => err(`warning: ${m}`),
   });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
-  const { relative } = await import('node:path');
   const rel = relative(process.cwd(), dir);
   const runDir = !rel ? '.' : rel.startsWith('..') ? dir : rel;
   if (json) out(JSON.stringify(record.final_outcome, null, 2));
   else {
     const { stringify } = await import('yaml');
-    out(`\n${record.outcome.text}${record.outcome.reason ? `\n${record.outcome.stopped_at ? `${record.outcome.stopped_at}: ` : ''}${record.outcome.reason.split('\n')[0]}` : ''}`);
-    out(`reports: ${runDir}/ (final: ${record.files.final}) · ${record.final_outcome.signature === 'UNSIGNED' ? 'unsigned' : `signed, check with: gaterun verify ${runDir}`}\n`);
+    out(
+      `\n${record.outcome.text}${record.outcome.reason ? `\n${record.outcome.stopped_at ? `${record.outcome.stopped_at}: ` : ''}${record.outcome.reason.split('\n')[0]}` : ''}`,
+    );
+    out(
+      `reports: ${runDir}/ (final: ${record.files.final}) · ${record.final_outcome.signature === 'UNSIGNED' ? 'unsigned' : `signed, check with: gaterun verify ${runDir}`}\n`,
+    );
     out('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
   }
   if (record.secret_leak) {
@@ -198,9 +236,9 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
 async function cmdOutcome(argv: string[]): Promise<number> {
   const a = parse(argv, { json: { type: 'boolean' } });
   if (a.values.help) return (out(HELP.outcome), 0);
-  if (a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'outcome needs one run directory', 'gaterun outcome reports/O8C/<run-id>');
+  if (a.positionals.length !== 1)
+    throw new GaterunError('EUSAGE', 'outcome needs one run directory', 'gaterun outcome reports/O8C/<run-id>');
   const { readFileSync, existsSync } = await import('node:fs');
-  const { join } = await import('node:path');
   const { errors } = await import('./errors.js');
   const file = join(a.positionals[0], 'run.json');
   if (!existsSync(file)) throw errors.runDirInvalid(a.positionals[0], 'no run.json here');
@@ -261,7 +299,7 @@ async function cmdKb(argv: string[]): Promise<number> {
     // The target keeps its KB in PostgreSQL (schema kb).
     const { databaseUrl } = await import('./context/db.js');
     const { withKbDatabase, listKbPostgres, showKbPostgres } = await import('./kb/kb-postgres.js');
-    const url = databaseUrl((target.databases ?? {}) as never, kb.database, String(target.baseDir ?? '.'));
+    const url = databaseUrl((target.databases ?? {}) as never, kb.database, target.baseDir ?? '.');
     if (sub === 'list') return withKbDatabase(url, async (sql) => (print(await listKbPostgres(sql), `database ${kb.database}`), 0));
     if (sub === 'show' && query) return withKbDatabase(url, async (sql) => (out((await showKbPostgres(sql, query, rev)).text), 0));
   } else {
@@ -276,7 +314,8 @@ async function cmdKb(argv: string[]): Promise<number> {
 async function cmdDb(argv: string[]): Promise<number> {
   const a = parse(argv, { schema: { type: 'string', multiple: true } });
   if (a.values.help) return (out(HELP.db), 0);
-  if (a.positionals[0] !== 'up' || a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'expected "gaterun db up [--schema FILE ...]"');
+  if (a.positionals[0] !== 'up' || a.positionals.length !== 1)
+    throw new GaterunError('EUSAGE', 'expected "gaterun db up [--schema FILE ...]"');
   const { dbUp } = await import('./pg/db-up.js');
   const { sampleSqlFiles } = await import('./pg/sample-schema.js');
   const files = (a.values.schema as unknown as string[] | undefined) ?? [];
@@ -289,14 +328,21 @@ async function cmdDemo(argv: string[]): Promise<number> {
   if (a.values.help) return (out(HELP.demo), 0);
   if (a.positionals.length) throw new GaterunError('EUSAGE', 'demo takes no positional arguments', 'gaterun demo --break proof');
   const brk = a.values.break as string | undefined;
-  if (brk !== undefined && brk !== 'kill-switch' && brk !== 'proof') throw new GaterunError('EUSAGE', `--break ${brk}: expected kill-switch or proof`);
+  if (brk !== undefined && brk !== 'kill-switch' && brk !== 'proof')
+    throw new GaterunError('EUSAGE', `--break ${brk}: expected kill-switch or proof`);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const { runDemo } = await import('./demo/run-demo.js');
-    const r = await runDemo({ workspace: a.values.workspace as string | undefined, break: brk as 'proof' | undefined, renderer: pickRenderer(a.values.renderer), signal: controller.signal, print: out });
+    const r = await runDemo({
+      workspace: a.values.workspace as string | undefined,
+      break: brk,
+      renderer: pickRenderer(a.values.renderer),
+      signal: controller.signal,
+      print: out,
+    });
     return r.ok ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);
@@ -304,7 +350,17 @@ async function cmdDemo(argv: string[]): Promise<number> {
   }
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { list: cmdList, plan: cmdPlan, run: cmdRun, outcome: cmdOutcome, verify: cmdVerify, keygen: cmdKeygen, kb: cmdKb, db: cmdDb, demo: cmdDemo };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  list: cmdList,
+  plan: cmdPlan,
+  run: cmdRun,
+  outcome: cmdOutcome,
+  verify: cmdVerify,
+  keygen: cmdKeygen,
+  kb: cmdKb,
+  db: cmdDb,
+  demo: cmdDemo,
+};
 
 /** Runs the CLI with the given arguments; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -339,6 +395,16 @@ function report(e: unknown): number {
 }
 
 // A closed pipe (`gaterun outcome … | head`) is not an error worth a stack.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  else throw e;
+});
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { process.exitCode = report(e); });
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.exitCode = report(e);
+  },
+);

@@ -130,7 +130,12 @@ export interface DbHandle {
 /** File and transfer operations on a host; all recorded in the ledger. */
 export interface HostAccess {
   /** Copies a local file to a host path (scp for SSH hosts). */
-  copy(localPath: string, host: string, remotePath: string, options?: { mutates?: boolean; scope?: 'run' | 'source' | 'deploy' }): Promise<void>;
+  copy(
+    localPath: string,
+    host: string,
+    remotePath: string,
+    options?: { mutates?: boolean; scope?: 'run' | 'source' | 'deploy' },
+  ): Promise<void>;
   /** `user@host:port` or `local`, for reports. */
   display(host: string): string;
   /** True when the host is the machine gaterun runs on. */
@@ -142,6 +147,8 @@ export interface TargetInfo {
   file: string | null;
   hosts: Record<string, string>;
   paths: Record<string, string>;
+  /** Folder the target file's relative paths are resolved against. */
+  baseDir?: string;
   [key: string]: unknown;
 }
 

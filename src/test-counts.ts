@@ -1,7 +1,14 @@
 // Parses test counts out of the output of common test runners.
 
 export type TestFormat = 'unittest' | 'pytest' | 'jest' | 'node' | 'go';
-export interface TestCounts { format: TestFormat; passed: number; failed: number; errors: number; skipped: number; total: number }
+export interface TestCounts {
+  format: TestFormat;
+  passed: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  total: number;
+}
 
 const num = (s: string | undefined) => (s ? Number(s) : 0);
 
@@ -9,11 +16,17 @@ function unittest(out: string): TestCounts | null {
   const ran = [...out.matchAll(/^Ran (\d+) tests? in [\d.]+s$/gm)].pop();
   if (!ran) return null;
   const total = Number(ran[1]);
-  const tail = out.slice(ran.index! + ran[0].length);
+  const tail = out.slice(ran.index + ran[0].length);
   const ok = /^OK(?: \(([^)]*)\))?\s*$/m.exec(tail);
   const bad = /^FAILED \(([^)]*)\)\s*$/m.exec(tail);
   if (!ok && !bad) return null;
-  const kv = Object.fromEntries(((ok?.[1] ?? bad?.[1]) ?? '').split(',').map((p) => p.trim().split('=')).filter((p) => p.length === 2).map(([k, v]) => [k, Number(v)]));
+  const kv = Object.fromEntries(
+    (ok?.[1] ?? bad?.[1] ?? '')
+      .split(',')
+      .map((p) => p.trim().split('='))
+      .filter((p) => p.length === 2)
+      .map(([k, v]) => [k, Number(v)]),
+  );
   const failed = (kv.failures ?? 0) + (kv['unexpected successes'] ?? 0);
   const errors = kv.errors ?? 0;
   const skipped = kv.skipped ?? 0;
@@ -24,7 +37,8 @@ function pytest(out: string): TestCounts | null {
   const line = [...out.matchAll(/^=+ (.*\b(?:passed|failed|error|errors|skipped|no tests ran)\b.*) in [\d.]+s(?: \([^)]*\))? =+$/gm)].pop();
   if (!line) return null;
   const c: Record<string, number> = {};
-  for (const m of line[1].matchAll(/(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)/g)) c[m[2].replace(/s$/, '').replace(/^warning$/, 'warning')] = Number(m[1]);
+  for (const m of line[1].matchAll(/(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)/g))
+    c[m[2].replace(/s$/, '').replace(/^warning$/, 'warning')] = Number(m[1]);
   const passed = (c.passed ?? 0) + (c.xfailed ?? 0);
   const failed = (c.failed ?? 0) + (c.xpassed ?? 0);
   const errors = c.error ?? 0;
@@ -66,7 +80,7 @@ const PARSERS: Record<TestFormat, (out: string) => TestCounts | null> = { unitte
 
 /** Finds the counts in a test run's output; with `format` only that runner's syntax is tried. */
 export function parseTestCounts(output: string, format?: TestFormat | 'auto'): TestCounts | null {
-  const text = output.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r\n/g, '\n');
+  const text = output.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '').replace(/\r\n/g, '\n');
   if (format && format !== 'auto') return PARSERS[format](text);
   for (const f of ['unittest', 'pytest', 'jest', 'node', 'go'] as TestFormat[]) {
     const c = PARSERS[f](text);

@@ -5,7 +5,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EmbeddedPostgres } from '../src/pg/embedded-server.js';
 
 declare global {
-  // eslint-disable-next-line no-var -- a global shared with global-teardown.ts (same process)
   var __GATERUN_TEST_PG__: EmbeddedPostgres | undefined;
 }
 

@@ -22,7 +22,14 @@ export interface ContextDeps {
 /** Creates the context for one gate run. */
 export function createContext(deps: ContextDeps): GateContext {
   const hostOf = (name: string): HostSpec => resolveHost(deps.target, name);
-  const execDeps = { ledger: deps.ledger, gateId: deps.gateId, host: hostOf(deps.host), signal: deps.signal, redact: deps.redact, resolveHost: hostOf };
+  const execDeps = {
+    ledger: deps.ledger,
+    gateId: deps.gateId,
+    host: hostOf(deps.host),
+    signal: deps.signal,
+    redact: deps.redact,
+    resolveHost: hostOf,
+  };
   const ctx: GateContext = {
     gateId: deps.gateId,
     host: deps.host,
@@ -52,7 +59,10 @@ export function createContext(deps: ContextDeps): GateContext {
         deps.ledger.authorize({ gate: deps.gateId, action, target, host, mutating, scope });
         const r = await copyToHost(h, localPath, remotePath, deps.signal);
         deps.ledger.record({ gate: deps.gateId, action, target, host, mutating, scope, outcome: r.ok ? 'ok' : 'error' });
-        if (!r.ok) throw new Error(`copy to ${hostDisplay(h)}:${remotePath} failed (exit ${r.exitCode}): ${deps.redact(r.stderr.trim().split('\n')[0])}`);
+        if (!r.ok)
+          throw new Error(
+            `copy to ${hostDisplay(h)}:${remotePath} failed (exit ${r.exitCode}): ${deps.redact(r.stderr.trim().split('\n')[0])}`,
+          );
       },
     },
   };

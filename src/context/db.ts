@@ -67,10 +67,29 @@ interface Resolved {
 
 // postgres.js codes and SQLSTATEs that mean "never got a usable session".
 const CONNECT_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE',
-  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
-  'SASL_SIGNATURE_MISMATCH', 'AUTH_TYPE_NOT_IMPLEMENTED', 'MESSAGE_NOT_SUPPORTED',
-  '28P01', '28000', '3D000', '53300', '57P03', '08001', '08004', '08006',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'SASL_SIGNATURE_MISMATCH',
+  'AUTH_TYPE_NOT_IMPLEMENTED',
+  'MESSAGE_NOT_SUPPORTED',
+  '28P01',
+  '28000',
+  '3D000',
+  '53300',
+  '57P03',
+  '08001',
+  '08004',
+  '08006',
 ]);
 
 /** `role@host:port/db` for a postgres URL; never the password. */
@@ -117,13 +136,21 @@ export function quoteQualified(name: string): string {
 }
 
 function passwordOf(url: string): string {
-  try { return decodeURIComponent(new URL(url).password); } catch { return ''; }
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
 }
 
 // The password as written in the URL (percent-encoded) and decoded, plus the URL itself.
 function secretsOfUrl(url: string): string[] {
   let raw = '';
-  try { raw = new URL(url).password; } catch { /* unparseable: the URL itself is still scrubbed */ }
+  try {
+    raw = new URL(url).password;
+  } catch {
+    /* unparseable: the URL itself is still scrubbed */
+  }
   return [...new Set([passwordOf(url), raw, url])].filter((s) => s.length > 0);
 }
 
@@ -154,7 +181,9 @@ export function databaseUrl(databases: Record<string, DatabaseEntry>, name: stri
     const file = path.isAbsolute(entry.env_file) ? entry.env_file : path.join(baseDir, entry.env_file);
     const key = entry.key ?? entry.url_env ?? 'DATABASE_URL';
     let text: string;
-    try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
       throw pgErrors.dbUrlMissing(name, `cannot read env_file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const value = parseEnvFile(text)[key];
@@ -196,7 +225,8 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
       tx: postgres(url, { ...base, max: 3, connection: { application_name: appName, statement_timeout: statementTimeoutMs } }),
       // The independent connection for counts: its own pool, read-only by default.
       count: postgres(url, {
-        ...base, max: 2,
+        ...base,
+        max: 2,
         connection: { application_name: appName, statement_timeout: statementTimeoutMs, default_transaction_read_only: true },
       }),
     };
@@ -220,8 +250,13 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
 
   type Mode = 'rollback-only' | 'read-only';
 
-  async function transaction<T>(r: Resolved, pool: Sql, mode: Mode, fn: (sql: TxSql) => Promise<T>,
-    opts: { role?: string; scope: DbScope; action: string }): Promise<T> {
+  async function transaction<T>(
+    r: Resolved,
+    pool: Sql,
+    mode: Mode,
+    fn: (sql: TxSql) => Promise<T>,
+    opts: { role?: string; scope: DbScope; action: string },
+  ): Promise<T> {
     const { signal, gateId = null } = opts.scope;
     const started = performance.now();
     let statements = 0;
@@ -240,7 +275,7 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
       signal?.throwIfAborted();
       await pool.begin(mode === 'read-only' ? 'read only' : '', async (raw) => {
         entered = true;
-        const tx = raw as unknown as TxSql;
+        const tx = raw;
         // client_connection_check_interval (PG 14+): if gaterun is killed mid-statement, the server
         // notices the dead client within a second and rolls back, instead of after the statement.
         const [{ pid, t0 }] = await tx<{ pid: number; t0: string }[]>`
@@ -248,7 +283,9 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
             case when current_setting('server_version_num')::int >= 140000
               then set_config('client_connection_check_interval', '1000', true) end as check_interval`;
         if (opts.role) await tx.unsafe(`set local role ${quoteIdent(opts.role)}`);
-        const guarded = guardTx(tx, () => { statements++; });
+        const guarded = guardTx(tx, () => {
+          statements++;
+        });
         const work = Promise.resolve().then(() => fn(guarded));
         work.catch(() => undefined); // the race below may settle first; the rejection is handled there
         carried.value = await raceAbort(work, signal, async () => {
@@ -300,7 +337,9 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
   function db(name: string, scope: DbScope = {}): DbHandle {
     const get = () => open(name);
     return {
-      get display() { return get().display; },
+      get display() {
+        return get().display;
+      },
       readOnly<T>(fn: (sql: TxSql) => Promise<T>): Promise<T> {
         const r = get();
         return transaction(r, r.tx, 'read-only', fn, { scope, action: 'db.tx' });
@@ -311,9 +350,16 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
       },
       async count(sqlText: string, params: unknown[] = []): Promise<number> {
         const r = get();
-        const rows = await transaction(r, r.count, 'read-only',
-          (tx) => tx.unsafe(sqlText, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<Record<string, unknown>[] & { columns?: unknown[] }>,
-          { scope, action: 'db.count' });
+        const rows = await transaction(
+          r,
+          r.count,
+          'read-only',
+          (tx) =>
+            tx.unsafe(sqlText, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<
+              Record<string, unknown>[] & { columns?: unknown[] }
+            >,
+          { scope, action: 'db.count' },
+        );
         // Duplicate column names collapse in row objects, so ask postgres.js for the column list.
         if (rows.length !== 1 || (rows.columns?.length ?? Object.keys(rows[0]).length) !== 1) {
           throw new Error(`a count query must return one row with one column; got ${rows.length} row(s): ${sqlText}`);
@@ -334,13 +380,25 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
       try {
         const result = await takeRunLock(r.url, key, holder, { connectTimeoutS });
         ledger.record({
-          gate: null, action: 'db.lock', target: r.display, host: 'local', mutating: false,
+          gate: null,
+          action: 'db.lock',
+          target: r.display,
+          host: 'local',
+          mutating: false,
           outcome: result.acquired ? 'ok' : 'held',
           detail: { key, durationMs: Math.round(performance.now() - started), ...(result.acquired ? {} : { holder: result.holder }) },
         });
         return result;
       } catch (e) {
-        ledger.record({ gate: null, action: 'db.lock', target: r.display, host: 'local', mutating: false, outcome: 'error', detail: { key } });
+        ledger.record({
+          gate: null,
+          action: 'db.lock',
+          target: r.display,
+          host: 'local',
+          mutating: false,
+          outcome: 'error',
+          detail: { key },
+        });
         throw e;
       }
     },
@@ -359,13 +417,21 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined, onAbort
     const abort = () => {
       // From here on the abort is the outcome, even if the cancelled statement's error arrives first.
       aborting = true;
-      onAbort().finally(() => reject(signal.reason ?? new Error('aborted')));
+      void onAbort().finally(() => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted')));
     };
     if (signal.aborted) return abort();
     signal.addEventListener('abort', abort, { once: true });
     work.then(
-      (v) => { if (aborting) return; signal.removeEventListener('abort', abort); resolve(v); },
-      (e) => { if (aborting) return; signal.removeEventListener('abort', abort); reject(e); },
+      (v) => {
+        if (aborting) return;
+        signal.removeEventListener('abort', abort);
+        resolve(v);
+      },
+      (e) => {
+        if (aborting) return;
+        signal.removeEventListener('abort', abort);
+        reject(e as Error);
+      },
     );
   });
 }
@@ -403,7 +469,9 @@ function guardTx(tx: TxSql, onStatement: () => void): TxSql {
       }
       // prepare() would turn the transaction into a two-phase one that outlives the session.
       if (prop === 'prepare' || prop === 'file' || prop === 'begin' || prop === 'reserve') {
-        return () => { throw new GaterunError('ETXCONTROL', `sql.${String(prop)} is not available inside a gaterun transaction`, undefined, [], 1); };
+        return () => {
+          throw new GaterunError('ETXCONTROL', `sql.${String(prop)} is not available inside a gaterun transaction`, undefined, [], 1);
+        };
       }
       return value;
     },
@@ -415,13 +483,21 @@ function guardTx(tx: TxSql, onStatement: () => void): TxSql {
  * The holder is published in application_name (`gaterun/<runId> <host> <pid>`) and in a comment of the
  * session's last query, so a second run can name it. The lock lasts until release() or the session ends.
  */
-export async function takeRunLock(target: string | { url: string }, key: string, holder: RunLockHolder,
-  opts: { connectTimeoutS?: number } = {}): Promise<RunLock> {
+export async function takeRunLock(
+  target: string | { url: string },
+  key: string,
+  holder: RunLockHolder,
+  opts: { connectTimeoutS?: number } = {},
+): Promise<RunLock> {
   const url = typeof target === 'string' ? target : target.url;
   const display = displayUrl(url);
   const appName = `gaterun/${holder.runId} ${holder.host} ${holder.pid}`.slice(0, 63);
   const sql = postgres(url, {
-    max: 1, connect_timeout: opts.connectTimeoutS ?? 5, idle_timeout: 0, onnotice: () => undefined, prepare: false,
+    max: 1,
+    connect_timeout: opts.connectTimeoutS ?? 5,
+    idle_timeout: 0,
+    onnotice: () => undefined,
+    prepare: false,
     connection: { application_name: appName },
   });
   let reserved: postgres.ReservedSql<Record<string, never>> | null = null;
@@ -439,7 +515,12 @@ export async function takeRunLock(target: string | { url: string }, key: string,
         async release() {
           if (released) return;
           released = true;
-          try { await conn`select pg_advisory_unlock(hashtext(${key}))`; } finally { conn.release(); await sql.end({ timeout: 5 }); }
+          try {
+            await conn`select pg_advisory_unlock(hashtext(${key}))`;
+          } finally {
+            conn.release();
+            await sql.end({ timeout: 5 });
+          }
         },
       };
     }
@@ -462,14 +543,23 @@ export async function takeRunLock(target: string | { url: string }, key: string,
 }
 
 function parseHolder(row: { application_name: string; pid: number; query: string | null; since: string | null } | undefined) {
-  const base = { runId: 'unknown', host: 'unknown', pid: 0, applicationName: row?.application_name ?? '', backendPid: row?.pid ?? 0, since: row?.since ?? null };
+  const base = {
+    runId: 'unknown',
+    host: 'unknown',
+    pid: 0,
+    applicationName: row?.application_name ?? '',
+    backendPid: row?.pid ?? 0,
+    since: row?.since ?? null,
+  };
   if (!row) return base;
   const tagged = /gaterun-lock (\{.*?\}) \*\//.exec(row.query ?? '');
   if (tagged) {
     try {
       const h = JSON.parse(tagged[1]) as RunLockHolder;
       return { ...base, runId: String(h.runId), host: String(h.host), pid: Number(h.pid) };
-    } catch { /* fall back to application_name */ }
+    } catch {
+      /* fall back to application_name */
+    }
   }
   const m = /^gaterun\/(\S+) (\S+) (\d+)$/.exec(row.application_name);
   return m ? { ...base, runId: m[1], host: m[2], pid: Number(m[3]) } : base;

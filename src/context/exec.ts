@@ -34,7 +34,14 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
   const display = [file, ...args].map(quoteArg).join(' ');
   const redactAll = (s: string) => (opts.secrets ?? []).reduce((acc, sec) => (sec ? acc.split(sec).join('[secure]') : acc), deps.redact(s));
   const action = host.kind === 'ssh' ? 'ssh' : 'exec';
-  const base = { gate: deps.gateId, action, target: redactAll(display), host: host.name, mutating: !!opts.mutates, scope: opts.scope ?? (opts.mutates ? 'deploy' : undefined) } as const;
+  const base = {
+    gate: deps.gateId,
+    action,
+    target: redactAll(display),
+    host: host.name,
+    mutating: !!opts.mutates,
+    scope: opts.scope ?? (opts.mutates ? 'deploy' : undefined),
+  } as const;
   deps.ledger.authorize(base);
 
   // On an SSH host the command runs remotely in its own process group, whose pid lands in a file so a cancel can kill it.
@@ -58,9 +65,17 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
   // With ssh ControlMaster the master holds the client's pipes until the remote command ends, so after a cancel
   // stop waiting for output after a grace period instead of waiting for the remote command.
   let giveUp: (v: null) => void = () => undefined;
-  const gaveUp = new Promise<null>((res) => { giveUp = res; });
+  const gaveUp = new Promise<null>((res) => {
+    giveUp = res;
+  });
   const killGroup = () => {
-    const kill = (sig: NodeJS.Signals) => { try { if (child.pid) process.kill(-child.pid, sig); } catch { /* already gone */ } };
+    const kill = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    };
     kill('SIGTERM');
     if (pidFile) {
       const k = remoteKillCommand(host, pidFile);
@@ -69,23 +84,51 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
     setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS).unref();
     setTimeout(() => giveUp(null), KILL_GRACE_MS + 500).unref();
   };
-  const onAbort = () => { aborted = true; killGroup(); };
+  const onAbort = () => {
+    aborted = true;
+    killGroup();
+  };
   if (deps.signal.aborted) onAbort();
   deps.signal.addEventListener('abort', onAbort, { once: true });
-  const timer = opts.timeout ? setTimeout(() => { timedOut = true; killGroup(); }, opts.timeout * 1000) : undefined;
+  const timer = opts.timeout
+    ? setTimeout(() => {
+        timedOut = true;
+        killGroup();
+      }, opts.timeout * 1000)
+    : undefined;
   timer?.unref();
   const raced = await Promise.race([child, gaveUp]);
   deps.signal.removeEventListener('abort', onAbort);
   if (timer) clearTimeout(timer);
-  const r = raced ?? { stdout: '', stderr: 'gave up waiting for output after the cancel', exitCode: undefined, signal: 'SIGTERM', failed: true, shortMessage: 'cancelled' };
+  const r = raced ?? {
+    stdout: '',
+    stderr: 'gave up waiting for output after the cancel',
+    exitCode: undefined,
+    signal: 'SIGTERM',
+    failed: true,
+    shortMessage: 'cancelled',
+  };
 
   const durationMs = Math.round(performance.now() - started);
   const stdout = String(r.stdout ?? '');
   // A program that could not start has no exit code; its error goes where a reader looks: stderr.
-  const spawnError = r.failed && r.exitCode === undefined && !r.signal ? `could not start ${file}: ${(r as { code?: string }).code ?? (r as { shortMessage?: string }).shortMessage}` : '';
+  const spawnError =
+    r.failed && r.exitCode === undefined && !r.signal
+      ? `could not start ${file}: ${(r as { code?: string }).code ?? (r as { shortMessage?: string }).shortMessage}`
+      : '';
   const stderr = String(r.stderr ?? '') + spawnError;
   const exitCode = typeof r.exitCode === 'number' ? r.exitCode : null;
-  const outcome = aborted ? 'aborted' : timedOut ? 'timeout' : exitCode === null ? (r.signal ? `signal ${r.signal}` : 'error') : exitCode === 0 ? 'ok' : `exit ${exitCode}`;
+  const outcome = aborted
+    ? 'aborted'
+    : timedOut
+      ? 'timeout'
+      : exitCode === null
+        ? r.signal
+          ? `signal ${r.signal}`
+          : 'error'
+        : exitCode === 0
+          ? 'ok'
+          : `exit ${exitCode}`;
   const outputSha256 = sha256Hex(stdout + stderr);
   const seq = deps.ledger.record({ ...base, outcome, outputSha256, detail: { exitCode, durationMs, cwd: opts.cwd ?? null } });
   const evidence: Evidence = {
@@ -101,5 +144,15 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
     stderrTail: redactAll(tail(stderr)),
     ledger: [seq],
   };
-  return { command: redactAll(display), exitCode, signal: r.signal ?? null, timedOut, stdout, stderr, durationMs, ledgerSeq: seq, evidence };
+  return {
+    command: redactAll(display),
+    exitCode,
+    signal: r.signal ?? null,
+    timedOut,
+    stdout,
+    stderr,
+    durationMs,
+    ledgerSeq: seq,
+    evidence,
+  };
 }

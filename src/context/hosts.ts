@@ -27,7 +27,11 @@ export function resolveHost(target: TargetInfo, name: string): HostSpec {
 }
 
 /** Parses a target's host entry (`local`, `ssh://user@host:port`, or {url, identity, known_hosts}). */
-export function parseHost(name: string, entry: string | { url: string; identity?: string; known_hosts?: string }, baseDir: string): HostSpec {
+export function parseHost(
+  name: string,
+  entry: string | { url: string; identity?: string; known_hosts?: string },
+  baseDir: string,
+): HostSpec {
   const url = typeof entry === 'string' ? entry : entry.url;
   if (url === 'local') return { name, kind: 'local', url };
   const m = /^ssh:\/\/([^@/\s]+)@([^:/\s]+)(?::(\d+))?$/.exec(url);
@@ -74,14 +78,20 @@ function ensureControlDir(): string {
 /** The `-o` options shared by ssh and scp for a host (no port flag: ssh uses -p, scp -P). */
 export function sshOptions(spec: HostSpec): string[] {
   const opts = [
-    '-o', 'BatchMode=yes',
-    '-o', 'ControlMaster=auto',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ControlMaster=auto',
     // %C hashes user/host/port only; the key prefix keeps a master opened with one identity or
     // known_hosts file from being reused by a spec that names another.
-    '-o', `ControlPath=${ensureControlDir()}/${sha256Hex(`${spec.identity ?? ''}\0${spec.knownHosts ?? ''}`).slice(0, 8)}-%C`,
-    '-o', 'ControlPersist=60',
-    '-o', 'ConnectTimeout=5',
-    '-o', 'LogLevel=ERROR',
+    '-o',
+    `ControlPath=${ensureControlDir()}/${sha256Hex(`${spec.identity ?? ''}\0${spec.knownHosts ?? ''}`).slice(0, 8)}-%C`,
+    '-o',
+    'ControlPersist=60',
+    '-o',
+    'ConnectTimeout=5',
+    '-o',
+    'LogLevel=ERROR',
   ];
   if (spec.identity) opts.push('-i', spec.identity, '-o', 'IdentitiesOnly=yes');
   if (spec.knownHosts) opts.push('-o', `UserKnownHostsFile=${spec.knownHosts}`, '-o', 'StrictHostKeyChecking=yes');
@@ -118,14 +128,24 @@ export function newRemotePidFile(): string {
  * command (the ControlMaster holds the session, and without a tty nothing sends SIGHUP).
  */
 export function remoteKillCommand(spec: HostSpec, pidFile: string): { file: string; args: string[] } {
-  return commandForHost(spec, 'sh', ['-c', 'p=$(cat "$1" 2>/dev/null) && [ -n "$p" ] && kill -s TERM -- "-$p" 2>/dev/null; rm -f "$1"; exit 0', 'sh', pidFile]);
+  return commandForHost(spec, 'sh', [
+    '-c',
+    'p=$(cat "$1" 2>/dev/null) && [ -n "$p" ] && kill -s TERM -- "-$p" 2>/dev/null; rm -f "$1"; exit 0',
+    'sh',
+    pidFile,
+  ]);
 }
 
 /**
  * Turns a program + args into the command that runs it on the host.
  * Local: unchanged (the caller passes cwd/env to its spawner). SSH: `ssh [opts] -p P user@host -- '<quoted>'`.
  */
-export function commandForHost(spec: HostSpec, file: string, args: string[], options: HostCommandOptions = {}): { file: string; args: string[] } {
+export function commandForHost(
+  spec: HostSpec,
+  file: string,
+  args: string[],
+  options: HostCommandOptions = {},
+): { file: string; args: string[] } {
   if (spec.kind === 'local') return { file, args };
   remember(spec);
   const envWords = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
@@ -144,15 +164,29 @@ export function copyCommandForHost(spec: HostSpec, localPath: string, remotePath
   if (spec.kind === 'local') return { file: 'cp', args: ['--', localPath, remotePath] };
   remember(spec);
   // scp in SFTP mode (OpenSSH >= 9) does not pass the remote path through a shell.
-  return { file: 'scp', args: ['-q', '-B', ...sshOptions(spec), '-P', String(spec.port ?? 22), '--', localPath, `${destination(spec)}:${remotePath}`] };
+  return {
+    file: 'scp',
+    args: ['-q', '-B', ...sshOptions(spec), '-P', String(spec.port ?? 22), '--', localPath, `${destination(spec)}:${remotePath}`],
+  };
 }
 
 /** Copies a local file to the host and returns what happened (never throws on a failed copy). */
-export async function copyToHost(spec: HostSpec, localPath: string, remotePath: string, signal?: AbortSignal): Promise<{ ok: boolean; command: string; exitCode: number | null; stderr: string; durationMs: number }> {
+export async function copyToHost(
+  spec: HostSpec,
+  localPath: string,
+  remotePath: string,
+  signal?: AbortSignal,
+): Promise<{ ok: boolean; command: string; exitCode: number | null; stderr: string; durationMs: number }> {
   const cmd = copyCommandForHost(spec, localPath, remotePath);
   const started = Date.now();
   const r = await execa(cmd.file, cmd.args, { reject: false, stdin: 'ignore', cancelSignal: signal });
-  return { ok: r.exitCode === 0, command: [cmd.file, ...cmd.args].join(' '), exitCode: r.exitCode ?? null, stderr: String(r.stderr ?? ''), durationMs: Date.now() - started };
+  return {
+    ok: r.exitCode === 0,
+    command: [cmd.file, ...cmd.args].join(' '),
+    exitCode: r.exitCode ?? null,
+    stderr: String(r.stderr ?? ''),
+    durationMs: Date.now() - started,
+  };
 }
 
 /**
@@ -162,15 +196,21 @@ export async function copyToHost(spec: HostSpec, localPath: string, remotePath: 
 export function sshFailureReason(display: string, exitCode: number | null, stderr: string): string | null {
   if (exitCode !== 255) return null;
   const s = stderr;
-  const why =
-    /Permission denied/i.test(s) ? 'key refused (Permission denied)' :
-    /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(s) ? 'host key not trusted (Host key verification failed)' :
-    /Connection refused/i.test(s) ? 'unreachable (connection refused)' :
-    /timed out/i.test(s) ? 'unreachable (connection timed out)' :
-    /Could not resolve hostname|Name or service not known/i.test(s) ? 'unreachable (host name does not resolve)' :
-    /No route to host|Network is unreachable/i.test(s) ? 'unreachable (no route to host)' :
-    /Identity file .* not accessible|Load key .*: /i.test(s) ? 'identity file not usable' :
-    `ssh failed: ${s.trim().split('\n').filter(Boolean).pop()?.slice(0, 200) ?? 'exit 255'}`;
+  const why = /Permission denied/i.test(s)
+    ? 'key refused (Permission denied)'
+    : /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(s)
+      ? 'host key not trusted (Host key verification failed)'
+      : /Connection refused/i.test(s)
+        ? 'unreachable (connection refused)'
+        : /timed out/i.test(s)
+          ? 'unreachable (connection timed out)'
+          : /Could not resolve hostname|Name or service not known/i.test(s)
+            ? 'unreachable (host name does not resolve)'
+            : /No route to host|Network is unreachable/i.test(s)
+              ? 'unreachable (no route to host)'
+              : /Identity file .* not accessible|Load key .*: /i.test(s)
+                ? 'identity file not usable'
+                : `ssh failed: ${s.trim().split('\n').filter(Boolean).pop()?.slice(0, 200) ?? 'exit 255'}`;
   return `host ${display}: ${why}`;
 }
 
@@ -180,7 +220,12 @@ export async function checkHost(spec: HostSpec, signal?: AbortSignal): Promise<{
   const cmd = commandForHost(spec, 'true', []);
   const r = await execa(cmd.file, cmd.args, { reject: false, stdin: 'ignore', timeout: 15_000, cancelSignal: signal });
   if (r.exitCode === 0) return { ok: true };
-  return { ok: false, reason: sshFailureReason(hostDisplay(spec), r.exitCode ?? 255, String(r.stderr ?? '')) ?? `host ${hostDisplay(spec)}: \`true\` exited ${r.exitCode}` };
+  return {
+    ok: false,
+    reason:
+      sshFailureReason(hostDisplay(spec), r.exitCode ?? 255, String(r.stderr ?? '')) ??
+      `host ${hostDisplay(spec)}: \`true\` exited ${r.exitCode}`,
+  };
 }
 
 /** Ends the ControlMaster connections this process opened and removes their socket directory. */
@@ -189,7 +234,11 @@ export async function closeHosts(): Promise<void> {
   usedSsh.clear();
   await Promise.all(
     specs.map((spec) =>
-      execa('ssh', [...sshOptions(spec), '-p', String(spec.port ?? 22), '-O', 'exit', destination(spec)], { reject: false, stdin: 'ignore', timeout: 10_000 }),
+      execa('ssh', [...sshOptions(spec), '-p', String(spec.port ?? 22), '-O', 'exit', destination(spec)], {
+        reject: false,
+        stdin: 'ignore',
+        timeout: 10_000,
+      }),
     ),
   );
   if (controlDir) {

@@ -27,7 +27,10 @@ export type LedgerInput = Omit<LedgerEntry, 'seq' | 'time'> & { time?: string };
 /** Thrown when the macro's mutation policy forbids an action; the gate FAILs with its message. */
 export class PolicyRefusal extends Error {
   readonly code = 'EPOLICY';
-  constructor(message: string, readonly seq: number) {
+  constructor(
+    message: string,
+    readonly seq: number,
+  ) {
     super(message);
   }
 }
@@ -46,7 +49,10 @@ export function sha256Hex(data: string | Buffer): string {
 /** Append-only, in-memory ledger of a run, written out as ledger.jsonl. */
 export class Ledger {
   readonly entries: LedgerEntry[] = [];
-  constructor(readonly policy: MutationPolicy = 'none', private readonly redact: (s: string) => string = (s) => s) {}
+  constructor(
+    readonly policy: MutationPolicy = 'none',
+    private readonly redact: (s: string) => string = (s) => s,
+  ) {}
 
   /** Records an action that happened (or was attempted); returns its sequence number. */
   record(input: LedgerInput): number {
@@ -62,9 +68,10 @@ export class Ledger {
     if (!input.mutating) return;
     const scope = input.scope ?? 'deploy';
     if (scope === 'db' || !ALLOWED[this.policy].includes(scope)) {
-      const why = scope === 'db'
-        ? 'database writes are never committed by gaterun'
-        : `the macro's policy is mutation: ${this.policy}, which does not allow ${scope} changes`;
+      const why =
+        scope === 'db'
+          ? 'database writes are never committed by gaterun'
+          : `the macro's policy is mutation: ${this.policy}, which does not allow ${scope} changes`;
       const seq = this.record({ ...input, outcome: 'refused', detail: { ...(input.detail ?? {}), reason: why } });
       throw new PolicyRefusal(`refused before it happened: ${input.action} ${this.redact(input.target)} — ${why} (ledger #${seq})`, seq);
     }

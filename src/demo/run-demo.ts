@@ -20,9 +20,15 @@ export const DEMO_DB_ENV = 'GATERUN_DEMO_DATABASE_URL';
 
 /** The production tables whose row counts the demo compares before and after. */
 export const COUNT_TABLES = [
-  'public.information_unit', 'public.unit_version', 'public.iu_lifecycle_log',
-  'cutter_governance.cut_change_set', 'cutter_governance.cut_change_set_affected_row', 'cutter_governance.manifest_envelope',
-  'cutter_governance.review_decision', 'cutter_governance.verify_result', 'cutter_governance.dot_pair_signature',
+  'public.information_unit',
+  'public.unit_version',
+  'public.iu_lifecycle_log',
+  'cutter_governance.cut_change_set',
+  'cutter_governance.cut_change_set_affected_row',
+  'cutter_governance.manifest_envelope',
+  'cutter_governance.review_decision',
+  'cutter_governance.verify_result',
+  'cutter_governance.dot_pair_signature',
 ];
 
 export interface DemoOptions {
@@ -83,7 +89,8 @@ export async function countRows(url: string): Promise<Record<string, number>> {
   }
 }
 
-const countsLine = (c: Record<string, number>) => COUNT_TABLES.map((t) => `${t.replace(/^(public|cutter_governance)\./, '')}=${c[t]}`).join(' ');
+const countsLine = (c: Record<string, number>) =>
+  COUNT_TABLES.map((t) => `${t.replace(/^(public|cutter_governance)\./, '')}=${c[t]}`).join(' ');
 
 /** Sum of the durations the ledger records for execs and database work of a run. */
 export function ledgerActionMs(runDir: string): number {
@@ -146,24 +153,43 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       if (id === 'O8C' && o.break === 'proof') print('break: the O8C proof row has an empty title (target values.proof_title)');
       print(`\n== ${id} ==`);
       const t = performance.now();
-      const { record, dir, finalize } = await executeRun({ macro: packagePath('macros', `${id}.yaml`), targetFile: ws.targetFile, renderer: o.renderer, signal: o.signal, reportsDir: ws.reportsDir, keyFlag: ws.keys.privatePath });
+      const { record, dir, finalize } = await executeRun({
+        macro: packagePath('macros', `${id}.yaml`),
+        targetFile: ws.targetFile,
+        renderer: o.renderer,
+        signal: o.signal,
+        reportsDir: ws.reportsDir,
+        keyFlag: ws.keys.privatePath,
+      });
       const wallMs = performance.now() - t;
       const v = verifyBundle(dir, { trustedKeys: trusted });
       const numbered = record.gates.filter((g) => g.report);
       const r: DemoMacroResult = {
-        id, outcome: record.outcome.text, code: record.outcome.code, dir, verified: v.ok,
+        id,
+        outcome: record.outcome.text,
+        code: record.outcome.code,
+        dir,
+        verified: v.ok,
         verifyProblems: v.problems.map((p) => `${p.code}${p.file ? ` ${p.file}` : `: ${p.message}`}`),
-        gates: numbered.length, passed: numbered.filter((g) => g.status === 'PASS').length,
-        finalizeOk: finalize.every((g) => g.status === 'PASS'), wallMs, actionMs: ledgerActionMs(dir),
-        criteriaMet: record.criteria.filter((c) => c.met).length, criteriaTotal: record.criteria.length,
+        gates: numbered.length,
+        passed: numbered.filter((g) => g.status === 'PASS').length,
+        finalizeOk: finalize.every((g) => g.status === 'PASS'),
+        wallMs,
+        actionMs: ledgerActionMs(dir),
+        criteriaMet: record.criteria.filter((c) => c.met).length,
+        criteriaTotal: record.criteria.length,
       };
       macros.push(r);
       print('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
       print(`run dir: ${relative(process.cwd(), dir) || '.'}`);
-      print(`${id}: ${r.outcome} · ${r.passed}/${r.gates} gates PASS · ${r.criteriaMet}/${r.criteriaTotal} criteria YES · bundle ${r.verified ? 'verifies' : `DOES NOT verify (${r.verifyProblems.join('; ')})`}${finalize.length ? ` · ${finalize.map((g) => `${g.id} ${g.status}`).join(', ')} after signing` : ''} · ${(wallMs / 1000).toFixed(1)} s`);
+      print(
+        `${id}: ${r.outcome} · ${r.passed}/${r.gates} gates PASS · ${r.criteriaMet}/${r.criteriaTotal} criteria YES · bundle ${r.verified ? 'verifies' : `DOES NOT verify (${r.verifyProblems.join('; ')})`}${finalize.length ? ` · ${finalize.map((g) => `${g.id} ${g.status}`).join(', ')} after signing` : ''} · ${(wallMs / 1000).toFixed(1)} s`,
+      );
       if (r.code !== 'A' || !r.verified || !r.finalizeOk) {
         stoppedAt = id;
-        print(`the chain stops at ${id}: ${r.code !== 'A' ? r.outcome : !r.verified ? 'its bundle does not verify' : 'a gate after signing failed'}; ${DEMO_MACROS.slice(DEMO_MACROS.indexOf(id) + 1).join(', ') || 'nothing'} not run`);
+        print(
+          `the chain stops at ${id}: ${r.code !== 'A' ? r.outcome : !r.verified ? 'its bundle does not verify' : 'a gate after signing failed'}; ${DEMO_MACROS.slice(DEMO_MACROS.indexOf(id) + 1).join(', ') || 'nothing'} not run`,
+        );
         break;
       }
     }
@@ -177,8 +203,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   print(`\nproduction row counts after:  ${countsLine(countsAfter)}`);
   print(`production row counts ${countsUnchanged ? 'unchanged' : 'CHANGED'}`);
   const wallMs = performance.now() - t0;
-  const ok = !stoppedAt && macros.length === DEMO_MACROS.length && macros.every((m) => m.code === 'A' && m.verified && m.criteriaMet === m.criteriaTotal) && countsUnchanged;
+  const ok =
+    !stoppedAt &&
+    macros.length === DEMO_MACROS.length &&
+    macros.every((m) => m.code === 'A' && m.verified && m.criteriaMet === m.criteriaTotal) &&
+    countsUnchanged;
   const actionMs = macros.reduce((a, m) => a + m.actionMs, 0);
-  print(`demo: ${ok ? 'all five macros A, every bundle verifies, production unchanged' : `NOT OK${stoppedAt ? ` — stopped at ${stoppedAt}` : ''}${countsUnchanged ? '' : ' — production row counts changed'}`} · ${(wallMs / 1000).toFixed(1)} s`);
+  print(
+    `demo: ${ok ? 'all five macros A, every bundle verifies, production unchanged' : `NOT OK${stoppedAt ? ` — stopped at ${stoppedAt}` : ''}${countsUnchanged ? '' : ' — production row counts changed'}`} · ${(wallMs / 1000).toFixed(1)} s`,
+  );
   return { ok, workspace: ws, macros, stoppedAt, countsBefore, countsAfter, countsUnchanged, wallMs, setupMs, actionMs };
 }

@@ -10,8 +10,10 @@ import { generateKeyPair } from '../report/keys.js';
 const MARKER = '.gaterun-demo-workspace';
 /** Fixed identity and dates, so the demo's commits (and artifacts) are the same on every machine. */
 const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'iu-cutter engineer', GIT_AUTHOR_EMAIL: 'engineer@iu-cutter.example',
-  GIT_COMMITTER_NAME: 'iu-cutter engineer', GIT_COMMITTER_EMAIL: 'engineer@iu-cutter.example',
+  GIT_AUTHOR_NAME: 'iu-cutter engineer',
+  GIT_AUTHOR_EMAIL: 'engineer@iu-cutter.example',
+  GIT_COMMITTER_NAME: 'iu-cutter engineer',
+  GIT_COMMITTER_EMAIL: 'engineer@iu-cutter.example',
 };
 
 export interface Workspace {
@@ -53,7 +55,11 @@ async function git(cwd: string, args: string[], date?: string): Promise<string> 
 export async function buildWorkspace(dir: string, opts: WorkspaceOptions = {}): Promise<Workspace> {
   const root = resolve(dir);
   if (existsSync(root) && readdirSync(root).length && !existsSync(join(root, MARKER))) {
-    throw new GaterunError('EWORKSPACE', `${root} is not empty and is not a gaterun demo workspace; refusing to wipe it`, 'pass --workspace with a new or empty folder');
+    throw new GaterunError(
+      'EWORKSPACE',
+      `${root} is not empty and is not a gaterun demo workspace; refusing to wipe it`,
+      'pass --workspace with a new or empty folder',
+    );
   }
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });

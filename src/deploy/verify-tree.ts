@@ -5,7 +5,11 @@ import { hashTreeOnHost } from '../files/hash-tree.js';
 import { compareWithManifest, isExactMatch, parseManifest, type TreeComparison } from '../files/manifest.js';
 
 /** Reads and parses a manifest file on a host (default local). */
-export async function readManifest(ctx: GateContext, path: string, host = 'local'): Promise<{ manifest: Map<string, string> | null; evidence: Evidence; error?: string }> {
+export async function readManifest(
+  ctx: GateContext,
+  path: string,
+  host = 'local',
+): Promise<{ manifest: Map<string, string> | null; evidence: Evidence; error?: string }> {
   const r = await ctx.exec('cat', ['--', path], { host });
   if (r.exitCode !== 0) return { manifest: null, evidence: r.evidence, error: `cannot read manifest ${path}: ${r.stderr.trim()}` };
   try {
@@ -26,9 +30,22 @@ export interface TreeVerification {
 }
 
 /** Hashes `root` on the host and compares it with the manifest; ignored globs drop cache files from "extra". */
-export async function verifyTree(ctx: GateContext, root: string, manifest: Map<string, string>, options: { host?: string; ignore?: string[] } = {}): Promise<TreeVerification> {
+export async function verifyTree(
+  ctx: GateContext,
+  root: string,
+  manifest: Map<string, string>,
+  options: { host?: string; ignore?: string[] } = {},
+): Promise<TreeVerification> {
   const h = await hashTreeOnHost(ctx, root, { host: options.host });
-  if (!h.hashes) return { comparison: null, exact: false, line: `${root}: ${h.error}`, problems: [h.error ?? 'unreadable'], evidence: h.exec.evidence, error: h.error };
+  if (!h.hashes)
+    return {
+      comparison: null,
+      exact: false,
+      line: `${root}: ${h.error}`,
+      problems: [h.error ?? 'unreadable'],
+      evidence: h.exec.evidence,
+      error: h.error,
+    };
   const ignored = anyGlob(options.ignore ?? DEFAULT_VERIFY_IGNORES);
   const c = compareWithManifest(manifest, h.hashes, (p) => ignored(p) !== null);
   const problems = [
@@ -36,5 +53,11 @@ export async function verifyTree(ctx: GateContext, root: string, manifest: Map<s
     ...c.missing.map((p) => `MISSING ${p}`),
     ...c.extra.map((p) => `EXTRA ${p}`),
   ];
-  return { comparison: c, exact: isExactMatch(c), line: `${c.matched}/${c.total} sha256 match`, problems, evidence: { ...h.exec.evidence, title: `sha256 of every file under ${root}` } };
+  return {
+    comparison: c,
+    exact: isExactMatch(c),
+    line: `${c.matched}/${c.total} sha256 match`,
+    problems,
+    evidence: { ...h.exec.evidence, title: `sha256 of every file under ${root}` },
+  };
 }

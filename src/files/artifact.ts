@@ -61,7 +61,7 @@ const BUILD_SCRIPT = [
   'if [ -d /dev/shm ] && [ -w /dev/shm ]; then',
   '  if [ "$need_kb" -lt 16384 ]; then base=/dev/shm',
   '  else',
-  '    avail=$(df -Pk /dev/shm | awk \'NR==2 {print $4}\')',
+  "    avail=$(df -Pk /dev/shm | awk 'NR==2 {print $4}')",
   '    if [ "${avail:-0}" -gt $((need_kb * 3 + 65536)) ]; then base=/dev/shm; fi',
   '  fi',
   'fi',
@@ -92,7 +92,10 @@ export function excludePathspecs(excluded: { path: string; why: string }[]): str
       const parts = e.path.split('/');
       for (let i = 1; i < parts.length; i++) {
         const prefix = parts.slice(0, i).join('/');
-        if (dirRule(`${prefix}/`)) { spec = prefix; break; }
+        if (dirRule(`${prefix}/`)) {
+          spec = prefix;
+          break;
+        }
       }
     }
     out.add(`:(exclude,literal)${spec}`);
@@ -105,7 +108,17 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
   const evidence: Evidence[] = [];
   const host = o.host;
   // One exec for the commit and its tree: `<sha> <commit time>` on the first line, then ls-tree -z.
-  const tree = await ctx.exec('sh', ['-c', 'c=$(git -C "$1" rev-parse --verify --quiet "$2^{commit}") || exit 9\ngit -C "$1" show -s --format="%H %ct" "$c" --\ngit -C "$1" ls-tree -r -l -z --full-tree "$c"', 'sh', o.repo, o.commit], { host });
+  const tree = await ctx.exec(
+    'sh',
+    [
+      '-c',
+      'c=$(git -C "$1" rev-parse --verify --quiet "$2^{commit}") || exit 9\ngit -C "$1" show -s --format="%H %ct" "$c" --\ngit -C "$1" ls-tree -r -l -z --full-tree "$c"',
+      'sh',
+      o.repo,
+      o.commit,
+    ],
+    { host },
+  );
   evidence.push(tree.evidence);
   if (tree.exitCode === 9) return { ok: false, messageId: 'badRev', error: `${o.commit} is not a commit of ${o.repo}`, evidence };
   if (tree.exitCode !== 0) return { ok: false, messageId: 'buildFailed', error: gitError(tree), evidence };
@@ -113,48 +126,86 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
   const [sha, ct] = tree.stdout.slice(0, nl).split(' ');
   const shortSha = sha.slice(0, 7);
   const commitTime = Number(ct);
-  const entries = tree.stdout.slice(nl + 1).split('\0').filter((r) => r.length > 0 && r !== '\n').map((rec) => {
-    const tab = rec.indexOf('\t');
-    const [mode, type, , size] = rec.slice(0, tab).replace(/^\n/, '').trim().split(/\s+/);
-    return { mode, type, size: Number(size) || 0, path: rec.slice(tab + 1) };
-  });
+  const entries = tree.stdout
+    .slice(nl + 1)
+    .split('\0')
+    .filter((r) => r.length > 0 && r !== '\n')
+    .map((rec) => {
+      const tab = rec.indexOf('\t');
+      const [mode, type, , size] = rec.slice(0, tab).replace(/^\n/, '').trim().split(/\s+/);
+      return { mode, type, size: Number(size) || 0, path: rec.slice(tab + 1) };
+    });
 
   const excludedBy = anyGlob([...DEFAULT_ARTIFACT_EXCLUDES, ...(o.exclude ?? [])]);
   const excluded: { path: string; why: string }[] = [];
   const shipped: { path: string; mode: string; size: number }[] = [];
   for (const e of entries) {
-    if (e.type === 'commit') { excluded.push({ path: e.path, why: 'submodule' }); continue; }
+    if (e.type === 'commit') {
+      excluded.push({ path: e.path, why: 'submodule' });
+      continue;
+    }
     const why = excludedBy(e.path);
     if (why) excluded.push({ path: e.path, why });
     else shipped.push(e);
   }
   const forbidden = o.forbid?.length ? shipped.map((f) => f.path).filter((p) => anyGlob(o.forbid!)(p)) : [];
-  if (forbidden.length) return { ok: false, messageId: 'forbidden', error: `forbidden files would be shipped: ${forbidden.join(', ')}`, forbidden, evidence };
+  if (forbidden.length)
+    return { ok: false, messageId: 'forbidden', error: `forbidden files would be shipped: ${forbidden.join(', ')}`, forbidden, evidence };
 
   const fileName = `${o.name}-${shortSha}.tar.gz`;
   const dir = o.out.replace(/\/+$/, '');
   const path = `${dir}/${fileName}`;
   const manifestPath = `${dir}/DEPLOY-MANIFEST-${shortSha}.txt`;
   const needKb = Math.ceil(shipped.reduce((n, f) => n + f.size, 0) / 1024);
-  const build = await ctx.exec('bash', ['-c', BUILD_SCRIPT, 'bash', o.repo, sha, path, String(needKb), String(shipped.length), ...excludePathspecs(excluded)], { host, mutates: o.mutates, scope: 'source' });
+  const build = await ctx.exec(
+    'bash',
+    ['-c', BUILD_SCRIPT, 'bash', o.repo, sha, path, String(needKb), String(shipped.length), ...excludePathspecs(excluded)],
+    { host, mutates: o.mutates, scope: 'source' },
+  );
   evidence.push({ ...build.evidence, title: `build ${fileName} and hash its files` });
-  if (build.exitCode !== 0) return { ok: false, messageId: 'buildFailed', error: `building ${fileName}: ${build.stderr.trim().slice(0, 400)}`, evidence };
+  if (build.exitCode !== 0)
+    return { ok: false, messageId: 'buildFailed', error: `building ${fileName}: ${build.stderr.trim().slice(0, 400)}`, evidence };
   const hashes = parseSha256sumZ(build.stdout);
   // The manifest must describe exactly the files we meant to ship; a pathspec surprise is a failure.
   const regular = shipped.filter((f) => f.mode !== '120000').map((f) => f.path);
   const unexpected = [...hashes.keys()].filter((p) => !regular.includes(p));
   const absent = regular.filter((p) => !hashes.has(p));
   if (unexpected.length || absent.length) {
-    return { ok: false, messageId: 'buildFailed', error: `archive content differs from the file list: ${[...absent.map((p) => `missing ${p}`), ...unexpected.map((p) => `unexpected ${p}`)].slice(0, 10).join(', ')}`, evidence };
+    return {
+      ok: false,
+      messageId: 'buildFailed',
+      error: `archive content differs from the file list: ${[...absent.map((p) => `missing ${p}`), ...unexpected.map((p) => `unexpected ${p}`)].slice(0, 10).join(', ')}`,
+      evidence,
+    };
   }
-  const wm = await ctx.exec('sh', ['-c', 'cat > "$2.part" && mv -f "$2.part" "$2" && sha256sum -- "$1" "$2" && stat -c %s -- "$1"', 'sh', path, manifestPath], {
-    host, input: formatManifest(hashes), mutates: o.mutates, scope: 'source',
-  });
+  const wm = await ctx.exec(
+    'sh',
+    ['-c', 'cat > "$2.part" && mv -f "$2.part" "$2" && sha256sum -- "$1" "$2" && stat -c %s -- "$1"', 'sh', path, manifestPath],
+    {
+      host,
+      input: formatManifest(hashes),
+      mutates: o.mutates,
+      scope: 'source',
+    },
+  );
   evidence.push({ ...wm.evidence, title: `write ${manifestPath}; sha256 of both` });
   const [a, m, size] = wm.stdout.trim().split('\n');
-  if (wm.exitCode !== 0 || !a || !m) return { ok: false, messageId: 'buildFailed', error: `writing the manifest: ${wm.stderr.trim()}`, evidence };
+  if (wm.exitCode !== 0 || !a || !m)
+    return { ok: false, messageId: 'buildFailed', error: `writing the manifest: ${wm.stderr.trim()}`, evidence };
   return {
-    ok: true, path, fileName, sha256: a.slice(0, 64), bytes: Number(size), files: shipped.length, symlinks: shipped.length - regular.length,
-    manifestPath, manifestSha256: m.slice(0, 64), commit: sha, shortSha, commitTime, excluded, evidence,
+    ok: true,
+    path,
+    fileName,
+    sha256: a.slice(0, 64),
+    bytes: Number(size),
+    files: shipped.length,
+    symlinks: shipped.length - regular.length,
+    manifestPath,
+    manifestSha256: m.slice(0, 64),
+    commit: sha,
+    shortSha,
+    commitTime,
+    excluded,
+    evidence,
   };
 }

@@ -5,7 +5,13 @@ function globBody(glob: string): string {
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
     if (c === '*' && glob[i + 1] === '*') {
-      if (glob[i + 2] === '/') { re += '(?:.*/)?'; i += 2; } else { re += '.*'; i += 1; }
+      if (glob[i + 2] === '/') {
+        re += '(?:.*/)?';
+        i += 2;
+      } else {
+        re += '.*';
+        i += 1;
+      }
     } else if (c === '*') re += '[^/]*';
     else if (c === '?') re += '[^/]';
     else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
@@ -40,8 +46,19 @@ export function anyGlob(globs: string[]): (path: string) => string | null {
 
 /** Files no artifact or deployed tree should carry: VCS, env files, keys, caches. */
 export const DEFAULT_ARTIFACT_EXCLUDES = [
-  '.git/', '.env', '.env.*', '*.pem', '*.key', 'id_rsa*', 'id_dsa*', 'id_ecdsa*', 'id_ed25519*',
-  '__pycache__/', 'node_modules/', '.pytest_cache/', '*.pyc',
+  '.git/',
+  '.env',
+  '.env.*',
+  '*.pem',
+  '*.key',
+  'id_rsa*',
+  'id_dsa*',
+  'id_ecdsa*',
+  'id_ed25519*',
+  '__pycache__/',
+  'node_modules/',
+  '.pytest_cache/',
+  '*.pyc',
 ];
 
 /** Caches a test run may leave in a tree; ignored (and counted) when verifying against a manifest. */

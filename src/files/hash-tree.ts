@@ -1,6 +1,5 @@
 // sha256 of every file of a tree: on any host through ctx.exec (find | xargs sha256sum), or
 // in-process for local trees (streaming, bounded concurrency).
-import { join } from 'node:path';
 import type { ExecResult, GateContext } from '../gate.js';
 import { formatManifest } from './manifest.js';
 import { sha256Hex } from '../context/ledger.js';
@@ -39,10 +38,24 @@ export function parseSha256sumZ(stdout: string): Map<string, string> {
 }
 
 /** Hashes every regular file under `root` on a host; `prune` names directories to skip (e.g. `.git`). One ledger entry. */
-export async function hashTreeOnHost(ctx: GateContext, root: string, options: { host?: string; prune?: string[] } = {}): Promise<HashTreeResult> {
-  const pruneArgs = (options.prune ?? []).flatMap((d, i) => [...(i ? ['-o'] : ['(']), '-path', `./${d}`]).concat(options.prune?.length ? [')', '-prune', '-o'] : []);
+export async function hashTreeOnHost(
+  ctx: GateContext,
+  root: string,
+  options: { host?: string; prune?: string[] } = {},
+): Promise<HashTreeResult> {
+  const pruneArgs = (options.prune ?? [])
+    .flatMap((d, i) => [...(i ? ['-o'] : ['(']), '-path', `./${d}`])
+    .concat(options.prune?.length ? [')', '-prune', '-o'] : []);
   const exec = await ctx.exec('sh', ['-c', HASH_SCRIPT, 'sh', root, ...pruneArgs], { host: options.host });
-  if (exec.exitCode !== 0) return { hashes: null, exec, error: exec.exitCode === 3 ? `${root}: no such directory` : `hashing ${root} failed (exit ${exec.exitCode}): ${exec.stderr.trim().slice(0, 300)}` };
+  if (exec.exitCode !== 0)
+    return {
+      hashes: null,
+      exec,
+      error:
+        exec.exitCode === 3
+          ? `${root}: no such directory`
+          : `hashing ${root} failed (exit ${exec.exitCode}): ${exec.stderr.trim().slice(0, 300)}`,
+    };
   return { hashes: parseSha256sumZ(exec.stdout), exec };
 }
 

@@ -7,7 +7,8 @@ export async function hostBlocked(ctx: GateContext, host: string): Promise<GateR
   if (ctx.hosts.isLocal(host)) return null;
   const r = await ctx.exec('true', [], { host });
   if (r.exitCode === 0) return null;
-  const reason = sshFailureReason(ctx.hosts.display(host), r.exitCode, r.stderr) ?? `host ${ctx.hosts.display(host)}: \`true\` exited ${r.exitCode}`;
+  const reason =
+    sshFailureReason(ctx.hosts.display(host), r.exitCode, r.stderr) ?? `host ${ctx.hosts.display(host)}: \`true\` exited ${r.exitCode}`;
   return blocked(`${host}: ${reason}; nothing was attempted`, {
     checks: [{ id: 'HOST', status: 'FAIL', text: reason }],
     facts: { host, reachable: false },

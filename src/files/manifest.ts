@@ -33,7 +33,11 @@ export interface TreeComparison {
 }
 
 /** Compares actual file hashes with a manifest; `ignore` drops extra files such as caches. */
-export function compareWithManifest(expected: Map<string, string>, actual: Map<string, string>, ignore: (p: string) => boolean = () => false): TreeComparison {
+export function compareWithManifest(
+  expected: Map<string, string>,
+  actual: Map<string, string>,
+  ignore: (p: string) => boolean = () => false,
+): TreeComparison {
   const r: TreeComparison = { matched: 0, total: expected.size, mismatched: [], missing: [], extra: [], ignored: [] };
   for (const [path, sha] of expected) {
     const got = actual.get(path);

@@ -9,13 +9,23 @@ export interface ListedFile {
 }
 
 /** Lists regular files (path relative to root, size) under root on a host, skipping `.git`. One ledger entry. */
-export async function listFilesOnHost(ctx: GateContext, root: string, host: string): Promise<{ files: ListedFile[] | null; evidence: Evidence; error?: string }> {
-  const r = await ctx.exec('sh', ['-c', 'cd "$1" || exit 3\nfind . -path ./.git -prune -o -type f -printf "%s %P\\0"', 'sh', root], { host });
-  if (r.exitCode !== 0) return { files: null, evidence: r.evidence, error: r.exitCode === 3 ? `${root}: no such directory` : r.stderr.trim().slice(0, 300) };
-  const files = r.stdout.split('\0').filter(Boolean).map((rec) => {
-    const sp = rec.indexOf(' ');
-    return { size: Number(rec.slice(0, sp)), path: rec.slice(sp + 1) };
+export async function listFilesOnHost(
+  ctx: GateContext,
+  root: string,
+  host: string,
+): Promise<{ files: ListedFile[] | null; evidence: Evidence; error?: string }> {
+  const r = await ctx.exec('sh', ['-c', 'cd "$1" || exit 3\nfind . -path ./.git -prune -o -type f -printf "%s %P\\0"', 'sh', root], {
+    host,
   });
+  if (r.exitCode !== 0)
+    return { files: null, evidence: r.evidence, error: r.exitCode === 3 ? `${root}: no such directory` : r.stderr.trim().slice(0, 300) };
+  const files = r.stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((rec) => {
+      const sp = rec.indexOf(' ');
+      return { size: Number(rec.slice(0, sp)), path: rec.slice(sp + 1) };
+    });
   return { files, evidence: r.evidence };
 }
 

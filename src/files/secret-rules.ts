@@ -24,7 +24,11 @@ export const BUILTIN_RULES: SecretRule[] = [
   { name: 'aws-secret-key', regex: /aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})/gi },
   { name: 'github-token', regex: /\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})\b/g },
   { name: 'slack-token', regex: /\b(xox[baprs]-[A-Za-z0-9-]{10,})/g },
-  { name: 'generic-token', regex: /\b(?:api[_-]?key|api[_-]?secret|secret[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|password|passwd)["']?\s*[:=]\s*["']?([A-Za-z0-9_\-+/=.]{16,})/gi },
+  {
+    name: 'generic-token',
+    regex:
+      /\b(?:api[_-]?key|api[_-]?secret|secret[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|password|passwd)["']?\s*[:=]\s*["']?([A-Za-z0-9_\-+/=.]{16,})/gi,
+  },
 ];
 
 /** Digest label for a secret value. */
@@ -58,7 +62,12 @@ export function customRules(patterns: { name: string; regex: string; flags?: str
 }
 
 /** Scans text for secrets; returns findings with line numbers and digests only. */
-export function scanText(file: string, text: string, rules: SecretRule[], allowed: (path: string, value: string | null) => boolean): SecretFinding[] {
+export function scanText(
+  file: string,
+  text: string,
+  rules: SecretRule[],
+  allowed: (path: string, value: string | null) => boolean,
+): SecretFinding[] {
   const out: SecretFinding[] = [];
   const lines = text.split('\n');
   lines.forEach((line, i) => {

@@ -13,7 +13,12 @@ export function gitError(r: ExecResult): string {
 }
 
 /** Full sha of a revision (`rev^{commit}`), or null with the reason. */
-export async function revParse(ctx: GateContext, repo: string, rev: string, host?: string): Promise<{ sha: string | null; exec: ExecResult }> {
+export async function revParse(
+  ctx: GateContext,
+  repo: string,
+  rev: string,
+  host?: string,
+): Promise<{ sha: string | null; exec: ExecResult }> {
   const exec = await git(ctx, repo, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { host });
   return { sha: exec.exitCode === 0 ? exec.stdout.trim() : null, exec };
 }
@@ -28,7 +33,13 @@ export interface Change {
 const STATUS: Record<string, ChangeStatus> = { A: 'added', M: 'modified', D: 'deleted', T: 'modified' };
 
 /** Files that differ between two commits (renames as delete + add). `to` may be omitted for the work tree. */
-export async function diffNameStatus(ctx: GateContext, repo: string, from: string, to: string | null, host?: string): Promise<{ changes: Change[] | null; exec: ExecResult }> {
+export async function diffNameStatus(
+  ctx: GateContext,
+  repo: string,
+  from: string,
+  to: string | null,
+  host?: string,
+): Promise<{ changes: Change[] | null; exec: ExecResult }> {
   const exec = await git(ctx, repo, ['diff', '--name-status', '-z', '--no-renames', from, ...(to ? [to] : []), '--'], { host });
   if (exec.exitCode !== 0) return { changes: null, exec };
   const parts = exec.stdout.split('\0');
@@ -49,19 +60,33 @@ export interface TreeEntry {
 }
 
 /** Every entry of a commit's tree (recursive: blobs, symlinks as 120000 blobs, submodules as commits). */
-export async function lsTree(ctx: GateContext, repo: string, commit: string, host?: string): Promise<{ entries: TreeEntry[] | null; exec: ExecResult }> {
+export async function lsTree(
+  ctx: GateContext,
+  repo: string,
+  commit: string,
+  host?: string,
+): Promise<{ entries: TreeEntry[] | null; exec: ExecResult }> {
   const exec = await git(ctx, repo, ['ls-tree', '-r', '-z', '--full-tree', commit], { host });
   if (exec.exitCode !== 0) return { entries: null, exec };
-  const entries = exec.stdout.split('\0').filter((r) => r.length > 0 && r !== '\n').map((rec) => {
-    const tab = rec.indexOf('\t');
-    const [mode, type, object] = rec.slice(0, tab).replace(/^\n/, '').split(' ');
-    return { mode, type: type as TreeEntry['type'], object, path: rec.slice(tab + 1) };
-  });
+  const entries = exec.stdout
+    .split('\0')
+    .filter((r) => r.length > 0 && r !== '\n')
+    .map((rec) => {
+      const tab = rec.indexOf('\t');
+      const [mode, type, object] = rec.slice(0, tab).replace(/^\n/, '').split(' ');
+      return { mode, type: type as TreeEntry['type'], object, path: rec.slice(tab + 1) };
+    });
   return { entries, exec };
 }
 
 /** sha256 of the named blobs at a commit (one exec: a loop of `git cat-file blob | sha256sum` on the host). */
-export async function blobSha256s(ctx: GateContext, repo: string, commit: string, paths: string[], host?: string): Promise<{ hashes: Map<string, string> | null; exec: ExecResult | null; error?: string }> {
+export async function blobSha256s(
+  ctx: GateContext,
+  repo: string,
+  commit: string,
+  paths: string[],
+  host?: string,
+): Promise<{ hashes: Map<string, string> | null; exec: ExecResult | null; error?: string }> {
   if (paths.length === 0) return { hashes: new Map(), exec: null };
   if (paths.some((p) => p.includes('\n'))) return { hashes: null, exec: null, error: 'a path contains a newline' };
   const script = 'cd "$1" || exit 3\nwhile IFS= read -r p; do git cat-file blob "$2:$p" | sha256sum | cut -c1-64 || exit 4; done';

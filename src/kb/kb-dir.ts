@@ -3,8 +3,18 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import { writeFileAtomic } from '../report/sign-bundle.js';
 import {
-  asKbId, collectReports, documentTitle, kbErrors, kbIdOf, normalizeKbPath, parseKbHeader, renderKbDocument,
-  type KbListing, type KbPublished, type KbPublishOptions, type KbShown,
+  asKbId,
+  collectReports,
+  documentTitle,
+  kbErrors,
+  kbIdOf,
+  normalizeKbPath,
+  parseKbHeader,
+  renderKbDocument,
+  type KbListing,
+  type KbPublished,
+  type KbPublishOptions,
+  type KbShown,
 } from './kb-document.js';
 
 export const REVISIONS_DIR = '.revisions';
@@ -51,7 +61,19 @@ export function publishToKbDir(kbRoot: string, kbPath: string, runDir: string, o
     const kbId = kbIdOf(path);
     let revision = (revisionsOf(docDir, r.file).pop() ?? 0) + 1;
     for (;;) {
-      const text = renderKbDocument({ kbId, path, title: documentTitle(options.title, r.file), revision, tags: options.tags, runDir, file: r.file, sha256: r.sha256, signature: options.signature, publishedAt, body: r.body });
+      const text = renderKbDocument({
+        kbId,
+        path,
+        title: documentTitle(options.title, r.file),
+        revision,
+        tags: options.tags,
+        runDir,
+        file: r.file,
+        sha256: r.sha256,
+        signature: options.signature,
+        publishedAt,
+        body: r.body,
+      });
       // A concurrent publisher may have taken this number; take the next one rather than overwrite.
       if (writeExclusive(join(docDir, REVISIONS_DIR, revisionFile(r.file, revision)), text)) {
         writeFileAtomic(join(docDir, r.file), text);
@@ -77,7 +99,13 @@ export function listKb(kbRoot: string): KbListing[] {
           if (!revs.length) continue;
           const header = parseKbHeader(readFileSync(join(dir, REVISIONS_DIR, revisionFile(file, revs[revs.length - 1])), 'utf8'));
           const path = rel ? `${rel}/${file}` : file;
-          out.push({ kbId: kbIdOf(path), path, revision: revs[revs.length - 1], title: header?.title ?? file, publishedAt: header?.publishedAt ?? '' });
+          out.push({
+            kbId: kbIdOf(path),
+            path,
+            revision: revs[revs.length - 1],
+            title: header?.title ?? file,
+            publishedAt: header?.publishedAt ?? '',
+          });
         }
       } else walk(rel ? `${rel}/${entry.name}` : entry.name);
     }
@@ -94,7 +122,11 @@ export function showKb(kbRoot: string, idOrPath: string, revision?: number): KbS
   let matches = id ? all.filter((d) => d.kbId === id) : [];
   if (!matches.length) matches = all.filter((d) => d.path === wanted || d.path === `${wanted}.md`);
   if (!matches.length) throw kbErrors.notFound(idOrPath);
-  if (matches.length > 1) throw kbErrors.ambiguous(idOrPath, matches.map((d) => d.path));
+  if (matches.length > 1)
+    throw kbErrors.ambiguous(
+      idOrPath,
+      matches.map((d) => d.path),
+    );
   const doc = matches[0];
   const slash = doc.path.lastIndexOf('/');
   const docDir = join(kbRoot, doc.path.slice(0, Math.max(slash, 0)));

@@ -50,14 +50,19 @@ export interface KbSourceReport {
 /** KB error catalog (same shape as src/errors.ts, kept here so that file stays untouched). */
 export const kbErrors = {
   notFound: (what: string) => new GaterunError('EKBNOTFOUND', `no KB document ${what}`, 'list documents with `gaterun kb list`'),
-  ambiguous: (id: string, paths: string[]) => new GaterunError('EKBAMBIGUOUS', `${id} names ${paths.length} documents`, 'pass the path instead', paths),
-  source: (runDir: string, why: string) => new GaterunError('EKBSOURCE', `cannot publish ${runDir}: ${why}`, 'publish right after signing, from an unmodified run dir'),
+  ambiguous: (id: string, paths: string[]) =>
+    new GaterunError('EKBAMBIGUOUS', `${id} names ${paths.length} documents`, 'pass the path instead', paths),
+  source: (runDir: string, why: string) =>
+    new GaterunError('EKBSOURCE', `cannot publish ${runDir}: ${why}`, 'publish right after signing, from an unmodified run dir'),
   badPath: (kbPath: string) => new GaterunError('EKBPATH', `KB path "${kbPath}" must be relative, without . or .. segments`),
 };
 
 /** Normalizes a KB path: forward slashes, no leading/trailing slash, no `.`/`..` segments. */
 export function normalizeKbPath(kbPath: string): string {
-  const parts = kbPath.replace(/\\/g, '/').split('/').filter((p) => p !== '');
+  const parts = kbPath
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p !== '');
   if (parts.length === 0 || parts.some((p) => p === '.' || p === '..')) throw kbErrors.badPath(kbPath);
   return parts.join('/');
 }
@@ -76,17 +81,22 @@ export function readingMinutes(text: string): number {
 /** The top-level Markdown reports of a run dir, each checked against the signed statement when the run is signed. */
 export function collectReports(runDir: string, signature: string): KbSourceReport[] {
   if (!existsSync(runDir)) throw kbErrors.source(runDir, 'no such directory');
-  const files = readdirSync(runDir, { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.md')).map((e) => e.name).sort();
+  const files = readdirSync(runDir, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.md'))
+    .map((e) => e.name)
+    .sort();
   if (files.length === 0) throw kbErrors.source(runDir, 'it holds no Markdown reports');
   const reports = files.map((file) => {
     const body = readFileSync(join(runDir, file));
     // Both stores keep text (PostgreSQL text holds neither NUL nor invalid UTF-8); a lossy copy would no longer match its signature.
-    if (body.includes(0) || !Buffer.from(body.toString('utf8'), 'utf8').equals(body)) throw kbErrors.source(runDir, `${file} is not UTF-8 text`);
+    if (body.includes(0) || !Buffer.from(body.toString('utf8'), 'utf8').equals(body))
+      throw kbErrors.source(runDir, `${file} is not UTF-8 text`);
     return { file, body, sha256: sha256Hex(body) };
   });
   const envelopePath = join(runDir, ENVELOPE_FILE);
   if (signature === 'UNSIGNED') return reports;
-  if (!existsSync(envelopePath)) throw kbErrors.source(runDir, `signature ${signature.slice(0, 16)} was given but ${ENVELOPE_FILE} is missing`);
+  if (!existsSync(envelopePath))
+    throw kbErrors.source(runDir, `signature ${signature.slice(0, 16)} was given but ${ENVELOPE_FILE} is missing`);
   // The signature itself was checked by whoever signed or verified the run; here we only make sure the
   // copies are the signed bytes, so the KB never carries a report that differs from the bundle.
   let statement: Statement;
@@ -97,7 +107,8 @@ export function collectReports(runDir: string, signature: string): KbSourceRepor
   }
   const signed = new Map(statement.subject.map((s) => [s.name, s.digest.sha256]));
   for (const r of reports) {
-    if (signed.get(r.file) !== r.sha256) throw kbErrors.source(runDir, `${r.file} ${signed.has(r.file) ? 'changed since it was signed' : 'is not in the signed bundle'}`);
+    if (signed.get(r.file) !== r.sha256)
+      throw kbErrors.source(runDir, `${r.file} ${signed.has(r.file) ? 'changed since it was signed' : 'is not in the signed bundle'}`);
   }
   return reports;
 }
@@ -109,7 +120,17 @@ export function documentTitle(title: string, file: string): string {
 
 /** Renders a KB document: the header lines of the reference reports, then the signed report verbatim. */
 export function renderKbDocument(doc: {
-  kbId: string; path: string; title: string; revision: number; tags: string[]; runDir: string; file: string; sha256: string; signature: string; publishedAt: string; body: Buffer | string;
+  kbId: string;
+  path: string;
+  title: string;
+  revision: number;
+  tags: string[];
+  runDir: string;
+  file: string;
+  sha256: string;
+  signature: string;
+  publishedAt: string;
+  body: Buffer | string;
 }): string {
   const body = typeof doc.body === 'string' ? doc.body : doc.body.toString('utf8');
   const runDir = resolve(doc.runDir);

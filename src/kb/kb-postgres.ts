@@ -2,8 +2,17 @@
 import { resolve } from 'node:path';
 import postgres, { type Sql } from 'postgres';
 import {
-  asKbId, collectReports, documentTitle, kbErrors, kbIdOf, normalizeKbPath, renderKbDocument,
-  type KbListing, type KbPublished, type KbPublishOptions, type KbShown,
+  asKbId,
+  collectReports,
+  documentTitle,
+  kbErrors,
+  kbIdOf,
+  normalizeKbPath,
+  renderKbDocument,
+  type KbListing,
+  type KbPublished,
+  type KbPublishOptions,
+  type KbShown,
 } from './kb-document.js';
 
 // Any postgres.js instance, whatever its custom types.
@@ -54,14 +63,16 @@ export async function publishToKbPostgres(sql: AnySql, kbPath: string, runDir: s
   const reports = collectReports(runDir, options.signature);
   const publishedAt = options.now ?? new Date();
   await ensureKbSchema(sql);
-  return sql.begin(async (tx) => {
+  return sql.begin<KbPublished[]>(async (tx) => {
     const out: KbPublished[] = [];
     for (const r of reports) {
       const path = `${base}/${r.file}`;
       const kbId = kbIdOf(path);
       // Serializes publishers of the same path so max(revision)+1 is never taken twice.
       await tx`select pg_advisory_xact_lock(hashtext(${path}))`;
-      const [{ next }] = await tx<{ next: number }[]>`select coalesce(max(revision), 0) + 1 as next from kb.document_revision where path = ${path}`;
+      const [{ next }] = await tx<
+        { next: number }[]
+      >`select coalesce(max(revision), 0) + 1 as next from kb.document_revision where path = ${path}`;
       await tx`
         insert into kb.document_revision (kb_id, path, revision, title, body, sha256, signature, tags, run_dir, file, published_at)
         values (${kbId}, ${path}, ${next}, ${documentTitle(options.title, r.file)}, ${r.body.toString('utf8')}, ${r.sha256},
@@ -69,7 +80,7 @@ export async function publishToKbPostgres(sql: AnySql, kbPath: string, runDir: s
       out.push({ kbId, path, revision: next });
     }
     return out;
-  }) as Promise<KbPublished[]>;
+  });
 }
 
 /** Every document at its latest revision, sorted by path. */
@@ -78,7 +89,13 @@ export async function listKbPostgres(sql: AnySql): Promise<KbListing[]> {
   const rows = await sql<{ kb_id: string; path: string; revision: number; title: string; published_at: Date }[]>`
     select distinct on (path) kb_id, path, revision, title, published_at
     from kb.document_revision order by path, revision desc`;
-  return rows.map((r) => ({ kbId: r.kb_id, path: r.path, revision: r.revision, title: r.title, publishedAt: r.published_at.toISOString() }));
+  return rows.map((r) => ({
+    kbId: r.kb_id,
+    path: r.path,
+    revision: r.revision,
+    title: r.title,
+    publishedAt: r.published_at.toISOString(),
+  }));
 }
 
 /** One document by KB id or path, at its latest revision or the one asked for; rendered exactly like the dir store. */
@@ -87,24 +104,48 @@ export async function showKbPostgres(sql: AnySql, idOrPath: string, revision?: n
   const id = asKbId(idOrPath);
   const wanted = idOrPath.replace(/^\/+|\/+$/g, '');
   let paths: string[] = [];
-  if (id) paths = (await sql<{ path: string }[]>`select distinct path from kb.document_revision where kb_id = ${id} order by path`).map((r) => r.path);
-  if (!paths.length) paths = (await sql<{ path: string }[]>`select distinct path from kb.document_revision where path in (${wanted}, ${wanted + '.md'}) order by path`).map((r) => r.path);
+  if (id)
+    paths = (await sql<{ path: string }[]>`select distinct path from kb.document_revision where kb_id = ${id} order by path`).map(
+      (r) => r.path,
+    );
+  if (!paths.length)
+    paths = (
+      await sql<
+        { path: string }[]
+      >`select distinct path from kb.document_revision where path in (${wanted}, ${wanted + '.md'}) order by path`
+    ).map((r) => r.path);
   if (!paths.length) throw kbErrors.notFound(idOrPath);
   if (paths.length > 1) throw kbErrors.ambiguous(idOrPath, paths);
-  const revisions = (await sql<{ revision: number }[]>`select revision from kb.document_revision where path = ${paths[0]} order by revision`).map((r) => r.revision);
+  const revisions = (
+    await sql<{ revision: number }[]>`select revision from kb.document_revision where path = ${paths[0]} order by revision`
+  ).map((r) => r.revision);
   const rev = revision ?? revisions[revisions.length - 1];
   const [row] = await sql<RevisionRow[]>`select * from kb.document_revision where path = ${paths[0]} and revision = ${rev}`;
   if (!row) throw kbErrors.notFound(`${paths[0]} revision ${rev} (kept: ${revisions.join(', ')})`);
   const text = renderKbDocument({
-    kbId: row.kb_id, path: row.path, title: row.title, revision: row.revision, tags: row.tags, runDir: row.run_dir, file: row.file,
-    sha256: row.sha256, signature: row.signature, publishedAt: row.published_at.toISOString(), body: row.body,
+    kbId: row.kb_id,
+    path: row.path,
+    title: row.title,
+    revision: row.revision,
+    tags: row.tags,
+    runDir: row.run_dir,
+    file: row.file,
+    sha256: row.sha256,
+    signature: row.signature,
+    publishedAt: row.published_at.toISOString(),
+    body: row.body,
   });
   return { kbId: row.kb_id, path: row.path, revision: row.revision, title: row.title, revisions, text };
 }
 
 /** Opens a short-lived connection to the KB database, makes sure the schema exists, runs fn, and closes it. */
 export async function withKbDatabase<T>(url: string, fn: (sql: AnySql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => undefined, connection: { application_name: 'gaterun/kb' } }) as unknown as AnySql;
+  const sql = postgres(url, {
+    max: 1,
+    connect_timeout: 5,
+    onnotice: () => undefined,
+    connection: { application_name: 'gaterun/kb' },
+  }) as unknown as AnySql;
   try {
     await ensureKbSchema(sql);
     return await fn(sql);

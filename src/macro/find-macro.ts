@@ -19,7 +19,11 @@ export function findMacroFile(nameOrFile: string, dir = macrosDir()): string {
   }
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)) : [];
   const hit = files.find((f) => f.replace(/\.ya?ml$/i, '').toLowerCase() === nameOrFile.toLowerCase());
-  if (!hit) throw errors.macroNotFound(nameOrFile, files.map((f) => f.replace(/\.ya?ml$/i, '')));
+  if (!hit)
+    throw errors.macroNotFound(
+      nameOrFile,
+      files.map((f) => f.replace(/\.ya?ml$/i, '')),
+    );
   return join(dir, hit);
 }
 
@@ -28,7 +32,8 @@ function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
@@ -60,15 +65,24 @@ export function quickSummary(text: string): { id: string; title: string; gates: 
 /** Every macro in a folder, with its id, title and gate count (or the reason it does not load). */
 export function listMacros(dir = macrosDir()): { id: string; title: string; gates: number; file: string; error?: string }[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => {
-    const file = join(dir, f);
-    const text = readFileSync(file, 'utf8');
-    // A listing needs three values; a full YAML parse of every macro would double the CLI's cold start. `plan` validates.
-    const quick = quickSummary(text);
-    if (quick) return { ...quick, file };
-    const src = parseYamlSource(file, text);
-    const data = src.doc.toJS() as Partial<Macro> | null;
-    const id = typeof data?.id === 'string' ? data.id : basename(f).replace(/\.ya?ml$/i, '');
-    return { id, title: String(data?.title ?? ''), gates: Array.isArray(data?.gates) ? data!.gates.length : 0, file, ...(src.problems.length ? { error: src.problems[0] } : {}) };
-  });
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .sort()
+    .map((f) => {
+      const file = join(dir, f);
+      const text = readFileSync(file, 'utf8');
+      // A listing needs three values; a full YAML parse of every macro would double the CLI's cold start. `plan` validates.
+      const quick = quickSummary(text);
+      if (quick) return { ...quick, file };
+      const src = parseYamlSource(file, text);
+      const data = src.doc.toJS() as Partial<Macro> | null;
+      const id = typeof data?.id === 'string' ? data.id : basename(f).replace(/\.ya?ml$/i, '');
+      return {
+        id,
+        title: String(data?.title ?? ''),
+        gates: Array.isArray(data?.gates) ? data.gates.length : 0,
+        file,
+        ...(src.problems.length ? { error: src.problems[0] } : {}),
+      };
+    });
 }

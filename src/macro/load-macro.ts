@@ -19,14 +19,16 @@ const schema = () => (macroSchema ??= JSON.parse(readFileSync(packagePath('schem
 /** Checks a parsed macro; returns every problem found (empty when the macro is fine). */
 export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): string[] {
   const problems = schemaProblems(schema(), data, src);
-  if (!data || typeof data !== 'object') return problems.length ? problems : [`${src.file}:1:1 expected a mapping with id, macro, title, outcome and gates`];
+  if (!data || typeof data !== 'object')
+    return problems.length ? problems : [`${src.file}:1:1 expected a mapping with id, macro, title, outcome and gates`];
   const m = data as Partial<Macro>;
   const gates = Array.isArray(m.gates) ? m.gates : [];
   const seen = new Map<string, number>();
   const earlier: string[] = [];
   const kinds = Object.keys(gateKinds);
   const hosts = Object.keys(target.hosts ?? {}).concat('local');
-  if (m.host && typeof m.host === 'string' && !hosts.includes(m.host)) problems.push(`${positionOf(src, ['host'])} host: unknown host "${m.host}"; the target declares ${hosts.join(', ')}`);
+  if (m.host && typeof m.host === 'string' && !hosts.includes(m.host))
+    problems.push(`${positionOf(src, ['host'])} host: unknown host "${m.host}"; the target declares ${hosts.join(', ')}`);
   gates.forEach((g, i) => {
     if (!g || typeof g !== 'object') return;
     const at = (...p: (string | number)[]) => positionOf(src, ['gates', i, ...p]);
@@ -38,32 +40,51 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
       const mod = gateKinds[g.kind];
       if (!mod) {
         const hint = didYouMean(g.kind, kinds);
-        problems.push(`${at('kind')} gates[${i}].kind: unknown gate kind "${g.kind}"${hint ? `; did you mean "${hint}"?` : ''} (known: ${kinds.join(', ')})`);
+        problems.push(
+          `${at('kind')} gates[${i}].kind: unknown gate kind "${g.kind}"${hint ? `; did you mean "${hint}"?` : ''} (known: ${kinds.join(', ')})`,
+        );
       } else {
         // Target references are known now, so check the values they stand for; a value holding a fact or run
         // reference is only known at run time, where the runner checks the resolved params again.
         const params = resolveReferences(g.with ?? {}, { target }, 'target').value;
         const runtime = runtimeRefPaths(params, ['gates', i, 'with']);
-        problems.push(...schemaProblems(mod.params as object, params, src, ['gates', i, 'with'])
-          .filter((p) => !runtime.some((r) => p.includes(` ${r}: `)))
-          .map((p) => p.replace(/: expected/, ` (${g.kind} params): expected`)));
+        problems.push(
+          ...schemaProblems(mod.params as object, params, src, ['gates', i, 'with'])
+            .filter((p) => !runtime.some((r) => p.includes(` ${r}: `)))
+            .map((p) => p.replace(/: expected/, ` (${g.kind} params): expected`)),
+        );
       }
     }
-    if (typeof g.host === 'string' && !hosts.includes(g.host)) problems.push(`${at('host')} gates[${i}].host: unknown host "${g.host}"; the target declares ${hosts.join(', ')}`);
-    for (const r of checkReferences(g.with ?? {}, ['gates', i, 'with'], target, [...earlier])) problems.push(`${positionOf(src, r.path)} ${pathText(r.path)}: ${r.message}`);
+    if (typeof g.host === 'string' && !hosts.includes(g.host))
+      problems.push(`${at('host')} gates[${i}].host: unknown host "${g.host}"; the target declares ${hosts.join(', ')}`);
+    for (const r of checkReferences(g.with ?? {}, ['gates', i, 'with'], target, [...earlier]))
+      problems.push(`${positionOf(src, r.path)} ${pathText(r.path)}: ${r.message}`);
     if (typeof g.id === 'string') earlier.push(g.id);
   });
   const ids = [...seen.keys()];
   const checkFact = (fact: unknown, path: (string | number)[]) => {
     if (typeof fact !== 'string') return;
     const gid = fact.split('.')[0];
-    if (!ids.includes(gid)) problems.push(`${positionOf(src, path)} ${pathText(path)}: fact ${fact} names gate ${gid}, which this macro does not have (gates: ${ids.join(', ')})`);
+    if (!ids.includes(gid))
+      problems.push(
+        `${positionOf(src, path)} ${pathText(path)}: fact ${fact} names gate ${gid}, which this macro does not have (gates: ${ids.join(', ')})`,
+      );
   };
-  (m.criteria ?? []).forEach((c, i) => (['all', 'any'] as const).forEach((k) => (c?.[k] ?? []).forEach((cond, j) => checkFact(cond?.fact, ['criteria', i, k, j, 'fact']))));
-  (m.forbidden ?? []).forEach((f, i) => (f?.done_if ?? []).forEach((cond, j) => checkFact(cond?.fact, ['forbidden', i, 'done_if', j, 'fact'])));
+  (m.criteria ?? []).forEach((c, i) =>
+    (['all', 'any'] as const).forEach((k) => (c?.[k] ?? []).forEach((cond, j) => checkFact(cond?.fact, ['criteria', i, k, j, 'fact']))),
+  );
+  (m.forbidden ?? []).forEach((f, i) =>
+    (f?.done_if ?? []).forEach((cond, j) => checkFact(cond?.fact, ['forbidden', i, 'done_if', j, 'fact'])),
+  );
   (m.forbidden ?? []).forEach((f, i) => {
     if (f?.ledger?.matches) {
-      try { new RegExp(f.ledger.matches); } catch (e) { problems.push(`${positionOf(src, ['forbidden', i, 'ledger', 'matches'])} forbidden[${i}].ledger.matches: not a regular expression: ${(e as Error).message}`); }
+      try {
+        new RegExp(f.ledger.matches);
+      } catch (e) {
+        problems.push(
+          `${positionOf(src, ['forbidden', i, 'ledger', 'matches'])} forbidden[${i}].ledger.matches: not a regular expression: ${(e as Error).message}`,
+        );
+      }
     }
   });
   for (const [k, v] of Object.entries(m.outcome_facts ?? {})) checkFact(v, ['outcome_facts', k]);

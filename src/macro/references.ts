@@ -1,18 +1,22 @@
 // `${target.paths.x}`, `${gates.G4.facts.y}` and `${run.id}` references inside macro values.
 
+import { textOf } from '../text.js';
 import type { Facts } from '../gate.js';
 import { lookupFact } from '../report/attest.js';
 
 const REF = /\$\{([^}]*)\}/g;
 const RUN_KEYS = ['id', 'dir', 'macro'];
 
-export interface RefProblem { path: (string | number)[]; message: string }
+export interface RefProblem {
+  path: (string | number)[];
+  message: string;
+}
 
 /** Looks up a dotted path (`a.b.c`) in a plain object. */
 export function lookup(obj: unknown, dotted: string): unknown {
   let cur: unknown = obj;
   for (const seg of dotted.split('.')) {
-    if (cur === null || typeof cur !== 'object' || !(seg in (cur as object))) return undefined;
+    if (cur === null || typeof cur !== 'object' || !(seg in cur)) return undefined;
     cur = (cur as Record<string, unknown>)[seg];
   }
   return cur;
@@ -33,13 +37,20 @@ export function checkReferences(value: unknown, path: (string | number)[], targe
       const ref = m[1].trim();
       const [head, ...rest] = ref.split('.');
       if (head === 'target') {
-        if (lookup(target, rest.join('.')) === undefined) problems.push({ path: p, message: `unresolvable reference \${${ref}}: the target has no ${rest.join('.') || '(empty path)'}` });
+        if (lookup(target, rest.join('.')) === undefined)
+          problems.push({ path: p, message: `unresolvable reference \${${ref}}: the target has no ${rest.join('.') || '(empty path)'}` });
       } else if (head === 'gates') {
         const [gid, facts, ...fact] = rest;
-        if (facts !== 'facts' || !fact.length) problems.push({ path: p, message: `bad reference \${${ref}}: expected \${gates.<gate id>.facts.<name>}` });
-        else if (!earlierGates.includes(gid)) problems.push({ path: p, message: `bad reference \${${ref}}: ${gid} is not an earlier gate of this macro (earlier: ${earlierGates.join(', ') || 'none'})` });
+        if (facts !== 'facts' || !fact.length)
+          problems.push({ path: p, message: `bad reference \${${ref}}: expected \${gates.<gate id>.facts.<name>}` });
+        else if (!earlierGates.includes(gid))
+          problems.push({
+            path: p,
+            message: `bad reference \${${ref}}: ${gid} is not an earlier gate of this macro (earlier: ${earlierGates.join(', ') || 'none'})`,
+          });
       } else if (head === 'run') {
-        if (!RUN_KEYS.includes(rest.join('.'))) problems.push({ path: p, message: `unknown reference \${${ref}}: run has ${RUN_KEYS.join(', ')}` });
+        if (!RUN_KEYS.includes(rest.join('.')))
+          problems.push({ path: p, message: `unknown reference \${${ref}}: run has ${RUN_KEYS.join(', ')}` });
       } else {
         problems.push({ path: p, message: `unknown reference \${${ref}}: expected target.…, gates.<id>.facts.… or run.…` });
       }
@@ -49,14 +60,19 @@ export function checkReferences(value: unknown, path: (string | number)[], targe
 }
 
 /** Replaces references in a value; a string that is exactly one reference keeps the referenced value's type. */
-export function resolveReferences(value: unknown, scope: { target?: unknown; gates?: Record<string, { facts: unknown }>; run?: Record<string, string> }, only?: 'target'): { value: unknown; missing: string[] } {
+export function resolveReferences(
+  value: unknown,
+  scope: { target?: unknown; gates?: Record<string, { facts: unknown }>; run?: Record<string, string> },
+  only?: 'target',
+): { value: unknown; missing: string[] } {
   const missing: string[] = [];
   const one = (ref: string): unknown => {
     const [head, ...rest] = ref.trim().split('.');
     if (only && head !== only) return REF_KEEP;
     let v: unknown;
     if (head === 'target') v = lookup(scope.target, rest.join('.'));
-    else if (head === 'gates') v = lookupFact({ [rest[0]]: (scope.gates?.[rest[0]]?.facts ?? {}) as Facts }, `${rest[0]}.${rest.slice(2).join('.')}`).value;
+    else if (head === 'gates')
+      v = lookupFact({ [rest[0]]: (scope.gates?.[rest[0]]?.facts ?? {}) as Facts }, `${rest[0]}.${rest.slice(2).join('.')}`).value;
     else if (head === 'run') v = scope.run?.[rest.join('.')];
     if (v === undefined) missing.push(`\${${ref.trim()}}`);
     return v;
@@ -71,7 +87,7 @@ export function resolveReferences(value: unknown, scope: { target?: unknown; gat
       return v.replace(REF, (m, ref: string) => {
         const r = one(ref);
         if (r === REF_KEEP || r === undefined) return m;
-        return typeof r === 'object' ? JSON.stringify(r) : String(r);
+        return textOf(r);
       });
     }
     if (Array.isArray(v)) return v.map(walk);

@@ -23,9 +23,16 @@ export function schemaProblems(schema: object, data: unknown, src: YamlSource, b
   // Alternatives (anyOf) report one error per branch; keep the summary and fold the branches' types into it.
   const anyOfAt = new Map(all.filter((e) => e.keyword === 'anyOf').map((e) => [e.instancePath, e]));
   const branchTypes = new Map<string, string[]>();
-  for (const e of all) if (e.keyword === 'type' && anyOfAt.has(e.instancePath) && /\/anyOf\/\d+\/type$/.test(e.schemaPath)) branchTypes.set(e.instancePath, [...(branchTypes.get(e.instancePath) ?? []), String(e.params.type)]);
-  const errs = all.filter((e) => !e.schemaPath.includes('/oneOf/') && !(anyOfAt.has(e.instancePath) && /\/anyOf\/\d+\//.test(e.schemaPath) && e.keyword !== 'anyOf'));
-  for (const e of errs) if (e.keyword === 'anyOf' && branchTypes.has(e.instancePath)) (e.params as Record<string, unknown>).types = branchTypes.get(e.instancePath);
+  for (const e of all)
+    if (e.keyword === 'type' && anyOfAt.has(e.instancePath) && /\/anyOf\/\d+\/type$/.test(e.schemaPath))
+      branchTypes.set(e.instancePath, [...(branchTypes.get(e.instancePath) ?? []), String(e.params.type)]);
+  const errs = all.filter(
+    (e) =>
+      !e.schemaPath.includes('/oneOf/') && !(anyOfAt.has(e.instancePath) && /\/anyOf\/\d+\//.test(e.schemaPath) && e.keyword !== 'anyOf'),
+  );
+  for (const e of errs)
+    if (e.keyword === 'anyOf' && branchTypes.has(e.instancePath))
+      (e.params as Record<string, unknown>).types = branchTypes.get(e.instancePath);
   // When a deeper error explains what is wrong inside an alternative, the "expected one of" summary only confuses.
   const deeper = (p: string) => errs.some((x) => x.instancePath.startsWith(`${p}/`));
   for (let i = errs.length - 1; i >= 0; i--) if (errs[i].keyword === 'anyOf' && deeper(errs[i].instancePath)) errs.splice(i, 1);
@@ -48,10 +55,13 @@ const lineOf = (problem: string) => Number(/:(\d+):\d+ /.exec(problem)?.[1] ?? 0
 
 function pointerToPath(pointer: string): (string | number)[] {
   if (!pointer) return [];
-  return pointer.slice(1).split('/').map((s) => {
-    const t = s.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(t) ? Number(t) : t;
-  });
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => {
+      const t = s.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(t) ? Number(t) : t;
+    });
 }
 
 function describe(e: ErrorObject): string {
@@ -61,18 +71,28 @@ function describe(e: ErrorObject): string {
       const allowed = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
       return `unknown key "${p.additionalProperty}"; allowed keys: ${allowed.join(', ')}`;
     }
-    case 'required': return `missing required key "${p.missingProperty}"`;
-    case 'type': return `expected ${p.type}, got ${typeName(e.data)}${scalar(e.data)}`;
-    case 'enum': return `expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(e.data)}`;
+    case 'required':
+      return `missing required key "${p.missingProperty}"`;
+    case 'type':
+      return `expected ${p.type}, got ${typeName(e.data)}${scalar(e.data)}`;
+    case 'enum':
+      return `expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(e.data)}`;
     case 'pattern': {
       const d = (e.parentSchema as { description?: string })?.description;
       return `${JSON.stringify(e.data)} does not match ${p.pattern}${d ? ` (${d})` : ''}`;
     }
-    case 'oneOf': return 'expected exactly one of the alternatives (e.g. all: or any:)';
-    case 'anyOf': return p.types ? `expected ${(p.types as string[]).join(' or ')}, got ${typeName(e.data)}${scalar(e.data)}` : `expected one of the allowed forms, got ${typeName(e.data)}${scalar(e.data)}`;
-    case 'minItems': return `expected at least ${p.limit} item${p.limit === 1 ? '' : 's'}`;
-    case 'minLength': return 'expected a non-empty string';
-    default: return `expected ${e.message ?? e.keyword}`;
+    case 'oneOf':
+      return 'expected exactly one of the alternatives (e.g. all: or any:)';
+    case 'anyOf':
+      return p.types
+        ? `expected ${(p.types as string[]).join(' or ')}, got ${typeName(e.data)}${scalar(e.data)}`
+        : `expected one of the allowed forms, got ${typeName(e.data)}${scalar(e.data)}`;
+    case 'minItems':
+      return `expected at least ${p.limit} item${p.limit === 1 ? '' : 's'}`;
+    case 'minLength':
+      return 'expected a non-empty string';
+    default:
+      return `expected ${e.message ?? e.keyword}`;
   }
 }
 

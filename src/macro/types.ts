@@ -20,10 +20,26 @@ export interface GateSpec {
   with?: Record<string, unknown>;
 }
 
-export interface Criterion { name: string; all?: Condition[]; any?: Condition[] }
-export interface Forbidden { name: string; done_if?: Condition[]; ledger?: { action?: string; matches?: string; mutating?: boolean } }
-export interface Residue { id: string; status: 'OPEN' | 'PARTIAL' | 'CLOSED'; note: string; next?: string }
-export interface NextStep { step: 'next' | 'then' | 'later'; what: string }
+export interface Criterion {
+  name: string;
+  all?: Condition[];
+  any?: Condition[];
+}
+export interface Forbidden {
+  name: string;
+  done_if?: Condition[];
+  ledger?: { action?: string; matches?: string; mutating?: boolean };
+}
+export interface Residue {
+  id: string;
+  status: 'OPEN' | 'PARTIAL' | 'CLOSED';
+  note: string;
+  next?: string;
+}
+export interface NextStep {
+  step: 'next' | 'then' | 'later';
+  what: string;
+}
 
 export interface Macro {
   id: string;

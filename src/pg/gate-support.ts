@@ -1,4 +1,5 @@
 // Shared pieces of the PostgreSQL gate kinds: counting, probes, JSON-able rows, value matching.
+import { textOf } from '../text.js';
 import type { DbHandle, FactValue } from '../gate.js';
 import { quoteQualified } from '../context/db.js';
 
@@ -55,7 +56,7 @@ export function jsonValue(v: unknown): FactValue {
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) o[k] = jsonValue(x);
     return o;
   }
-  return String(v);
+  return textOf(v);
 }
 
 /** Rows as plain JSON objects, at most `limit` of them. */
@@ -68,7 +69,7 @@ export function matchesValue(actual: unknown, expected: unknown): boolean {
   const a = jsonValue(actual);
   if (expected === null) return a === null;
   if (typeof expected === 'number') return a !== null && a !== '' && Number(a) === expected;
-  if (typeof expected === 'boolean') return a === expected || String(a) === String(expected);
+  if (typeof expected === 'boolean') return a === expected || textOf(a) === String(expected);
   if (typeof expected === 'string') return a !== null && (typeof a === 'object' ? JSON.stringify(a) : String(a)) === expected;
   return JSON.stringify(a) === JSON.stringify(expected);
 }

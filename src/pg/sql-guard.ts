@@ -17,14 +17,23 @@ export function stripSqlLiterals(text: string): string {
       let depth = 1;
       i += 2;
       while (i < text.length && depth > 0) {
-        if (text[i] === '/' && text[i + 1] === '*') { depth++; i += 2; } else if (text[i] === '*' && text[i + 1] === '/') { depth--; i += 2; } else i++;
+        if (text[i] === '/' && text[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (text[i] === '*' && text[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
       }
       out += ' ';
     } else if (c === "'" || c === '"') {
       i++;
       while (i < text.length) {
         if (text[i] === c && text[i + 1] === c) i += 2;
-        else if (text[i] === c) { i++; break; } else i++;
+        else if (text[i] === c) {
+          i++;
+          break;
+        } else i++;
       }
       out += c === "'" ? " '' " : ' "x" ';
     } else if (c === '$') {
@@ -33,8 +42,14 @@ export function stripSqlLiterals(text: string): string {
         const end = text.indexOf(m[0], i + m[0].length);
         i = end < 0 ? text.length : end + m[0].length;
         out += " '' ";
-      } else { out += c; i++; }
-    } else { out += c; i++; }
+      } else {
+        out += c;
+        i++;
+      }
+    } else {
+      out += c;
+      i++;
+    }
   }
   return out;
 }

@@ -1,4 +1,5 @@
 // Non-mutation and forbidden-action attestations computed from the ledger and gate facts, each row citing its evidence.
+import { textOf } from '../text.js';
 import type { FactValue, Facts } from '../gate.js';
 import type { LedgerEntry, MutationPolicy } from '../context/ledger.js';
 import type { Condition, Forbidden } from '../macro/types.js';
@@ -40,12 +41,17 @@ export type GateFacts = Record<string, Facts>;
 const MAX_CITED = 8;
 
 const list = (seqs: number[]): string => {
-  const shown = seqs.slice(0, MAX_CITED).map((s) => `#${s}`).join(', ');
+  const shown = seqs
+    .slice(0, MAX_CITED)
+    .map((s) => `#${s}`)
+    .join(', ');
   return seqs.length > MAX_CITED ? `${shown} and ${seqs.length - MAX_CITED} more` : shown;
 };
 
 const range = (entries: LedgerEntry[]): string =>
-  entries.length === 0 ? 'checked 0 entries' : `checked ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} #${entries[0].seq}–#${entries[entries.length - 1].seq}`;
+  entries.length === 0
+    ? 'checked 0 entries'
+    : `checked ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} #${entries[0].seq}–#${entries[entries.length - 1].seq}`;
 
 const describeEntry = (e: LedgerEntry): string => `#${e.seq}: ${e.action} ${e.target}${e.outcome !== 'ok' ? ` (${e.outcome})` : ''}`;
 
@@ -56,9 +62,10 @@ export function lookupFact(facts: GateFacts, ref: string): { found: boolean; val
   const name = ref.slice(dot + 1);
   if (!gate || dot < 0) return { found: false };
   if (Object.prototype.hasOwnProperty.call(gate, name)) return { found: true, value: gate[name] };
-  let cur: FactValue | undefined = gate as FactValue;
+  let cur: FactValue | undefined = gate;
   for (const part of name.split('.')) {
-    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.prototype.hasOwnProperty.call(cur, part)) return { found: false };
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.prototype.hasOwnProperty.call(cur, part))
+      return { found: false };
     cur = (cur as Record<string, FactValue>)[part];
   }
   return { found: true, value: cur };
@@ -82,7 +89,7 @@ export function evaluateCondition(cond: Condition, facts: GateFacts): boolean | 
   if ('not_equals' in cond) checks.push(!sameValue(value, cond.not_equals));
   if (cond.gte !== undefined) checks.push(typeof value === 'number' && value >= cond.gte);
   if (cond.lte !== undefined) checks.push(typeof value === 'number' && value <= cond.lte);
-  if (cond.matches !== undefined) checks.push(new RegExp(cond.matches).test(String(value)));
+  if (cond.matches !== undefined) checks.push(new RegExp(cond.matches).test(textOf(value)));
   return checks.every(Boolean);
 }
 
@@ -136,8 +143,12 @@ export function forbiddenAttestation(rules: Forbidden[], entries: LedgerEntry[],
         return row;
       }
       row.ledger = refused.map((e) => e.seq);
-      evidence.push(`no ledger entry matches ${describeRule(rule.ledger)} (${range(entries)})`
-        + (refused.length ? `; ${refused.length} attempt${refused.length === 1 ? ' was' : 's were'} refused before ${refused.length === 1 ? 'it' : 'they'} happened (${list(row.ledger)})` : ''));
+      evidence.push(
+        `no ledger entry matches ${describeRule(rule.ledger)} (${range(entries)})` +
+          (refused.length
+            ? `; ${refused.length} attempt${refused.length === 1 ? ' was' : 's were'} refused before ${refused.length === 1 ? 'it' : 'they'} happened (${list(row.ledger)})`
+            : ''),
+      );
     }
 
     for (const cond of rule.done_if ?? []) {
@@ -182,26 +193,50 @@ export function nonMutationAttestation(entries: LedgerEntry[], policy: MutationP
   // (the hand-written O8B report: deployed tree updated, production_mutation NONE). A surviving db write is one.
   const production = mutations.filter((e) => e.scope === 'db');
   const changes = mutations.filter((e) => e.scope !== 'db');
-  const productionMutation = production.length === 0 ? 'NONE' : `YES — ${production.length} database write${production.length === 1 ? '' : 's'} (${list(seqs(production))})`;
+  const productionMutation =
+    production.length === 0
+      ? 'NONE'
+      : `YES — ${production.length} database write${production.length === 1 ? '' : 's'} (${list(seqs(production))})`;
   const rows: NonMutationRow[] = [];
-  rows.push(production.length === 0
-    ? { label: 'production_mutation', value: `NONE — no database write survived the run (${range(entries)})`, ledger: [] }
-    : { label: 'production_mutation', value: `${productionMutation}: ${production.slice(0, 5).map(describeEntry).join('; ')}${production.length > 5 ? `; and ${production.length - 5} more` : ''}`, ledger: seqs(production) });
-  rows.push(changes.length === 0
-    ? { label: 'changes_outside_run_dir', value: 'none', ledger: [] }
-    : { label: 'changes_outside_run_dir', value: `${changes.length}: ${changes.slice(0, 5).map((e) => `${describeEntry(e)} [${e.scope ?? 'deploy'}]`).join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`, ledger: seqs(changes) });
+  rows.push(
+    production.length === 0
+      ? { label: 'production_mutation', value: `NONE — no database write survived the run (${range(entries)})`, ledger: [] }
+      : {
+          label: 'production_mutation',
+          value: `${productionMutation}: ${production.slice(0, 5).map(describeEntry).join('; ')}${production.length > 5 ? `; and ${production.length - 5} more` : ''}`,
+          ledger: seqs(production),
+        },
+  );
+  rows.push(
+    changes.length === 0
+      ? { label: 'changes_outside_run_dir', value: 'none', ledger: [] }
+      : {
+          label: 'changes_outside_run_dir',
+          value: `${changes.length}: ${changes
+            .slice(0, 5)
+            .map((e) => `${describeEntry(e)} [${e.scope ?? 'deploy'}]`)
+            .join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`,
+          ledger: seqs(changes),
+        },
+  );
 
   const byScope = (scope: string) => mutations.filter((e) => (e.scope ?? 'deploy') === scope);
-  const outside = policy === 'none' ? mutations : policy === 'source' ? mutations.filter((e) => (e.scope ?? 'deploy') !== 'source') : byScope('db');
+  const outside =
+    policy === 'none' ? mutations : policy === 'source' ? mutations.filter((e) => (e.scope ?? 'deploy') !== 'source') : byScope('db');
   rows.push({
     label: 'mutation_policy',
-    value: `${policy} — ${outside.length === 0 ? 'no action outside the policy' : `${outside.length} action${outside.length === 1 ? '' : 's'} outside the policy (${list(seqs(outside))})`}`
-      + `; ${refused.length === 0 ? 'nothing refused' : `${refused.length} refused before ${refused.length === 1 ? 'it' : 'they'} happened (${list(seqs(refused))})`}`,
+    value:
+      `${policy} — ${outside.length === 0 ? 'no action outside the policy' : `${outside.length} action${outside.length === 1 ? '' : 's'} outside the policy (${list(seqs(outside))})`}` +
+      `; ${refused.length === 0 ? 'nothing refused' : `${refused.length} refused before ${refused.length === 1 ? 'it' : 'they'} happened (${list(seqs(refused))})`}`,
     ledger: [...seqs(outside), ...seqs(refused)],
   });
 
   rows.push({ label: 'db_transactions', value: describeTransactions(dbTransactions), ledger: seqs(dbTransactions) });
-  rows.push({ label: 'run_dir_writes', value: runWrites.length === 0 ? 'none' : `${runWrites.length} (${list(seqs(runWrites))}) — inside the run directory only`, ledger: seqs(runWrites) });
+  rows.push({
+    label: 'run_dir_writes',
+    value: runWrites.length === 0 ? 'none' : `${runWrites.length} (${list(seqs(runWrites))}) — inside the run directory only`,
+    ledger: seqs(runWrites),
+  });
   return { productionMutation, mutations, refused, dbTransactions, rows };
 }
 
@@ -222,11 +257,14 @@ function seqs(es: LedgerEntry[]): number[] {
 
 /** Reads ledger.jsonl text into entries (blank lines ignored). */
 export function parseLedger(jsonl: string): LedgerEntry[] {
-  return jsonl.split('\n').filter((l) => l.trim()).map((l, i) => {
-    try {
-      return JSON.parse(l) as LedgerEntry;
-    } catch (e) {
-      throw new Error(`ledger line ${i + 1} is not JSON: ${(e as Error).message}`);
-    }
-  });
+  return jsonl
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as LedgerEntry;
+      } catch (e) {
+        throw new Error(`ledger line ${i + 1} is not JSON: ${(e as Error).message}`);
+      }
+    });
 }

@@ -50,7 +50,9 @@ export function publicKeyPathFor(privatePath: string): string {
 /** keyid of a key: sha256 hex of the public key's SPKI DER (a private key is reduced to its public half). */
 export function keyIdOf(key: KeyObject): string {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 function writeNew(path: string, data: string, mode: number): void {
@@ -70,7 +72,10 @@ export function generateKeyPair(outDir: string): { privatePath: string; publicPa
   const publicPath = resolve(outDir, PUBLIC_KEY_FILE);
   const present = [privatePath, publicPath].filter((p) => existsSync(p));
   if (present.length) {
-    throw errors.key(`refusing to overwrite ${present.join(' and ')}`, 'move the old key away first, or pass --out DIR for a new place; a lost key cannot sign again and a replaced one breaks verification of old runs');
+    throw errors.key(
+      `refusing to overwrite ${present.join(' and ')}`,
+      'move the old key away first, or pass --out DIR for a new place; a lost key cannot sign again and a replaced one breaks verification of old runs',
+    );
   }
   mkdirSync(outDir, { recursive: true, mode: 0o700 });
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -92,7 +97,9 @@ function expandHome(p: string, env: NodeJS.ProcessEnv): string {
  * Finds the signing key: `--key FILE`, then $GATERUN_SIGNING_KEY (a path), then the target's
  * `signing_key` (relative to targetDir), then ~/.config/gaterun/signing-key.pem. null when none is configured.
  */
-export function findSigningKey(options: { flag?: string; env?: NodeJS.ProcessEnv; targetKey?: string; targetDir?: string } = {}): KeyLocation | null {
+export function findSigningKey(
+  options: { flag?: string; env?: NodeJS.ProcessEnv; targetKey?: string; targetDir?: string } = {},
+): KeyLocation | null {
   const env = options.env ?? process.env;
   const explicit: [string | undefined, KeySource, string][] = [
     [options.flag, 'flag', '--key'],
@@ -124,7 +131,8 @@ export function loadPrivateKey(path: string): LoadedPrivateKey {
   } catch (e) {
     throw errors.key(`${path} is not a private key in PEM: ${(e as Error).message}`, 'create one with `gaterun keygen`');
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw errors.key(`${path} is a ${key.asymmetricKeyType} key; gaterun signs with ed25519`, 'create one with `gaterun keygen`');
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw errors.key(`${path} is a ${key.asymmetricKeyType} key; gaterun signs with ed25519`, 'create one with `gaterun keygen`');
   const publicKey = createPublicKey(key);
   const out: LoadedPrivateKey = { key, publicKey, keyid: keyIdOf(publicKey), path };
   const mode = statSync(path).mode & 0o777;
@@ -148,7 +156,6 @@ export function loadPublicKeys(paths: string[]): LoadedPublicKey[] {
     return { key, keyid: keyIdOf(key), path };
   });
 }
-
 
 /** The signature label of the final-outcome block: `ed25519 <first 16 hex of keyid>`, or UNSIGNED. */
 export function signatureLabel(keyid: string | null | undefined): string {

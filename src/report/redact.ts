@@ -172,9 +172,13 @@ export class Redactor {
     if (kind === 'text' && this.textPattern) return this.textPattern;
     if (kind === 'bytes' && this.bytePattern) return this.bytePattern;
     const forms = new Set<string>();
-    for (const s of this.secrets) for (const f of secretForms(s)) forms.add(kind === 'bytes' ? Buffer.from(f, 'utf8').toString('latin1') : f);
+    for (const s of this.secrets)
+      for (const f of secretForms(s)) forms.add(kind === 'bytes' ? Buffer.from(f, 'utf8').toString('latin1') : f);
     // Longest first: the regex alternation takes the first alternative that matches at a position.
-    const source = [...forms].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map(escapeRegExp).join('|');
+    const source = [...forms]
+      .sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
+      .map(escapeRegExp)
+      .join('|');
     const re = new RegExp(source, 'g');
     if (kind === 'text') this.textPattern = re;
     else this.bytePattern = re;

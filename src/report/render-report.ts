@@ -1,4 +1,5 @@
 // Renders the numbered gate reports and the final roll-up through Handlebars templates (strict: no unfilled field).
+import { textOf } from '../text.js';
 import Handlebars from 'handlebars';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,12 @@ type Template = Handlebars.TemplateDelegate;
 
 /** Lower-case, dash-separated form of a title, for file names. */
 export function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'gate';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'gate'
+  );
 }
 
 /** `NN-<slug>.md` for the gate at index i. */
@@ -25,7 +31,11 @@ export function finalFileName(gateCount: number, macroId: string): string {
 }
 
 const hb = Handlebars.create();
-hb.registerHelper('cell', (v: unknown) => String(v ?? '').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' '));
+hb.registerHelper('cell', (v: unknown) =>
+  textOf(v)
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' '),
+);
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hb.registerHelper('statusText', (s: string) => s.replace('_', ' '));
 hb.registerHelper('ms', (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`));
@@ -41,15 +51,35 @@ function load(): NonNullable<typeof cache> {
   if (cache) return cache;
   const dir = packagePath('templates');
   const partials = join(dir, 'partials');
-  if (existsSync(partials)) for (const f of readdirSync(partials).filter((f) => f.endsWith('.hbs'))) hb.registerPartial(f.replace(/\.md\.hbs$|\.hbs$/, ''), readFileSync(join(partials, f), 'utf8'));
+  if (existsSync(partials))
+    for (const f of readdirSync(partials).filter((f) => f.endsWith('.hbs')))
+      hb.registerPartial(f.replace(/\.md\.hbs$|\.hbs$/, ''), readFileSync(join(partials, f), 'utf8'));
   const compile = (f: string) => hb.compile(readFileSync(join(dir, f), 'utf8'), { strict: true, noEscape: true });
   const kinds = new Map<string, Template>();
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.md.hbs') && f !== 'gate.md.hbs' && f !== 'final.md.hbs')) kinds.set(f.replace(/\.md\.hbs$/, ''), compile(f));
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.md.hbs') && f !== 'gate.md.hbs' && f !== 'final.md.hbs'))
+    kinds.set(f.replace(/\.md\.hbs$/, ''), compile(f));
   cache = { gate: compile('gate.md.hbs'), final: compile('final.md.hbs'), kinds };
   return cache;
 }
 
-const EVIDENCE_KEYS: (keyof Evidence)[] = ['kind', 'title', 'command', 'cwd', 'exitCode', 'durationMs', 'stdoutSha256', 'stderrSha256', 'stdoutTail', 'stderrTail', 'sql', 'rows', 'path', 'sha256', 'text', 'ledger'];
+const EVIDENCE_KEYS: (keyof Evidence)[] = [
+  'kind',
+  'title',
+  'command',
+  'cwd',
+  'exitCode',
+  'durationMs',
+  'stdoutSha256',
+  'stderrSha256',
+  'stdoutTail',
+  'stderrTail',
+  'sql',
+  'rows',
+  'path',
+  'sha256',
+  'text',
+  'ledger',
+];
 
 /** Every evidence key present (null when absent), so strict templates can test any of them. */
 function evidenceView(e: Evidence) {
@@ -97,7 +127,10 @@ export function renderFinalReport(run: RunRecord): string {
   const counts = { PASS: 0, FAIL: 0, BLOCKED: 0, NOT_RUN: 0, ABORTED: 0, PENDING: 0 } as Record<string, number>;
   for (const g of run.gates) counts[g.status]++;
   const ran = run.gates.length - counts.NOT_RUN - counts.PENDING;
-  const tally = Object.entries(counts).filter(([, n]) => n).map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(', ');
+  const tally = Object.entries(counts)
+    .filter(([, n]) => n)
+    .map(([s, n]) => `${n} ${s.replace('_', ' ')}`)
+    .join(', ');
   const stop = run.gates.find((g) => g.id === run.outcome.stopped_at);
   return t.final({
     run,

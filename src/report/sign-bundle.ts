@@ -1,7 +1,18 @@
 // Signs a run directory: a DSSE envelope (run.intoto.json) of an in-toto Statement v1 whose subjects are every other file.
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../context/ledger.js';
 import { errors } from '../errors.js';

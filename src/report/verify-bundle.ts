@@ -9,15 +9,15 @@ import { configDir, defaultSigningKeyPath, keyIdOf, loadPublicKeys, publicKeyPat
 import { ENVELOPE_FILE, STATEMENT_TYPE, VSA_PREDICATE_TYPE, type Statement } from './sign-bundle.js';
 
 export type ProblemCode =
-  | 'unsigned'            // no run.intoto.json
-  | 'malformed-envelope'  // not JSON, not a DSSE envelope, or bad base64
-  | 'wrong-payload-type'  // payloadType is not application/vnd.in-toto+json
-  | 'bad-signature'       // a signature names a trusted key but does not verify
-  | 'unknown-key'         // no signature names a trusted key (or no keys are trusted)
+  | 'unsigned' // no run.intoto.json
+  | 'malformed-envelope' // not JSON, not a DSSE envelope, or bad base64
+  | 'wrong-payload-type' // payloadType is not application/vnd.in-toto+json
+  | 'bad-signature' // a signature names a trusted key but does not verify
+  | 'unknown-key' // no signature names a trusted key (or no keys are trusted)
   | 'malformed-statement' // signed payload is not a gaterun in-toto Statement
-  | 'changed'             // a file's sha256 differs from the signed one
-  | 'missing'             // a signed file is gone
-  | 'extra';              // a file that was not signed
+  | 'changed' // a file's sha256 differs from the signed one
+  | 'missing' // a signed file is gone
+  | 'extra'; // a file that was not signed
 
 export interface VerifyProblem {
   code: ProblemCode;
@@ -69,7 +69,8 @@ function statementProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return 'payload is not a JSON object';
   const st = value as Partial<Statement>;
   if (st._type !== STATEMENT_TYPE) return `_type is ${JSON.stringify(st._type)}, expected ${STATEMENT_TYPE}`;
-  if (st.predicateType !== VSA_PREDICATE_TYPE) return `predicateType is ${JSON.stringify(st.predicateType)}, expected ${VSA_PREDICATE_TYPE}`;
+  if (st.predicateType !== VSA_PREDICATE_TYPE)
+    return `predicateType is ${JSON.stringify(st.predicateType)}, expected ${VSA_PREDICATE_TYPE}`;
   if (!Array.isArray(st.subject)) return 'subject is not a list';
   const seen = new Set<string>();
   for (const s of st.subject) {
@@ -93,19 +94,29 @@ export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[]
   const problems: VerifyProblem[] = [];
   const fail = (p: VerifyProblem): VerifyResult => ({ ok: false, problems: [...problems, p] });
   const envelopePath = join(runDir, ENVELOPE_FILE);
-  if (!existsSync(envelopePath)) return fail({ code: 'unsigned', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is missing: the run is not signed` });
+  if (!existsSync(envelopePath))
+    return fail({ code: 'unsigned', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is missing: the run is not signed` });
 
   let envelope: DsseEnvelope;
   try {
     const parsed: unknown = JSON.parse(readFileSync(envelopePath, 'utf8'));
     const shape = envelopeShapeProblem(parsed);
-    if (shape) return fail({ code: 'malformed-envelope', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is not a DSSE envelope: ${shape}` });
+    if (shape)
+      return fail({ code: 'malformed-envelope', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is not a DSSE envelope: ${shape}` });
     envelope = parsed as DsseEnvelope;
   } catch (e) {
-    return fail({ code: 'malformed-envelope', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is not valid JSON: ${(e as Error).message}` });
+    return fail({
+      code: 'malformed-envelope',
+      file: ENVELOPE_FILE,
+      message: `${ENVELOPE_FILE} is not valid JSON: ${(e as Error).message}`,
+    });
   }
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    return fail({ code: 'wrong-payload-type', file: ENVELOPE_FILE, message: `payloadType is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}` });
+    return fail({
+      code: 'wrong-payload-type',
+      file: ENVELOPE_FILE,
+      message: `payloadType is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`,
+    });
   }
   let payload: Buffer;
   try {
@@ -141,9 +152,20 @@ export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[]
     badSigs.push(`signatures[${i}]${s.keyid ? ` (keyid ${s.keyid.slice(0, 16)})` : ''} does not verify`);
   }
   if (!verifiedBy) {
-    if (badSigs.length) return fail({ code: 'bad-signature', file: ENVELOPE_FILE, message: `bad signature: ${badSigs.join('; ')} — the envelope or its payload was altered` });
-    const known = trusted.length ? `trusted: ${trusted.map((t) => t.keyid.slice(0, 16)).join(', ')}` : 'no keys are trusted (pass --key PUB.pem or put keys in ~/.config/gaterun/trusted/)';
-    return fail({ code: 'unknown-key', file: ENVELOPE_FILE, message: `signed by an untrusted key ${unknownKeyids.map((k) => k.slice(0, 16)).join(', ')}; ${known}` });
+    if (badSigs.length)
+      return fail({
+        code: 'bad-signature',
+        file: ENVELOPE_FILE,
+        message: `bad signature: ${badSigs.join('; ')} — the envelope or its payload was altered`,
+      });
+    const known = trusted.length
+      ? `trusted: ${trusted.map((t) => t.keyid.slice(0, 16)).join(', ')}`
+      : 'no keys are trusted (pass --key PUB.pem or put keys in ~/.config/gaterun/trusted/)';
+    return fail({
+      code: 'unknown-key',
+      file: ENVELOPE_FILE,
+      message: `signed by an untrusted key ${unknownKeyids.map((k) => k.slice(0, 16)).join(', ')}; ${known}`,
+    });
   }
 
   let statement: Statement;
@@ -153,7 +175,11 @@ export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[]
     if (why) return { ok: false, keyid: verifiedBy, problems: [{ code: 'malformed-statement', file: ENVELOPE_FILE, message: why }] };
     statement = parsed as Statement;
   } catch (e) {
-    return { ok: false, keyid: verifiedBy, problems: [{ code: 'malformed-statement', file: ENVELOPE_FILE, message: `payload is not JSON: ${(e as Error).message}` }] };
+    return {
+      ok: false,
+      keyid: verifiedBy,
+      problems: [{ code: 'malformed-statement', file: ENVELOPE_FILE, message: `payload is not JSON: ${(e as Error).message}` }],
+    };
   }
 
   const { files, others } = walkRunDir(runDir);
@@ -162,11 +188,20 @@ export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[]
   for (const s of statement.subject) {
     if (!onDisk.has(s.name)) {
       const why = others.includes(s.name) ? 'is no longer a regular file' : 'is missing';
-      problems.push({ code: others.includes(s.name) ? 'changed' : 'missing', file: s.name, message: `${s.name} ${why} (signed sha256 ${s.digest.sha256.slice(0, 16)}…)` });
+      problems.push({
+        code: others.includes(s.name) ? 'changed' : 'missing',
+        file: s.name,
+        message: `${s.name} ${why} (signed sha256 ${s.digest.sha256.slice(0, 16)}…)`,
+      });
       continue;
     }
     const actual = sha256Hex(readFileSync(join(runDir, s.name)));
-    if (actual !== s.digest.sha256) problems.push({ code: 'changed', file: s.name, message: `${s.name} was changed: sha256 ${actual.slice(0, 16)}… ≠ signed ${s.digest.sha256.slice(0, 16)}…` });
+    if (actual !== s.digest.sha256)
+      problems.push({
+        code: 'changed',
+        file: s.name,
+        message: `${s.name} was changed: sha256 ${actual.slice(0, 16)}… ≠ signed ${s.digest.sha256.slice(0, 16)}…`,
+      });
   }
   for (const name of [...files, ...others].sort()) {
     if (!signed.has(name)) problems.push({ code: 'extra', file: name, message: `${name} is not part of the signed run` });
@@ -210,5 +245,8 @@ export function formatVerifyResult(runDir: string, result: VerifyResult): string
     const o = result.outcome;
     return `OK ${runDir}: ${o.files} files match, signed by ed25519 keyid ${result.keyid!.slice(0, 16)}; outcome ${o.code} (${o.verificationResult}), ${o.verifier}, ${o.timeVerified}`;
   }
-  return [`FAILED ${runDir}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`, ...result.problems.map((p) => `  ${p.code.padEnd(19)} ${p.message}`)].join('\n');
+  return [
+    `FAILED ${runDir}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`,
+    ...result.problems.map((p) => `  ${p.code.padEnd(19)} ${p.message}`),
+  ].join('\n');
 }

@@ -25,7 +25,7 @@ export function redactorFor(target: TargetInfo): Redactor {
   const redactor = Redactor.fromEnv();
   for (const db of Object.values((target.databases ?? {}) as Record<string, { env_file?: string }>)) {
     if (!db.env_file) continue;
-    const f = isAbsolute(db.env_file) ? db.env_file : resolve(String(target.baseDir ?? '.'), db.env_file);
+    const f = isAbsolute(db.env_file) ? db.env_file : resolve(target.baseDir ?? '.', db.env_file);
     if (existsSync(f)) redactor.addEnvFile(f);
   }
   return redactor;
@@ -38,5 +38,15 @@ export async function executeRun(o: ExecuteOptions): Promise<RunResult> {
   const keyAt = findSigningKey({ flag: o.keyFlag, targetKey: target.signing_key as string | undefined });
   const signingKey = keyAt ? loadPrivateKey(keyAt.path) : null;
   if (signingKey?.warning) o.warn?.(signingKey.warning);
-  return runMacro({ loaded, target, outDir: o.outDir, reportsDir: o.reportsDir, renderer: o.renderer, progressToStderr: o.progressToStderr, signal: o.signal, redactor: redactorFor(target), signingKey });
+  return runMacro({
+    loaded,
+    target,
+    outDir: o.outDir,
+    reportsDir: o.reportsDir,
+    renderer: o.renderer,
+    progressToStderr: o.progressToStderr,
+    signal: o.signal,
+    redactor: redactorFor(target),
+    signingKey,
+  });
 }

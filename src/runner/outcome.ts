@@ -5,14 +5,24 @@ import type { CriterionResult, FinalOutcome, GateRecord, OutcomeCode } from './t
 import { evaluateCondition, lookupFact } from '../report/attest.js';
 
 /** The outcome code and line: A all PASS and every criterion met, B blocked, C failed (a gate or a criterion), D aborted. */
-export function computeOutcome(macro: Macro, gates: GateRecord[], criteria: CriterionResult[] = []): { code: OutcomeCode; text: string; stopped_at: string | null; reason: string | null } {
+export function computeOutcome(
+  macro: Macro,
+  gates: GateRecord[],
+  criteria: CriterionResult[] = [],
+): { code: OutcomeCode; text: string; stopped_at: string | null; reason: string | null } {
   const stop = gates.find((g) => g.status !== 'PASS' && g.status !== 'NOT_RUN');
   if (!stop) {
     const notRun = gates.find((g) => g.status === 'NOT_RUN');
     if (notRun) return { code: 'D', text: `D — ABORTED before ${notRun.id}`, stopped_at: notRun.id, reason: notRun.reason ?? null };
     // Every gate passed, but A also promises every PASS criterion: a NO under an A would be a claim the data does not hold.
     const unmet = criteria.filter((c) => !c.met);
-    if (unmet.length) return { code: 'C', text: `C — FAIL at PASS criteria (${unmet.map((c) => c.name).join(', ')})`, stopped_at: null, reason: unmet.map((c) => `${c.name}: ${c.evidence}`).join('; ') };
+    if (unmet.length)
+      return {
+        code: 'C',
+        text: `C — FAIL at PASS criteria (${unmet.map((c) => c.name).join(', ')})`,
+        stopped_at: null,
+        reason: unmet.map((c) => `${c.name}: ${c.evidence}`).join('; '),
+      };
     return { code: 'A', text: `A — ${macro.outcome}`, stopped_at: null, reason: null };
   }
   if (stop.status === 'ABORTED') return { code: 'D', text: `D — ABORTED at ${stop.id}`, stopped_at: stop.id, reason: stop.summary };
@@ -28,7 +38,10 @@ export function evalCondition(c: Condition, facts: Record<string, Facts>, gates:
   const holds = evaluateCondition(c, facts);
   if (!found) {
     const g = gates.find((x) => x.id === c.fact.split('.')[0]);
-    return { ok: holds === true, text: `${c.fact}: no such fact${g && g.status !== 'PASS' ? ` (${g.id} ${g.status.replace('_', ' ')})` : ''}` };
+    return {
+      ok: holds === true,
+      text: `${c.fact}: no such fact${g && g.status !== 'PASS' ? ` (${g.id} ${g.status.replace('_', ' ')})` : ''}`,
+    };
   }
   const want: string[] = [];
   if ('equals' in c) want.push(show(c.equals));
@@ -51,7 +64,14 @@ export function evalCriteria(macro: Macro, gates: GateRecord[]): CriterionResult
 }
 
 /** The machine-readable final-outcome block (same keys in run.json and the final report). */
-export function finalOutcome(a: { macro: Macro; runId: string; outcome: ReturnType<typeof computeOutcome>; gates: GateRecord[]; production: string; signature: string }): FinalOutcome {
+export function finalOutcome(a: {
+  macro: Macro;
+  runId: string;
+  outcome: ReturnType<typeof computeOutcome>;
+  gates: GateRecord[];
+  production: string;
+  signature: string;
+}): FinalOutcome {
   const facts = Object.fromEntries(a.gates.map((g) => [g.id, g.facts]));
   const block: FinalOutcome = {
     final_outcome: a.outcome.text,
@@ -62,7 +82,13 @@ export function finalOutcome(a: { macro: Macro; runId: string; outcome: ReturnTy
     signature: a.signature,
     next_action: a.macro.next_action ?? 'STOP -> route to GPT / User',
   };
-  const ordered: FinalOutcome = { final_outcome: block.final_outcome, macro: block.macro, run_id: block.run_id, stopped_at: block.stopped_at, production_mutation: block.production_mutation } as FinalOutcome;
+  const ordered: FinalOutcome = {
+    final_outcome: block.final_outcome,
+    macro: block.macro,
+    run_id: block.run_id,
+    stopped_at: block.stopped_at,
+    production_mutation: block.production_mutation,
+  } as FinalOutcome;
   for (const [key, ref] of Object.entries(a.macro.outcome_facts)) {
     const { found, value: v } = lookupFact(facts, ref);
     ordered[key] = !found ? 'UNKNOWN' : typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean | null);

@@ -14,7 +14,8 @@ export function resultProblems(r: unknown): string[] {
   if (!r || typeof r !== 'object') return ['the gate returned no object'];
   const x = r as Partial<GateResult>;
   const p: string[] = [];
-  if (!['PASS', 'FAIL', 'BLOCKED'].includes(String(x.status))) p.push(`status must be PASS, FAIL or BLOCKED, got ${JSON.stringify(x.status)}`);
+  if (!['PASS', 'FAIL', 'BLOCKED'].includes(String(x.status)))
+    p.push(`status must be PASS, FAIL or BLOCKED, got ${JSON.stringify(x.status)}`);
   if (typeof x.summary !== 'string') p.push('summary must be a string');
   if (!Array.isArray(x.checks)) p.push('checks must be a list');
   if (!Array.isArray(x.evidence)) p.push('evidence must be a list');
@@ -38,15 +39,38 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
   const startedAt = new Date();
   const started = performance.now();
   const timeoutS = d.spec.timeout ?? 600;
-  const base = { id: d.spec.id, title: d.spec.title, label: d.spec.label ?? d.spec.title, kind: d.spec.kind, host: d.host, report: d.reportFile, timeoutS, startedAt: startedAt.toISOString() };
+  const base = {
+    id: d.spec.id,
+    title: d.spec.title,
+    label: d.spec.label ?? d.spec.title,
+    kind: d.spec.kind,
+    host: d.host,
+    report: d.reportFile,
+    timeoutS,
+    startedAt: startedAt.toISOString(),
+  };
   const done = (status: GateStatus, summary: string, extra: Partial<GateRecord> = {}): GateRecord => ({
-    ...base, status, summary, checks: [], facts: {}, evidence: [], durationMs: Math.round(performance.now() - started), ...extra,
+    ...base,
+    status,
+    summary,
+    checks: [],
+    facts: {},
+    evidence: [],
+    durationMs: Math.round(performance.now() - started),
+    ...extra,
   });
 
-  const resolved = resolveReferences(d.spec.with ?? {}, { gates: Object.fromEntries(Object.entries(d.facts).map(([k, v]) => [k, { facts: v }])), run: { id: d.run.id, dir: d.run.dir, macro: d.run.macroId } });
-  if (resolved.missing.length) return done('FAIL', `unresolved reference${resolved.missing.length > 1 ? 's' : ''}: ${resolved.missing.join(', ')} (the fact was not produced by the earlier gate)`);
+  const resolved = resolveReferences(d.spec.with ?? {}, {
+    gates: Object.fromEntries(Object.entries(d.facts).map(([k, v]) => [k, { facts: v }])),
+    run: { id: d.run.id, dir: d.run.dir, macro: d.run.macroId },
+  });
+  if (resolved.missing.length)
+    return done(
+      'FAIL',
+      `unresolved reference${resolved.missing.length > 1 ? 's' : ''}: ${resolved.missing.join(', ')} (the fact was not produced by the earlier gate)`,
+    );
   // Values that came from facts were not known at load time: check the params again now they are.
-  const validate = compileSchema(d.module.params as object);
+  const validate = compileSchema(d.module.params);
   if (!validate(resolved.value)) {
     const why = (validate.errors ?? []).map((e) => `with${e.instancePath.replace(/\//g, '.')} ${e.message}`).join('; ');
     return done('FAIL', `params after resolving references do not match the ${d.spec.kind} schema: ${why}`);
@@ -57,25 +81,44 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
   if (d.runSignal.aborted) return done('ABORTED', 'aborted before it started');
   d.runSignal.addEventListener('abort', onRunAbort, { once: true });
   let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; controller.abort(new Error(`timed out after ${timeoutS} s`)); }, timeoutS * 1000);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`timed out after ${timeoutS} s`));
+  }, timeoutS * 1000);
 
   const ctx = d.makeContext(controller.signal);
   const work = Promise.resolve().then(() => d.module.run(ctx, resolved.value));
   // When cancelled, give the gate a moment to notice (its children are being killed), then stop waiting.
-  const cancelled = new Promise<'cancelled'>((res) => controller.signal.addEventListener('abort', () => setTimeout(() => res('cancelled'), SETTLE_MS).unref(), { once: true }));
+  const cancelled = new Promise<'cancelled'>((res) =>
+    controller.signal.addEventListener('abort', () => setTimeout(() => res('cancelled'), SETTLE_MS).unref(), { once: true }),
+  );
   try {
     const r = await Promise.race([work, cancelled]);
-    if (timedOut) return done('FAIL', `timed out after ${timeoutS} s; its processes were killed`, r !== 'cancelled' && !resultProblems(r).length ? { checks: r.checks, evidence: r.evidence } : {});
-    if (d.runSignal.aborted) return done('ABORTED', 'aborted by signal; its processes were killed', r !== 'cancelled' && !resultProblems(r).length ? { checks: r.checks, evidence: r.evidence } : {});
+    if (timedOut)
+      return done(
+        'FAIL',
+        `timed out after ${timeoutS} s; its processes were killed`,
+        r !== 'cancelled' && !resultProblems(r).length ? { checks: r.checks, evidence: r.evidence } : {},
+      );
+    if (d.runSignal.aborted)
+      return done(
+        'ABORTED',
+        'aborted by signal; its processes were killed',
+        r !== 'cancelled' && !resultProblems(r).length ? { checks: r.checks, evidence: r.evidence } : {},
+      );
     if (r === 'cancelled') return done('FAIL', 'cancelled');
     const problems = resultProblems(r);
-    if (problems.length) return done('FAIL', `gate bug (EGATEOUTPUT): the ${d.spec.kind} gate returned a malformed result: ${problems.join('; ')}`, { crash: { message: problems.join('; '), stack: '' } });
+    if (problems.length)
+      return done('FAIL', `gate bug (EGATEOUTPUT): the ${d.spec.kind} gate returned a malformed result: ${problems.join('; ')}`, {
+        crash: { message: problems.join('; '), stack: '' },
+      });
     return { ...done(r.status, r.summary), checks: r.checks, facts: r.facts, evidence: r.evidence };
   } catch (e) {
     if (timedOut) return done('FAIL', `timed out after ${timeoutS} s; its processes were killed`);
     if (d.runSignal.aborted) return done('ABORTED', 'aborted by signal; its processes were killed');
     if (e instanceof PolicyRefusal) return done('FAIL', e.message, { checks: [{ status: 'FAIL', text: e.message }] });
-    if (isGaterunError(e)) return done('FAIL', `${e.message}${e.hint ? ` (${e.hint})` : ''}`, { checks: [{ status: 'FAIL', text: `${e.code}: ${e.message}` }] });
+    if (isGaterunError(e))
+      return done('FAIL', `${e.message}${e.hint ? ` (${e.hint})` : ''}`, { checks: [{ status: 'FAIL', text: `${e.code}: ${e.message}` }] });
     const err = e instanceof Error ? e : new Error(String(e));
     return done('FAIL', `crashed: ${err.message}`, { crash: { message: err.message, stack: err.stack ?? '' } });
   } finally {

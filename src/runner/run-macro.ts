@@ -52,7 +52,10 @@ export interface RunResult {
 
 /** `20261121T102233Z-o8c-1a2b`. */
 export function newRunId(macroId: string, now = new Date()): string {
-  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const ts = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${ts}-${macroId.toLowerCase()}-${randomBytes(2).toString('hex')}`;
 }
 
@@ -69,7 +72,14 @@ function stderrRenderer() {
 }
 
 /** Runs gates in order with listr2 progress; returns one record per gate that ran. */
-interface GateRunBase { ledger: Ledger; facts: Record<string, Facts>; run: RunInfo; redact: (s: string) => string; signal: AbortSignal; dbAccess: DbAccess | null }
+interface GateRunBase {
+  ledger: Ledger;
+  facts: Record<string, Facts>;
+  run: RunInfo;
+  redact: (s: string) => string;
+  signal: AbortSignal;
+  dbAccess: DbAccess | null;
+}
 
 async function runGates(o: RunOptions, specs: GateSpec[], ctxBase: GateRunBase, stop: { reason: string | null }): Promise<GateRecord[]> {
   const { macro } = o.loaded;
@@ -90,11 +100,26 @@ async function runGates(o: RunOptions, specs: GateSpec[], ctxBase: GateRunBase, 
           runSignal: ctxBase.signal,
           facts: ctxBase.facts,
           run: ctxBase.run,
-          makeContext: (gateSignal) => createContext({
-            gateId: spec.id, host, ledger: ctxBase.ledger, signal: gateSignal, target: o.target, run: ctxBase.run, facts: ctxBase.facts, redact: ctxBase.redact,
-            db: ctxBase.dbAccess ? (name) => ctxBase.dbAccess!.db(name, { gateId: spec.id, signal: gateSignal }) : undefined,
-            log: { info: (m) => { task.output = ctxBase.redact(m); }, warn: (m) => { task.output = `warning: ${ctxBase.redact(m)}`; } },
-          }),
+          makeContext: (gateSignal) =>
+            createContext({
+              gateId: spec.id,
+              host,
+              ledger: ctxBase.ledger,
+              signal: gateSignal,
+              target: o.target,
+              run: ctxBase.run,
+              facts: ctxBase.facts,
+              redact: ctxBase.redact,
+              db: ctxBase.dbAccess ? (name) => ctxBase.dbAccess!.db(name, { gateId: spec.id, signal: gateSignal }) : undefined,
+              log: {
+                info: (m) => {
+                  task.output = ctxBase.redact(m);
+                },
+                warn: (m) => {
+                  task.output = `warning: ${ctxBase.redact(m)}`;
+                },
+              },
+            }),
         });
         // Everything a gate returns (summary, checks, facts, evidence) is redacted before anyone sees it.
         const clean: GateRecord = JSON.parse(JSON.stringify(rec), (_k, v) => (typeof v === 'string' ? ctxBase.redact(v) : v));
@@ -135,7 +160,14 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
   const signal = o.signal ?? new AbortController().signal;
   const facts: Record<string, Facts> = {};
   const signature = signatureLabel(o.signingKey?.keyid ?? null);
-  const run: RunInfo = { id: runId, macroId: macro.id, dir, title: macro.title, kb: macro.kb ? { path: macro.kb.path, tags: macro.kb.tags ?? [] } : null, signature };
+  const run: RunInfo = {
+    id: runId,
+    macroId: macro.id,
+    dir,
+    title: macro.title,
+    kb: macro.kb ? { path: macro.kb.path, tags: macro.kb.tags ?? [] } : null,
+    signature,
+  };
   const stop = { reason: null as string | null };
   const mainSpecs = macro.gates.filter((g) => !isFinalize(g));
   const finalizeSpecs = macro.gates.filter(isFinalize);
@@ -145,7 +177,15 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
   try {
     if (db.blocked) {
       stop.reason = `${mainSpecs[0].id} blocked`;
-      records = [{ ...placeholder(mainSpecs[0], 0, 'NOT_RUN', '', macro.host), status: 'BLOCKED', summary: redact(db.blocked), reason: undefined, checks: [{ status: 'FAIL', text: redact(db.blocked) }] }];
+      records = [
+        {
+          ...placeholder(mainSpecs[0], 0, 'NOT_RUN', '', macro.host),
+          status: 'BLOCKED',
+          summary: redact(db.blocked),
+          reason: undefined,
+          checks: [{ status: 'FAIL', text: redact(db.blocked) }],
+        },
+      ];
     } else {
       records = await runGates(o, mainSpecs, base, stop);
     }
@@ -158,13 +198,26 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
     if (records.some((r) => r.id === spec.id)) return;
     records.push(placeholder(spec, i, 'NOT_RUN', `not run: ${stop.reason ?? 'the run was aborted'}`, macro.host));
   });
-  records.sort((a, b) => macro.gates.indexOf(macro.gates.find((g) => g.id === a.id)!) - macro.gates.indexOf(macro.gates.find((g) => g.id === b.id)!));
+  records.sort(
+    (a, b) => macro.gates.indexOf(macro.gates.find((g) => g.id === a.id)!) - macro.gates.indexOf(macro.gates.find((g) => g.id === b.id)!),
+  );
   const criteria = evalCriteria(macro, records);
   const outcome = computeOutcome(macro, records, criteria);
   // Finalize gates publish the signed bundle, so they run after it is sealed; the bundle says so.
-  const pending = finalizeSpecs.map((spec) => placeholder(spec, -1, 'PENDING',
-    outcome.code === 'A' ? `runs after signing: ${gateKinds[spec.kind].summary.toLowerCase()}` : `not run: ${stop.reason ?? 'the run did not pass'}`, macro.host));
-  const allRecords = [...records, ...pending].sort((a, b) => macro.gates.findIndex((g) => g.id === a.id) - macro.gates.findIndex((g) => g.id === b.id));
+  const pending = finalizeSpecs.map((spec) =>
+    placeholder(
+      spec,
+      -1,
+      'PENDING',
+      outcome.code === 'A'
+        ? `runs after signing: ${gateKinds[spec.kind].summary.toLowerCase()}`
+        : `not run: ${stop.reason ?? 'the run did not pass'}`,
+      macro.host,
+    ),
+  );
+  const allRecords = [...records, ...pending].sort(
+    (a, b) => macro.gates.findIndex((g) => g.id === a.id) - macro.gates.findIndex((g) => g.id === b.id),
+  );
   if (outcome.code !== 'A') for (const p of pending) p.status = 'NOT_RUN';
 
   const gateFacts = Object.fromEntries(allRecords.map((g) => [g.id, g.facts]));
@@ -174,7 +227,18 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
     schema: 'gaterun/run@1',
     gaterun_version: version,
     run_id: runId,
-    macro: { id: macro.id, name: macro.macro, title: macro.title, summary: macro.summary ?? null, file: o.loaded.file, sha256: o.loaded.sha256, effort: macro.effort ?? null, mutation: macro.mutation, outcome: macro.outcome, kb: run.kb ?? null },
+    macro: {
+      id: macro.id,
+      name: macro.macro,
+      title: macro.title,
+      summary: macro.summary ?? null,
+      file: o.loaded.file,
+      sha256: o.loaded.sha256,
+      effort: macro.effort ?? null,
+      mutation: macro.mutation,
+      outcome: macro.outcome,
+      kb: run.kb ?? null,
+    },
     target: { name: o.target.name, file: o.target.file },
     host: hostname(),
     started_at: started.toISOString(),
@@ -183,7 +247,13 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
     outcome,
     gates: allRecords,
     criteria,
-    changes: nonMutation.mutations.map((e) => ({ seq: e.seq, action: e.action, target: e.target, host: e.host, scope: e.scope ?? 'deploy' })),
+    changes: nonMutation.mutations.map((e) => ({
+      seq: e.seq,
+      action: e.action,
+      target: e.target,
+      host: e.host,
+      scope: e.scope ?? 'deploy',
+    })),
     non_mutation: nonMutation.rows.map((r) => ({ ...r, value: redact(r.value) })),
     forbidden: forbiddenAttestation(macro.forbidden, ledger.entries, gateFacts).map((r) => ({ ...r, text: redact(r.text) })),
     residue: macro.residue.map((r) => ({ id: r.id, status: r.status, note: r.note, next: r.next ?? null })),
@@ -207,7 +277,14 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
   }
   try {
     if (o.signingKey) {
-      signBundle(dir, { privateKey: o.signingKey.key, macroFile: o.loaded.file, macroSha256: o.loaded.sha256, target: o.target.file ?? o.target.name, outcomeCode: outcome.code, version });
+      signBundle(dir, {
+        privateKey: o.signingKey.key,
+        macroFile: o.loaded.file,
+        macroSha256: o.loaded.sha256,
+        target: o.target.file ?? o.target.name,
+        outcomeCode: outcome.code,
+        version,
+      });
     }
     const finalize = outcome.code === 'A' && finalizeSpecs.length ? await runGates(o, finalizeSpecs, base, { reason: null }) : [];
     return { record, dir, finalize };
@@ -224,7 +301,12 @@ const gateDatabase = (g: GateSpec) => (typeof g.with?.database === 'string' ? g.
  * Opens the target's databases when the macro uses one: starts the embedded server for entries without a URL,
  * teaches the redactor their passwords, and takes the per-target run lock (a held lock blocks the run).
  */
-async function openDatabases(o: RunOptions, runId: string, ledger: Ledger, redact: (s: string) => string): Promise<{ access: DbAccess | null; lock: RunLock | null; blocked: string | null; close: () => Promise<void> }> {
+async function openDatabases(
+  o: RunOptions,
+  runId: string,
+  ledger: Ledger,
+  redact: (s: string) => string,
+): Promise<{ access: DbAccess | null; lock: RunLock | null; blocked: string | null; close: () => Promise<void> }> {
   const first = o.loaded.macro.gates.map(gateDatabase).find(Boolean);
   const databases = (o.target.databases ?? {}) as Record<string, DatabaseEntry>;
   if (!first) return { access: null, lock: null, blocked: null, close: async () => undefined };
@@ -234,12 +316,26 @@ async function openDatabases(o: RunOptions, runId: string, ledger: Ledger, redac
     embedded = await startEmbeddedPostgres();
     o.redactor?.add(embedded.password);
   }
-  const access = createDbAccess({ databases, baseDir: String(o.target.baseDir ?? process.cwd()), runId, ledger, redact, embeddedUrl: embedded?.url });
+  const access = createDbAccess({
+    databases,
+    baseDir: o.target.baseDir ?? process.cwd(),
+    runId,
+    ledger,
+    redact,
+    embeddedUrl: embedded?.url,
+  });
   for (const name of Object.keys(databases)) {
-    try { void access.db(name).display; } catch { /* a gate that uses it will FAIL with the reason */ }
+    try {
+      void access.db(name).display;
+    } catch {
+      /* a gate that uses it will FAIL with the reason */
+    }
   }
   for (const secret of access.secrets()) o.redactor?.add(secret);
-  const close = async () => { await access.closeAll().catch(() => undefined); await embedded?.stop(); };
+  const close = async () => {
+    await access.closeAll().catch(() => undefined);
+    await embedded?.stop();
+  };
   let lock: RunLock | null = null;
   let blocked: string | null = null;
   try {
@@ -256,9 +352,21 @@ async function openDatabases(o: RunOptions, runId: string, ledger: Ledger, redac
 
 function placeholder(spec: GateSpec, index: number, status: 'NOT_RUN' | 'PENDING', reason: string, macroHost?: string): GateRecord {
   return {
-    id: spec.id, title: spec.title, label: spec.label ?? spec.title, kind: spec.kind, host: spec.host ?? macroHost ?? 'local',
-    status, summary: reason, reason, checks: [], facts: {}, evidence: [], report: index >= 0 ? reportFileName(index, spec.title) : '',
-    timeoutS: spec.timeout ?? 600, startedAt: null, durationMs: 0,
+    id: spec.id,
+    title: spec.title,
+    label: spec.label ?? spec.title,
+    kind: spec.kind,
+    host: spec.host ?? macroHost ?? 'local',
+    status,
+    summary: reason,
+    reason,
+    checks: [],
+    facts: {},
+    evidence: [],
+    report: index >= 0 ? reportFileName(index, spec.title) : '',
+    timeoutS: spec.timeout ?? 600,
+    startedAt: null,
+    durationMs: 0,
   };
 }
 
@@ -268,7 +376,9 @@ const NO_SYNC = { sync: false };
 
 /** Renders every report and writes run.json and ledger.jsonl into the run directory. */
 export function writeRunFiles(dir: string, record: RunRecord, ledger: Ledger): void {
-  record.gates.forEach((g, i) => { if (g.report) writeFileAtomic(join(dir, g.report), renderGateReport(record, i), NO_SYNC); });
+  record.gates.forEach((g, i) => {
+    if (g.report) writeFileAtomic(join(dir, g.report), renderGateReport(record, i), NO_SYNC);
+  });
   writeFileAtomic(join(dir, record.files.final), renderFinalReport(record), NO_SYNC);
   writeFileAtomic(join(dir, 'ledger.jsonl'), ledger.toJsonl(), NO_SYNC);
   writeFileAtomic(join(dir, 'run.json'), JSON.stringify(record, null, 2) + '\n', NO_SYNC);

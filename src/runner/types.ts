@@ -25,7 +25,11 @@ export interface GateRecord {
 
 export type OutcomeCode = 'A' | 'B' | 'C' | 'D';
 
-export interface CriterionResult { name: string; met: boolean; evidence: string }
+export interface CriterionResult {
+  name: string;
+  met: boolean;
+  evidence: string;
+}
 
 export interface FinalOutcome {
   final_outcome: string;
@@ -42,7 +46,18 @@ export interface RunRecord {
   schema: 'gaterun/run@1';
   gaterun_version: string;
   run_id: string;
-  macro: { id: string; name: string; title: string; summary: string | null; file: string; sha256: string; effort: string | null; mutation: string; outcome: string; kb: { path: string; tags: string[] } | null };
+  macro: {
+    id: string;
+    name: string;
+    title: string;
+    summary: string | null;
+    file: string;
+    sha256: string;
+    effort: string | null;
+    mutation: string;
+    outcome: string;
+    kb: { path: string; tags: string[] } | null;
+  };
   target: { name: string; file: string | null };
   host: string;
   started_at: string;

@@ -24,7 +24,13 @@ let targetSchema: object | undefined;
 /** The target used when none is given: this machine, the current directory. */
 export function defaultTarget(): TargetInfo {
   const cwd = process.cwd();
-  return { name: 'local', file: null, hosts: { local: 'local' }, paths: { cwd }, hostSpecs: { local: { name: 'local', kind: 'local', url: 'local' } } };
+  return {
+    name: 'local',
+    file: null,
+    hosts: { local: 'local' },
+    paths: { cwd },
+    hostSpecs: { local: { name: 'local', kind: 'local', url: 'local' } },
+  };
 }
 
 /** Reads a target YAML file; relative paths are resolved against the file's folder. */

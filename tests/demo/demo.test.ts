@@ -8,8 +8,20 @@ import { cleanupTemp, tempDir } from '../helpers/temp.js';
 
 afterAll(cleanupTemp);
 
-interface Gate { id: string; status: string; summary: string; facts: Record<string, unknown> }
-interface Run { run_id: string; outcome: { code: string; text: string }; gates: Gate[]; files: { final: string }; final_outcome: Record<string, unknown>; criteria: { met: boolean }[] }
+interface Gate {
+  id: string;
+  status: string;
+  summary: string;
+  facts: Record<string, unknown>;
+}
+interface Run {
+  run_id: string;
+  outcome: { code: string; text: string };
+  gates: Gate[];
+  files: { final: string };
+  final_outcome: Record<string, unknown>;
+  criteria: { met: boolean }[];
+}
 
 const runJson = (dir: string): Run => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
 const gate = (run: Run, id: string) => run.gates.find((g) => g.id === id)!;
@@ -25,12 +37,22 @@ describe('gaterun demo: O8B → O8F', () => {
   test('all five macros end A, every bundle verifies, the demo is OK', () => {
     expect(demo.macros.map((m) => `${m.id} ${m.code}`)).toEqual(['O8B A', 'O8C A', 'O8D A', 'O8E A', 'O8F A']);
     expect(demo.macros.map((m) => m.outcome)).toEqual([
-      'A — O8B_RECONCILE_DEPLOY_LIVE_WIRING_PASS', 'A — O8C_REAL_DB_ROLLBACK_PROOF_READY', 'A — O8D_PATCH_DEPLOY_MULTIGAP_PROOF_PASS',
-      'A — O8E_GAP_PACKAGES_READY', 'A — O8F_IMPLEMENT_DEPLOY_PROOF_PASS',
+      'A — O8B_RECONCILE_DEPLOY_LIVE_WIRING_PASS',
+      'A — O8C_REAL_DB_ROLLBACK_PROOF_READY',
+      'A — O8D_PATCH_DEPLOY_MULTIGAP_PROOF_PASS',
+      'A — O8E_GAP_PACKAGES_READY',
+      'A — O8F_IMPLEMENT_DEPLOY_PROOF_PASS',
     ]);
     for (const m of demo.macros) {
       const unmet = runJson(m.dir).criteria.filter((c) => !c.met);
-      expect({ id: m.id, problems: m.verifyProblems, verified: m.verified, passed: m.passed, finalizeOk: m.finalizeOk, unmet }).toEqual({ id: m.id, problems: [], verified: true, passed: m.gates, finalizeOk: true, unmet: [] });
+      expect({ id: m.id, problems: m.verifyProblems, verified: m.verified, passed: m.passed, finalizeOk: m.finalizeOk, unmet }).toEqual({
+        id: m.id,
+        problems: [],
+        verified: true,
+        passed: m.gates,
+        finalizeOk: true,
+        unmet: [],
+      });
     }
     expect(demo.ok).toBe(true);
     expect(demo.stoppedAt).toBeNull();
@@ -50,7 +72,9 @@ describe('gaterun demo: O8B → O8F', () => {
     const text = lines.join('\n');
     for (const m of demo.macros) {
       expect(text).toContain(`final_outcome: ${m.outcome}`);
-      expect(text).toMatch(new RegExp(`^${m.id}: A — \\S+ · ${m.gates}/${m.gates} gates PASS · \\d+/\\d+ criteria YES · bundle verifies`, 'm'));
+      expect(text).toMatch(
+        new RegExp(`^${m.id}: A — \\S+ · ${m.gates}/${m.gates} gates PASS · \\d+/\\d+ criteria YES · bundle verifies`, 'm'),
+      );
     }
   });
 
@@ -58,7 +82,12 @@ describe('gaterun demo: O8B → O8F', () => {
     for (const m of demo.macros) {
       for (const f of readdirSync(m.dir).filter((x) => x.endsWith('.md'))) {
         const text = readFileSync(join(m.dir, f), 'utf8');
-        expect({ f, undef: /\bundefined\b/.test(text), obj: text.includes('[object Object]'), mustache: text.includes('{{') }).toEqual({ f, undef: false, obj: false, mustache: false });
+        expect({ f, undef: /\bundefined\b/.test(text), obj: text.includes('[object Object]'), mustache: text.includes('{{') }).toEqual({
+          f,
+          undef: false,
+          obj: false,
+          mustache: false,
+        });
       }
     }
   });
@@ -82,7 +111,10 @@ describe('gaterun demo: O8B → O8F', () => {
     const g0 = gate(c.run, 'G0').facts as { manifest: { matched: number; total: number } };
     expect(g0.manifest.matched).toBe(g0.manifest.total);
     expect(final(c)).toContain(`${g0.manifest.matched}/${g0.manifest.total} sha256 match`);
-    const g4 = gate(c.run, 'G4').facts as { counts_table: { table: string; before: number; in_txn: number; after: number }[]; leaked: number };
+    const g4 = gate(c.run, 'G4').facts as {
+      counts_table: { table: string; before: number; in_txn: number; after: number }[];
+      leaked: number;
+    };
     const iu = g4.counts_table.find((r) => r.table === 'public.information_unit')!;
     expect([iu.before, iu.in_txn, iu.after]).toEqual([158, 159, 158]);
     const proofReport = readFileSync(join(c.dir, '06-execute-rollback-only-proof.md'), 'utf8');
@@ -123,7 +155,9 @@ describe('gaterun demo --break proof (built CLI)', () => {
     const dir = join(ws, 'reports', 'O8C', readdirSync(join(ws, 'reports', 'O8C'))[0]);
     const run = runJson(dir);
     expect(run.outcome.text).toBe('C — FAIL at G4');
-    expect(readFileSync(join(dir, '06-execute-rollback-only-proof.md'), 'utf8')).toContain('status="refused: missing title", expected "created"');
+    expect(readFileSync(join(dir, '06-execute-rollback-only-proof.md'), 'utf8')).toContain(
+      'status="refused: missing title", expected "created"',
+    );
     expect(gate(run, 'G4').facts).toMatchObject({ counts_unchanged: true, leaked: 0, transaction: 'ROLLBACK' });
   }, 120000);
 });

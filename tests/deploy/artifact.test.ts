@@ -10,7 +10,11 @@ import { startHosts } from '../helpers/hosts.js';
 
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tmp = (prefix: string) => { const d = mkdtempSync(join(tmpdir(), prefix)); cleanup.push(d); return d; };
+const tmp = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  cleanup.push(d);
+  return d;
+};
 
 const FILES = {
   'README.md': '# iu-cutter\n',
@@ -87,7 +91,11 @@ describe('artifact', () => {
     const hosts = await startHosts();
     try {
       const local = await build(repo.dir, tmp('gaterun-out-'));
-      const { result, ledger } = await runGate(artifact, { repo: repo.dir, name: 'iu-cutter-v0.6', out: tmp('gaterun-out-') }, { policy: 'source', host: 'vps', hosts: hosts.hosts });
+      const { result, ledger } = await runGate(
+        artifact,
+        { repo: repo.dir, name: 'iu-cutter-v0.6', out: tmp('gaterun-out-') },
+        { policy: 'source', host: 'vps', hosts: hosts.hosts },
+      );
       expect(result.status).toBe('PASS');
       expect(ledger.entries.every((e) => e.action === 'ssh')).toBe(true);
       expect(result.facts.sha256).toBe(local.result.facts.sha256);
@@ -106,7 +114,9 @@ describe('artifact', () => {
   });
 
   test('a mutation: none macro refuses an out dir outside the run dir', async () => {
-    await expect(runGate(artifact, { repo: repo.dir, name: 'x', out: tmp('gaterun-out-') }, { policy: 'none' })).rejects.toThrow(/refused before it happened/);
+    await expect(runGate(artifact, { repo: repo.dir, name: 'x', out: tmp('gaterun-out-') }, { policy: 'none' })).rejects.toThrow(
+      /refused before it happened/,
+    );
   });
 
   test('bad commit FAILs', async () => {

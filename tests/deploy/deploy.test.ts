@@ -52,7 +52,10 @@ beforeAll(async () => {
   await build('v1');
   await repo.commit({ 'cutter/__init__.py': '__version__ = "0.6.1"\n', 'cutter/live.py': 'LIVE = False\n', 'README.md': 'v2\n' }, 'v2');
   await build('v2');
-  await repo.commit({ 'tests/test_core.py': TESTS('\n    def test_broken(self):\n        self.assertEqual(cut("x"), [])\n'), 'README.md': 'v3\n' }, 'v3 with a failing test');
+  await repo.commit(
+    { 'tests/test_core.py': TESTS('\n    def test_broken(self):\n        self.assertEqual(cut("x"), [])\n'), 'README.md': 'v3\n' },
+    'v3 with a failing test',
+  );
   await build('v3');
 });
 afterAll(async () => {
@@ -74,7 +77,13 @@ async function layout() {
 const siblings = (root: string) => readdirSync(root).sort();
 
 describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
-  const opts = (extra: Record<string, unknown> = {}) => ({ host: hosts.name(kind), hosts: hosts.hosts, policy: 'deploy' as const, macroId: 'O8B', ...extra });
+  const opts = (extra: Record<string, unknown> = {}) => ({
+    host: hosts.name(kind),
+    hosts: hosts.hosts,
+    policy: 'deploy' as const,
+    macroId: 'O8B',
+    ...extra,
+  });
 
   test('deploy: sha-verified transfer, staged tests, backup + promote, N/N; then rollback restores v1', async () => {
     const { root, live, v04 } = await layout();
@@ -82,7 +91,17 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     expect(g0.result.status).toBe('PASS');
     const before = await snapshotTree(live);
 
-    const { result, ledger } = await runGate(deployGate, { artifact: String(built.v2.path), sha256: String(built.v2.sha256), manifest: String(built.v2.manifest), dir: live, tests: { command: TEST_COMMAND, expect_ran: 2 } }, opts());
+    const { result, ledger } = await runGate(
+      deployGate,
+      {
+        artifact: String(built.v2.path),
+        sha256: String(built.v2.sha256),
+        manifest: String(built.v2.manifest),
+        dir: live,
+        tests: { command: TEST_COMMAND, expect_ran: 2 },
+      },
+      opts(),
+    );
     expect(result.summary).toContain('sha256 match');
     expect(result.status).toBe('PASS');
     const f = result.facts;
@@ -93,7 +112,13 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     expect(siblings(root)).toEqual(['iu-cutter-v0.6', basename(String(f.backup))]);
     expect(await snapshotTree(String(f.backup))).toBe(before);
     expect(readFileSync(join(live, 'README.md'), 'utf8')).toBe('v2\n');
-    expect(result.checks.map((c) => `${c.id} ${c.status}`)).toEqual(['TRANSFER PASS', 'STAGED PASS', 'STAGED-TESTS PASS', 'PROMOTE PASS', 'VERIFY PASS']);
+    expect(result.checks.map((c) => `${c.id} ${c.status}`)).toEqual([
+      'TRANSFER PASS',
+      'STAGED PASS',
+      'STAGED-TESTS PASS',
+      'PROMOTE PASS',
+      'VERIFY PASS',
+    ]);
     expect(ledger.mutations().every((e) => e.scope === 'deploy')).toBe(true);
     if (kind === 'ssh') expect(ledger.entries.some((e) => e.action === 'scp')).toBe(true);
 
@@ -114,7 +139,11 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     const root = mkdtempSync(join(tmpdir(), 'gaterun-srv-'));
     cleanup.push(root);
     const live = join(root, 'iu-cutter-v0.6');
-    const { result } = await runGate(deployGate, { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: TEST_COMMAND } }, opts());
+    const { result } = await runGate(
+      deployGate,
+      { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: TEST_COMMAND } },
+      opts(),
+    );
     expect(result.status).toBe('PASS');
     expect(result.facts).toMatchObject({ backup: null, promoted: `${built.v2.files}/${built.v2.files}` });
     expect(siblings(root)).toEqual(['iu-cutter-v0.6']);
@@ -123,7 +152,11 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
   test('staged tests fail: never promotes, live tree byte-identical, nothing left beside it', async () => {
     const { root, live } = await layout();
     const before = await snapshotTree(live);
-    const { result, ledger } = await runGate(deployGate, { artifact: String(built.v3.path), manifest: String(built.v3.manifest), dir: live, tests: { command: TEST_COMMAND } }, opts());
+    const { result, ledger } = await runGate(
+      deployGate,
+      { artifact: String(built.v3.path), manifest: String(built.v3.manifest), dir: live, tests: { command: TEST_COMMAND } },
+      opts(),
+    );
     expect(result.status).toBe('FAIL');
     expect(result.summary).toMatch(/staged tests did not pass: 2\/3 passed \(1 failed, 0 errors\); exit 1; live tree untouched/);
     expect(await snapshotTree(live)).toBe(before);
@@ -137,8 +170,17 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     const abort = new AbortController();
     // Abort once the staged tests have started (the marker appears), i.e. after transfer + staging.
     const marker = join(root, 'tests-started');
-    const timer = setInterval(() => { if (existsSync(marker)) { clearInterval(timer); abort.abort(new Error('SIGINT')); } }, 50);
-    const { result } = await runGate(deployGate, { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: `touch ${marker}; sleep 37` } }, opts({ signal: abort.signal }));
+    const timer = setInterval(() => {
+      if (existsSync(marker)) {
+        clearInterval(timer);
+        abort.abort(new Error('SIGINT'));
+      }
+    }, 50);
+    const { result } = await runGate(
+      deployGate,
+      { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: `touch ${marker}; sleep 37` } },
+      opts({ signal: abort.signal }),
+    );
     clearInterval(timer);
     unlinkSync(marker);
     expect(result.status).toBe('FAIL');
@@ -157,7 +199,11 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
 
   test('a wrong expected sha256 stops before anything is transferred', async () => {
     const { root, live } = await layout();
-    const { result, ledger } = await runGate(deployGate, { artifact: String(built.v2.path), sha256: 'f'.repeat(64), manifest: String(built.v2.manifest), dir: live }, opts());
+    const { result, ledger } = await runGate(
+      deployGate,
+      { artifact: String(built.v2.path), sha256: 'f'.repeat(64), manifest: String(built.v2.manifest), dir: live },
+      opts(),
+    );
     expect(result.status).toBe('FAIL');
     expect((result as { messageId?: string }).messageId).toBe('shaMismatch');
     expect(ledger.mutations()).toEqual([]);
@@ -173,9 +219,17 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     const { result } = await runGate(manifestVerify, { path: live, manifest: String(built.v1.manifest) }, opts());
     expect(result.status).toBe('FAIL');
     const total = Number(built.v1.files);
-    expect(result.facts).toMatchObject({ matched: total - 2, total, mismatched: ['README.md'], missing: ['cutter/core.py'], extra: ['cutter/extra.py'], ignored: 1 });
+    expect(result.facts).toMatchObject({
+      matched: total - 2,
+      total,
+      mismatched: ['README.md'],
+      missing: ['cutter/core.py'],
+      extra: ['cutter/extra.py'],
+      ignored: 1,
+    });
     expect(result.summary).toContain(`${total - 2}/${total} sha256 match`);
-    for (const t of ['MISMATCH README.md', 'MISSING cutter/core.py', 'EXTRA cutter/extra.py']) expect(result.checks.map((c) => c.text)).toContain(t);
+    for (const t of ['MISMATCH README.md', 'MISSING cutter/core.py', 'EXTRA cutter/extra.py'])
+      expect(result.checks.map((c) => c.text)).toContain(t);
   });
 
   test('untouched FAILs when the sibling changed or HEAD is not the expected one', async () => {
@@ -183,7 +237,11 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     const g0 = await runGate(untouched, { path: v04 }, opts());
     const head = String(g0.result.facts.head);
     writeFileSync(join(v04, 'skeleton.py'), 'print("changed")\n');
-    const g7 = await runGate(untouched, { path: v04, compare_with: 'G0', expect_head: head.slice(0, 7) }, opts({ facts: { G0: g0.result.facts } }));
+    const g7 = await runGate(
+      untouched,
+      { path: v04, compare_with: 'G0', expect_head: head.slice(0, 7) },
+      opts({ facts: { G0: g0.result.facts } }),
+    );
     expect(g7.result.status).toBe('FAIL');
     expect(g7.result.summary).toContain('differs from G0 (tree content)');
     const wrong = await runGate(untouched, { path: v04, expect_head: '0000000' }, opts());
@@ -208,7 +266,11 @@ describe('unreachable SSH host', () => {
   ])('%s -> BLOCKED naming the host, nothing attempted', async (_label, spec, why) => {
     const s = spec(hosts);
     const { root, live } = await layout();
-    const { result, ledger } = await runGate(deployGate, { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live }, { host: 'vps', hosts: { vps: s }, macroId: 'O8B' });
+    const { result, ledger } = await runGate(
+      deployGate,
+      { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live },
+      { host: 'vps', hosts: { vps: s }, macroId: 'O8B' },
+    );
     expect(result.status).toBe('BLOCKED');
     expect(result.summary).toContain(`host ${s.user}@127.0.0.1:${s.port}`);
     expect(result.summary).toMatch(why);

@@ -31,16 +31,37 @@ describe('globMatcher', () => {
 
 describe('manifests', () => {
   test('format sorts by bytes; parse round-trips; compare names each difference', () => {
-    const m = new Map([['b.txt', h('1')], ['a/Z.txt', h('2')], ['a/a.txt', h('3')]]);
+    const m = new Map([
+      ['b.txt', h('1')],
+      ['a/Z.txt', h('2')],
+      ['a/a.txt', h('3')],
+    ]);
     const text = formatManifest(m);
     expect(text).toBe(`${h('2')}  a/Z.txt\n${h('3')}  a/a.txt\n${h('1')}  b.txt\n`);
     expect(parseManifest(text)).toEqual(m);
-    const actual = new Map([['b.txt', h('9')], ['a/a.txt', h('3')], ['new.txt', h('4')], ['x/__pycache__/c.pyc', h('5')]]);
-    expect(compareWithManifest(m, actual, (p) => p.includes('__pycache__'))).toEqual({ matched: 1, total: 3, mismatched: ['b.txt'], missing: ['a/Z.txt'], extra: ['new.txt'], ignored: ['x/__pycache__/c.pyc'] });
+    const actual = new Map([
+      ['b.txt', h('9')],
+      ['a/a.txt', h('3')],
+      ['new.txt', h('4')],
+      ['x/__pycache__/c.pyc', h('5')],
+    ]);
+    expect(compareWithManifest(m, actual, (p) => p.includes('__pycache__'))).toEqual({
+      matched: 1,
+      total: 3,
+      mismatched: ['b.txt'],
+      missing: ['a/Z.txt'],
+      extra: ['new.txt'],
+      ignored: ['x/__pycache__/c.pyc'],
+    });
   });
   test('a malformed line is named', () => expect(() => parseManifest(`${h('1')}  ok\nnot a line\n`)).toThrow('manifest line 2'));
   test('sha256sum -z output with awkward names', () => {
-    expect(parseSha256sumZ(`${h('a')}  ./a b\0${h('b')}  ./new\nline\0`)).toEqual(new Map([['a b', h('a')], ['new\nline', h('b')]]));
+    expect(parseSha256sumZ(`${h('a')}  ./a b\0${h('b')}  ./new\nline\0`)).toEqual(
+      new Map([
+        ['a b', h('a')],
+        ['new\nline', h('b')],
+      ]),
+    );
   });
 });
 
@@ -50,12 +71,14 @@ test('parseShortstat', () => {
 });
 
 test('excludePathspecs: whole directories for directory rules, files otherwise', () => {
-  expect(excludePathspecs([
-    { path: 'a/node_modules/x/i.js', why: 'node_modules/' },
-    { path: 'a/node_modules/y.js', why: 'node_modules/' },
-    { path: 'src/__pycache__/m.pyc', why: '__pycache__/' },
-    { path: '.env', why: '.env' },
-  ])).toEqual([':(exclude,literal).env', ':(exclude,literal)a/node_modules', ':(exclude,literal)src/__pycache__']);
+  expect(
+    excludePathspecs([
+      { path: 'a/node_modules/x/i.js', why: 'node_modules/' },
+      { path: 'a/node_modules/y.js', why: 'node_modules/' },
+      { path: 'src/__pycache__/m.pyc', why: '__pycache__/' },
+      { path: '.env', why: '.env' },
+    ]),
+  ).toEqual([':(exclude,literal).env', ':(exclude,literal)a/node_modules', ':(exclude,literal)src/__pycache__']);
 });
 
 describe('secret rules', () => {
@@ -69,12 +92,9 @@ describe('secret rules', () => {
   ])('%s finds %s', (rule, line) => {
     expect(scanText('f', line, BUILTIN_RULES, allowNone).map((f) => f.rule)).toContain(rule);
   });
-  test.each([
-    'postgres://user@host/db',
-    'token = get_token()',
-    'api_key = "short"',
-    'password: ${DB_PASSWORD}',
-  ])('no finding: %s', (line) => expect(scanText('f', line, BUILTIN_RULES, allowNone)).toEqual([]));
+  test.each(['postgres://user@host/db', 'token = get_token()', 'api_key = "short"', 'password: ${DB_PASSWORD}'])('no finding: %s', (line) =>
+    expect(scanText('f', line, BUILTIN_RULES, allowNone)).toEqual([]),
+  );
   test('allow: /regex/ matches a value, a glob matches a path', () => {
     const line = 'k = "AKIA' + 'ABCDEFGHIJKLMNOP"';
     expect(scanText('f', line, BUILTIN_RULES, allowList(['/AKIAABCD/']))).toEqual([]);
@@ -85,6 +105,10 @@ describe('secret rules', () => {
 
 test('sshFailureReason only explains ssh failures (exit 255)', () => {
   expect(sshFailureReason('u@h:22', 1, 'Permission denied')).toBeNull();
-  expect(sshFailureReason('u@h:22', 255, 'ssh: connect to host h port 22: Connection timed out')).toBe('host u@h:22: unreachable (connection timed out)');
-  expect(sshFailureReason('u@h:22', 255, 'ssh: Could not resolve hostname h: Name or service not known')).toBe('host u@h:22: unreachable (host name does not resolve)');
+  expect(sshFailureReason('u@h:22', 255, 'ssh: connect to host h port 22: Connection timed out')).toBe(
+    'host u@h:22: unreachable (connection timed out)',
+  );
+  expect(sshFailureReason('u@h:22', 255, 'ssh: Could not resolve hostname h: Name or service not known')).toBe(
+    'host u@h:22: unreachable (host name does not resolve)',
+  );
 });

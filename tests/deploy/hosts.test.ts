@@ -3,7 +3,17 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { checkHost, closeHosts, commandForHost, copyToHost, newRemotePidFile, remoteKillCommand, shellQuote, sshOptions, type HostSpec } from '../../src/context/hosts.js';
+import {
+  checkHost,
+  closeHosts,
+  commandForHost,
+  copyToHost,
+  newRemotePidFile,
+  remoteKillCommand,
+  shellQuote,
+  sshOptions,
+  type HostSpec,
+} from '../../src/context/hosts.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 describe('shellQuote', () => {
@@ -38,14 +48,25 @@ describe('ssh hosts against a real sshd', () => {
     const cmd = commandForHost(spec, 'echo', ['a b']);
     expect(cmd.file).toBe('ssh');
     const line = cmd.args.join(' ');
-    for (const o of ['BatchMode=yes', 'ControlMaster=auto', 'ControlPersist=60', 'ConnectTimeout=5', 'StrictHostKeyChecking=yes', `UserKnownHostsFile=${sshd.knownHosts}`]) expect(line).toContain(o);
+    for (const o of [
+      'BatchMode=yes',
+      'ControlMaster=auto',
+      'ControlPersist=60',
+      'ConnectTimeout=5',
+      'StrictHostKeyChecking=yes',
+      `UserKnownHostsFile=${sshd.knownHosts}`,
+    ])
+      expect(line).toContain(o);
     expect(cmd.args).toContain('-i');
     expect(cmd.args.slice(-3)).toEqual([`${spec.user}@127.0.0.1`, '--', "echo 'a b'"]);
   });
 
   test('runs a command with awkward arguments, cwd and env on the host', async () => {
     const words = ['a b', "it's", '$HOME', ';', 'x|y'];
-    const cmd = commandForHost(spec, 'sh', ['-c', 'printf "%s|" "$@"; printf "%s|%s" "$PWD" "$GR_X"', 'sh', ...words], { cwd: '/tmp', env: { GR_X: 'v w' } });
+    const cmd = commandForHost(spec, 'sh', ['-c', 'printf "%s|" "$@"; printf "%s|%s" "$PWD" "$GR_X"', 'sh', ...words], {
+      cwd: '/tmp',
+      env: { GR_X: 'v w' },
+    });
     const r = await execa(cmd.file, cmd.args, { reject: false });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`${words.join('|')}|/tmp|v w`);
@@ -79,7 +100,8 @@ describe('ssh hosts against a real sshd', () => {
     const c = commandForHost(spec, 'true', []);
     expect((await execa(c.file, c.args, { reject: false })).exitCode).toBe(0);
     await checkHost({ ...spec, port: 1 });
-    const check = () => execa('ssh', [...sshOptions(spec), '-p', String(spec.port), '-O', 'check', `${spec.user}@127.0.0.1`], { reject: false });
+    const check = () =>
+      execa('ssh', [...sshOptions(spec), '-p', String(spec.port), '-O', 'check', `${spec.user}@127.0.0.1`], { reject: false });
     expect((await check()).exitCode).toBe(0);
     await closeHosts();
     expect((await check()).exitCode).toBe(255);

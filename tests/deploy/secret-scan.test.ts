@@ -43,7 +43,9 @@ const EXPECTED = [
 
 let hosts: TestHosts;
 const cleanup: string[] = [];
-beforeAll(async () => { hosts = await startHosts(); });
+beforeAll(async () => {
+  hosts = await startHosts();
+});
 afterAll(async () => {
   await hosts.stop();
   cleanup.forEach((d) => rmSync(d, { recursive: true, force: true }));

@@ -9,12 +9,25 @@ import { tempDir } from '../helpers/temp.js';
 describe('gaterun run SELFCHECK (built binary)', () => {
   test('runs SELFCHECK to A and leaves a complete run directory', async () => {
     const out = join(tempDir(), 'run');
-    const r = await execa(cliPath, ['run', 'macros/SELFCHECK.yaml', '--target', 'examples/selfcheck/target.yaml', '--out', out], { cwd: repoRoot, reject: false, env: { CI: 'true', GATERUN_SIGNING_KEY: '', XDG_CONFIG_HOME: tempDir() } });
+    const r = await execa(cliPath, ['run', 'macros/SELFCHECK.yaml', '--target', 'examples/selfcheck/target.yaml', '--out', out], {
+      cwd: repoRoot,
+      reject: false,
+      env: { CI: 'true', GATERUN_SIGNING_KEY: '', XDG_CONFIG_HOME: tempDir() },
+    });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('final_outcome: A — SELFCHECK_PASS');
     expect(r.stdout).toMatch(/✔ G2 example-tests — PASS: 5\/5 passed/);
-    for (const f of ['01-precheck-repo.md', '02-typecheck.md', '03-example-tests.md', '04-tracked-files.md', '05-final-selfcheck-report.md', 'run.json', 'ledger.jsonl']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of [
+      '01-precheck-repo.md',
+      '02-typecheck.md',
+      '03-example-tests.md',
+      '04-tracked-files.md',
+      '05-final-selfcheck-report.md',
+      'run.json',
+      'ledger.jsonl',
+    ])
+      expect(existsSync(join(out, f))).toBe(true);
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(run.criteria.every((c: { met: boolean }) => c.met)).toBe(true);
     const final = readFileSync(join(out, '05-final-selfcheck-report.md'), 'utf8');

@@ -62,17 +62,21 @@ afterAll(cleanupTemp);
 describe('iu-cutter stages', () => {
   const ran: Partial<Record<Stage, number>> = {};
 
-  test.each(stages)('%s: the full unittest suite passes', async (s) => {
-    const r = await py(['-m', 'unittest', 'discover', '-s', 'tests'], trees[s]);
-    expect(r.exitCode).toBe(0);
-    const out = r.all ?? '';
-    expect(out).toMatch(/^Ran \d+ tests in [\d.]+s$/m);
-    expect(out.trimEnd().split('\n').pop()).toBe('OK');
-    const counts = parseTestCounts(out);
-    expect(counts).not.toBeNull();
-    expect(counts!.failed + counts!.errors).toBe(0);
-    ran[s] = counts!.total;
-  }, 60000);
+  test.each(stages)(
+    '%s: the full unittest suite passes',
+    async (s) => {
+      const r = await py(['-m', 'unittest', 'discover', '-s', 'tests'], trees[s]);
+      expect(r.exitCode).toBe(0);
+      const out = r.all ?? '';
+      expect(out).toMatch(/^Ran \d+ tests in [\d.]+s$/m);
+      expect(out.trimEnd().split('\n').pop()).toBe('OK');
+      const counts = parseTestCounts(out);
+      expect(counts).not.toBeNull();
+      expect(counts!.failed + counts!.errors).toBe(0);
+      ran[s] = counts!.total;
+    },
+    60000,
+  );
 
   test('the suite grows stage by stage (and stays a small stand-in)', () => {
     const n = stages.map((s) => ran[s]);
@@ -92,7 +96,10 @@ describe('iu-cutter stages', () => {
     const r = await py(['proof_live_wiring.py'], trees[s]);
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([...PROOF_IDS.map((p) => `${p} PASS`), 'ALL_PROOFS_PASS production_mutation=NONE']);
+    expect(lines.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+      ...PROOF_IDS.map((p) => `${p} PASS`),
+      'ALL_PROOFS_PASS production_mutation=NONE',
+    ]);
     expect(lines[0]).toBe('PROOF-1 PASS kill-switch OFF — execution_enabled() is False');
     expect(lines[lines.length - 1]).toBe(ALL_PASS);
   });
@@ -146,14 +153,26 @@ describe('the O8A change set', () => {
   test('applied with git over the baseline: 7 modified, 2 untracked, nothing else', async () => {
     const dir = join(tempDir('iu-cutter-git-'), 'repo');
     cpSync(join(example, 'src'), dir, { recursive: true });
-    const git = (...a: string[]) => execa('git', a, { cwd: dir, env: { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' } });
+    const git = (...a: string[]) =>
+      execa('git', a, {
+        cwd: dir,
+        env: {
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@example.invalid',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@example.invalid',
+        },
+      });
     await git('init', '-q');
     await git('add', '-A');
     await git('commit', '-qm', 'baseline');
     cpSync(join(example, 'changes', 'o8a-live-wiring'), dir, { recursive: true });
     const st = (await git('status', '--porcelain', '-uall')).stdout.split('\n').filter(Boolean).sort();
     expect(st.filter((l) => l.startsWith(' M ')).length).toBe(7);
-    expect(st.filter((l) => l.startsWith('?? ')).map((l) => l.slice(3))).toEqual(['cutter_agent/live_execution.py', 'tests/test_live_execution.py']);
+    expect(st.filter((l) => l.startsWith('?? ')).map((l) => l.slice(3))).toEqual([
+      'cutter_agent/live_execution.py',
+      'tests/test_live_execution.py',
+    ]);
     expect(st.length).toBe(9);
   });
 

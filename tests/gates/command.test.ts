@@ -26,14 +26,25 @@ describe('command gate', () => {
   });
 
   test('facts from stdout: a named fact and named groups', async () => {
-    const { result } = await runGateKind('command', { command: 'echo "version 1.2.3 milestone O4"', fact: 'line', facts_from_stdout: 'version (?<version>\\S+) milestone (?<milestone>\\S+)' });
+    const { result } = await runGateKind('command', {
+      command: 'echo "version 1.2.3 milestone O4"',
+      fact: 'line',
+      facts_from_stdout: 'version (?<version>\\S+) milestone (?<milestone>\\S+)',
+    });
     expect(result.facts).toMatchObject({ line: 'version 1.2.3 milestone O4', version: '1.2.3', milestone: 'O4', exit_code: 0 });
   });
 
   test('every run lands in the ledger with the digest of its output', async () => {
     const { result, ledger } = await runGateKind('command', { command: 'echo ledgered' });
     expect(ledger.entries).toHaveLength(1);
-    expect(ledger.entries[0]).toMatchObject({ seq: 1, gate: 'G0', action: 'exec', target: "sh -c 'echo ledgered'", outcome: 'ok', mutating: false });
+    expect(ledger.entries[0]).toMatchObject({
+      seq: 1,
+      gate: 'G0',
+      action: 'exec',
+      target: "sh -c 'echo ledgered'",
+      outcome: 'ok',
+      mutating: false,
+    });
     expect(ledger.entries[0].outputSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(result.evidence[0].ledger).toEqual([1]);
   });

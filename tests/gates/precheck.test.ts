@@ -30,7 +30,11 @@ describe('precheck gate', () => {
       probes: [{ name: 'execution_enabled', command: 'echo False', equals: 'False' }],
     });
     expect(result.status).toBe('PASS');
-    expect(result.facts).toMatchObject({ hostname: hostname(), repos: { src: { head, branch: 'main', clean: true } }, execution_enabled: 'False' });
+    expect(result.facts).toMatchObject({
+      hostname: hostname(),
+      repos: { src: { head, branch: 'main', clean: true } },
+      execution_enabled: 'False',
+    });
     expect(result.summary).toContain(`src @ ${head.slice(0, 7)} clean`);
   });
 
@@ -39,7 +43,11 @@ describe('precheck gate', () => {
     ['wrong branch', (d: string) => ({ repos: [{ name: 'src', path: d, branch: 'release' }] }), /src on branch main, expected release/],
     ['missing path', (d: string) => ({ paths: { exist: [join(d, 'nope')] } }), /nope does not exist/],
     ['present path', (d: string) => ({ paths: { absent: [join(d, 'README.md')] } }), /README\.md exists but must not/],
-    ['kill-switch probe on', () => ({ probes: [{ name: 'execution_enabled', command: 'echo True', equals: 'False' }] }), /probe execution_enabled read "True", expected "False"/],
+    [
+      'kill-switch probe on',
+      () => ({ probes: [{ name: 'execution_enabled', command: 'echo True', equals: 'False' }] }),
+      /probe execution_enabled read "True", expected "False"/,
+    ],
     ['probe command fails', () => ({ probes: [{ name: 'x', command: 'exit 1', equals: 'y' }] }), /probe x read nothing \(exit 1\)/],
     ['not a repo', () => ({ repos: [{ path: tempDir() }] }), /is not a git repository/],
   ])('%s → FAIL', async (_n, params, summary) => {

@@ -9,7 +9,9 @@ import { cleanupTemp, tempDir, writeFiles } from '../helpers/temp.js';
 afterAll(cleanupTemp);
 
 async function signedRun(dir: string, runName: string, command: string, key: string) {
-  writeFiles(dir, { 'prev.yaml': `id: PREV\nmacro: prev\ntitle: prev\noutcome: PREV_OK\ngates:\n  - id: G0\n    title: one\n    kind: command\n    with: { command: "${command}" }\n` });
+  writeFiles(dir, {
+    'prev.yaml': `id: PREV\nmacro: prev\ntitle: prev\noutcome: PREV_OK\ngates:\n  - id: G0\n    title: one\n    kind: command\n    with: { command: "${command}" }\n`,
+  });
   const out = join(dir, 'reports', 'PREV', runName);
   await gaterun(['run', join(dir, 'prev.yaml'), '--out', out, '--key', key, '--renderer', 'silent']);
   return out;
@@ -50,16 +52,26 @@ describe('predecessor gate', () => {
     const tree = join(dir, 'tree');
     writeFiles(dir, { 'tree/a.txt': 'alpha\n', 'tree/flag.txt': 'False\n', 'v04/readme': 'v0.4\n' });
     // The previous macro leaves the tree's manifest inside its own (signed) run dir.
-    const run = await signedRun(dir, '20260103T000000Z-prev-0003', `mkdir -p \${run.dir}/artifacts && cd ${tree} && sha256sum a.txt flag.txt > \${run.dir}/artifacts/MANIFEST.txt`, join(keys, 'signing-key.pem'));
+    const run = await signedRun(
+      dir,
+      '20260103T000000Z-prev-0003',
+      `mkdir -p \${run.dir}/artifacts && cd ${tree} && sha256sum a.txt flag.txt > \${run.dir}/artifacts/MANIFEST.txt`,
+      join(keys, 'signing-key.pem'),
+    );
     const params = {
-      run, keys: [join(keys, 'signing-key.pub.pem')],
+      run,
+      keys: [join(keys, 'signing-key.pub.pem')],
       precheck: { probes: [{ name: 'execution_enabled', command: `cat ${join(tree, 'flag.txt')}`, equals: 'False' }] },
       manifest: { path: tree, file: 'artifacts/MANIFEST.txt' },
       untouched: { path: join(dir, 'v04') },
     };
     const ok = await runGateKind('predecessor', params);
     expect(ok.result.status).toBe('PASS');
-    expect(ok.result.facts).toMatchObject({ execution_enabled: 'False', manifest: { matched: 2, total: 2, in_bundle: true }, untouched: { files: 1 } });
+    expect(ok.result.facts).toMatchObject({
+      execution_enabled: 'False',
+      manifest: { matched: 2, total: 2, in_bundle: true },
+      untouched: { files: 1 },
+    });
     expect(ok.result.checks.map((c) => c.text)).toContain('manifest artifacts/MANIFEST.txt is a file of the verified PREV bundle');
 
     writeFileSync(join(tree, 'flag.txt'), 'True\n');
@@ -73,7 +85,9 @@ describe('predecessor gate', () => {
     expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'] })).toBe(true);
     expect(paramsValid('predecessor', { macro: 'X', keys: ['/k.pem'] })).toBe(false);
     expect(paramsValid('predecessor', { run: '/x', keys: [] })).toBe(false);
-    expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'], manifest: { path: '/t', from_final: 'deployed_manifest' } })).toBe(true);
+    expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'], manifest: { path: '/t', from_final: 'deployed_manifest' } })).toBe(
+      true,
+    );
     expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'], manifest: { path: '/t' } })).toBe(false);
     expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'], precheck: { probes: [{ name: 'x' }] } })).toBe(false);
   });

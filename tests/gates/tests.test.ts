@@ -23,15 +23,43 @@ describe('parseTestCounts on real runs', () => {
   test('python3 -m unittest: passing (with a skip) and failing', async () => {
     const dir = tempDir();
     writeFiles(dir, { 'pass/test_p.py': pyPass, 'fail/test_f.py': pyFail });
-    expect(parseTestCounts(await output('python3 -m unittest discover -s pass', dir))).toEqual({ format: 'unittest', total: 5, passed: 4, failed: 0, errors: 0, skipped: 1 });
-    expect(parseTestCounts(await output('python3 -m unittest discover -s fail', dir))).toEqual({ format: 'unittest', total: 3, passed: 1, failed: 1, errors: 1, skipped: 0 });
+    expect(parseTestCounts(await output('python3 -m unittest discover -s pass', dir))).toEqual({
+      format: 'unittest',
+      total: 5,
+      passed: 4,
+      failed: 0,
+      errors: 0,
+      skipped: 1,
+    });
+    expect(parseTestCounts(await output('python3 -m unittest discover -s fail', dir))).toEqual({
+      format: 'unittest',
+      total: 3,
+      passed: 1,
+      failed: 1,
+      errors: 1,
+      skipped: 0,
+    });
   });
 
   test('node --test: passing (with a skip) and failing', async () => {
     const dir = tempDir();
     writeFiles(dir, { 'p.test.mjs': nodePass, 'f.test.mjs': nodeFail });
-    expect(parseTestCounts(await output('node --test p.test.mjs', dir))).toEqual({ format: 'node', total: 3, passed: 2, failed: 0, errors: 0, skipped: 1 });
-    expect(parseTestCounts(await output('node --test f.test.mjs', dir))).toEqual({ format: 'node', total: 2, passed: 1, failed: 1, errors: 0, skipped: 0 });
+    expect(parseTestCounts(await output('node --test p.test.mjs', dir))).toEqual({
+      format: 'node',
+      total: 3,
+      passed: 2,
+      failed: 0,
+      errors: 0,
+      skipped: 1,
+    });
+    expect(parseTestCounts(await output('node --test f.test.mjs', dir))).toEqual({
+      format: 'node',
+      total: 2,
+      passed: 1,
+      failed: 1,
+      errors: 0,
+      skipped: 0,
+    });
   });
 
   test('jest: passing and failing', async () => {
@@ -42,14 +70,44 @@ describe('parseTestCounts on real runs', () => {
       'f.test.js': "test('a', () => expect(1).toBe(1));\ntest('b', () => expect(1).toBe(2));\n",
     });
     const jest = join(repoRoot, 'node_modules', 'jest', 'bin', 'jest.js');
-    expect(parseTestCounts(await output(`node ${jest} --rootDir . p.test.js`, dir))).toEqual({ format: 'jest', total: 3, passed: 2, failed: 0, errors: 0, skipped: 1 });
-    expect(parseTestCounts(await output(`node ${jest} --rootDir . f.test.js`, dir))).toEqual({ format: 'jest', total: 2, passed: 1, failed: 1, errors: 0, skipped: 0 });
+    expect(parseTestCounts(await output(`node ${jest} --rootDir . p.test.js`, dir))).toEqual({
+      format: 'jest',
+      total: 3,
+      passed: 2,
+      failed: 0,
+      errors: 0,
+      skipped: 1,
+    });
+    expect(parseTestCounts(await output(`node ${jest} --rootDir . f.test.js`, dir))).toEqual({
+      format: 'jest',
+      total: 2,
+      passed: 1,
+      failed: 1,
+      errors: 0,
+      skipped: 0,
+    });
   }, 60000);
 
   test('pytest and go test summary lines', () => {
-    expect(parseTestCounts('============ 3 passed, 1 skipped in 0.12s ============\n')).toEqual({ format: 'pytest', total: 4, passed: 3, failed: 0, errors: 0, skipped: 1 });
-    expect(parseTestCounts('===== 1 failed, 2 passed, 1 error in 1.02s =====\n')).toEqual({ format: 'pytest', total: 4, passed: 2, failed: 1, errors: 1, skipped: 0 });
-    expect(parseTestCounts('=== RUN   TestA\n--- PASS: TestA (0.00s)\n=== RUN   TestB\n--- FAIL: TestB (0.00s)\nFAIL\nFAIL\tex\t0.002s\n')).toEqual({ format: 'go', total: 2, passed: 1, failed: 1, errors: 0, skipped: 0 });
+    expect(parseTestCounts('============ 3 passed, 1 skipped in 0.12s ============\n')).toEqual({
+      format: 'pytest',
+      total: 4,
+      passed: 3,
+      failed: 0,
+      errors: 0,
+      skipped: 1,
+    });
+    expect(parseTestCounts('===== 1 failed, 2 passed, 1 error in 1.02s =====\n')).toEqual({
+      format: 'pytest',
+      total: 4,
+      passed: 2,
+      failed: 1,
+      errors: 1,
+      skipped: 0,
+    });
+    expect(
+      parseTestCounts('=== RUN   TestA\n--- PASS: TestA (0.00s)\n=== RUN   TestB\n--- FAIL: TestB (0.00s)\nFAIL\nFAIL\tex\t0.002s\n'),
+    ).toEqual({ format: 'go', total: 2, passed: 1, failed: 1, errors: 0, skipped: 0 });
   });
 
   test('output with no counts gives null', () => {
@@ -70,7 +128,12 @@ describe('tests gate', () => {
     ['failing suite', { command: 'python3 -m unittest discover -s fail' }, 'FAIL', /1 of 3 failed, 1 errors/],
     ['below the minimum', { command: 'python3 -m unittest discover -s pass', min: 10 }, 'FAIL', /5 tests ran, fewer than the minimum 10/],
     ['no counts in the output', { command: 'echo everything is fine' }, 'FAIL', /no test counts found/],
-    ['counts of the wrong runner', { command: 'python3 -m unittest discover -s pass', format: 'jest' }, 'FAIL', /no test counts found .* \(format jest\)/],
+    [
+      'counts of the wrong runner',
+      { command: 'python3 -m unittest discover -s pass', format: 'jest' },
+      'FAIL',
+      /no test counts found .* \(format jest\)/,
+    ],
   ])('%s', async (_n, params, status, summary) => {
     const dir = cases();
     const { result } = await runGateKind('tests', { ...params, cwd: dir });

@@ -15,6 +15,9 @@ const configHome = mkdtempSync(join(tmpdir(), 'gaterun-config-'));
 export const cliEnv = { CI: 'true', XDG_CONFIG_HOME: configHome, GATERUN_SIGNING_KEY: '' };
 
 /** Runs `gaterun ...args` and resolves with exit code and output (never rejects). */
-export function gaterun(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): ResultPromise<{ reject: false; all: true }> {
+export function gaterun(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): ResultPromise<{ reject: false; all: true }> {
   return execa('node', [cliPath, ...args], { cwd: opts.cwd ?? repoRoot, env: { ...cliEnv, ...opts.env }, reject: false, all: true });
 }

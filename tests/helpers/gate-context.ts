@@ -14,10 +14,15 @@ export interface TestGateContext {
   close(): Promise<void>;
 }
 
-const notUsed = (what: string) => () => { throw new Error(`${what} is not used in these tests`); };
+const notUsed = (what: string) => () => {
+  throw new Error(`${what} is not used in these tests`);
+};
 
 /** Builds a context whose database `main` is the given URL (via an env var, as a target would). */
-export function makeGateContext(url: string, opts: { gateId?: string; facts?: Record<string, Facts>; databases?: Record<string, DatabaseEntry> } = {}): TestGateContext {
+export function makeGateContext(
+  url: string,
+  opts: { gateId?: string; facts?: Record<string, Facts>; databases?: Record<string, DatabaseEntry> } = {},
+): TestGateContext {
   const envName = `GATERUN_TEST_DB_${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
   process.env[envName] = url;
   const ledger = new Ledger('none');
@@ -49,7 +54,12 @@ export function makeGateContext(url: string, opts: { gateId?: string; facts?: Re
     hosts: { copy: notUsed('ctx.hosts.copy'), display: () => 'local', isLocal: () => true },
   };
   return {
-    ctx, ledger, access, logs, facts, abort,
+    ctx,
+    ledger,
+    access,
+    logs,
+    facts,
+    abort,
     async close() {
       delete process.env[envName];
       await access.closeAll();
@@ -59,5 +69,5 @@ export function makeGateContext(url: string, opts: { gateId?: string; facts?: Re
 
 /** Runs a gate module the way the runner will (params already valid), returning its result. */
 export async function runGate<P>(gate: GateModule<P>, t: TestGateContext, params: P): Promise<GateResult & { messageId?: string }> {
-  return gate.run(t.ctx, params) as Promise<GateResult & { messageId?: string }>;
+  return gate.run(t.ctx, params);
 }

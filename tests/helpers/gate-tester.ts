@@ -6,14 +6,30 @@ import { Ledger, type MutationPolicy } from '../../src/context/ledger.js';
 import { compileSchema } from '../../src/macro/schema-check.js';
 
 /** Runs a gate of `kind` with params; returns its result and the ledger it wrote. */
-export async function runGateKind(kind: string, params: unknown, opts: { policy?: MutationPolicy; facts?: Record<string, Record<string, unknown>>; signal?: AbortSignal } = {}): Promise<{ result: GateResult & { messageId?: string }; ledger: Ledger }> {
+export async function runGateKind(
+  kind: string,
+  params: unknown,
+  opts: { policy?: MutationPolicy; facts?: Record<string, Record<string, unknown>>; signal?: AbortSignal } = {},
+): Promise<{ result: GateResult & { messageId?: string }; ledger: Ledger }> {
   const mod = gateKinds[kind];
   if (!mod) throw new Error(`no gate kind ${kind}`);
   const ledger = new Ledger(opts.policy ?? 'none');
-  const target: TargetInfo = { name: 'test', file: null, hosts: { local: 'local' }, paths: {}, hostSpecs: { local: { name: 'local', kind: 'local', url: 'local' } } };
+  const target: TargetInfo = {
+    name: 'test',
+    file: null,
+    hosts: { local: 'local' },
+    paths: {},
+    hostSpecs: { local: { name: 'local', kind: 'local', url: 'local' } },
+  };
   const ctx = createContext({
-    gateId: 'G0', host: 'local', ledger, signal: opts.signal ?? new AbortController().signal, target,
-    run: { id: 'test-run', macroId: 'TEST', dir: '/tmp' }, facts: (opts.facts ?? {}) as never, redact: (s) => s,
+    gateId: 'G0',
+    host: 'local',
+    ledger,
+    signal: opts.signal ?? new AbortController().signal,
+    target,
+    run: { id: 'test-run', macroId: 'TEST', dir: '/tmp' },
+    facts: (opts.facts ?? {}) as never,
+    redact: (s) => s,
     log: { info: () => {}, warn: () => {} },
   });
   return { result: await mod.run(ctx, params), ledger };
@@ -21,5 +37,5 @@ export async function runGateKind(kind: string, params: unknown, opts: { policy?
 
 /** True when the kind's params schema accepts the value. */
 export function paramsValid(kind: string, params: unknown): boolean {
-  return compileSchema(gateKinds[kind].params as object)(params) as boolean;
+  return compileSchema(gateKinds[kind].params)(params);
 }

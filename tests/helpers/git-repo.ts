@@ -18,15 +18,20 @@ export interface TestRepo {
 }
 
 const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Test Author', GIT_AUTHOR_EMAIL: 'author@example.test',
-  GIT_COMMITTER_NAME: 'Test Author', GIT_COMMITTER_EMAIL: 'author@example.test',
+  GIT_AUTHOR_NAME: 'Test Author',
+  GIT_AUTHOR_EMAIL: 'author@example.test',
+  GIT_COMMITTER_NAME: 'Test Author',
+  GIT_COMMITTER_EMAIL: 'author@example.test',
 };
 
 /** Writes a `{path: content}` map under dir (null removes the file). */
 export function writeFiles(dir: string, files: Record<string, FileSpec>): void {
   for (const [path, spec] of Object.entries(files)) {
     const full = join(dir, path);
-    if (spec === null) { rmSync(full, { force: true }); continue; }
+    if (spec === null) {
+      rmSync(full, { force: true });
+      continue;
+    }
     mkdirSync(dirname(full), { recursive: true });
     const content = typeof spec === 'string' ? spec : spec.content;
     writeFileSync(full, content);

@@ -29,7 +29,13 @@ export function testContext(options: TestContextOptions = {}): { ctx: GateContex
     host: options.host ?? 'local',
     ledger,
     signal: options.signal ?? new AbortController().signal,
-    target: { name: 'test', file: null, hosts: Object.fromEntries(Object.entries(hostSpecs).map(([k, v]) => [k, v.url])), hostSpecs, paths: {} },
+    target: {
+      name: 'test',
+      file: null,
+      hosts: Object.fromEntries(Object.entries(hostSpecs).map(([k, v]) => [k, v.url])),
+      hostSpecs,
+      paths: {},
+    },
     run: { id: 'test-run', macroId: options.macroId ?? 'O8B', dir: options.runDir ?? mkdtempSync(join(tmpdir(), 'gaterun-run-')) },
     facts: options.facts ?? {},
     log: { info: () => undefined, warn: () => undefined },
@@ -46,7 +52,11 @@ export function testContext(options: TestContextOptions = {}): { ctx: GateContex
 }
 
 /** Runs a gate the way the runner does, with a fresh context; returns result, ledger and outputs. */
-export async function runGate<P>(gate: GateModule<P>, params: P, options: TestContextOptions = {}): Promise<{ result: GateResult; ledger: Ledger; outputs: string[] }> {
+export async function runGate<P>(
+  gate: GateModule<P>,
+  params: P,
+  options: TestContextOptions = {},
+): Promise<{ result: GateResult; ledger: Ledger; outputs: string[] }> {
   const { ctx, ledger, outputs } = testContext(options);
   const result = await gate.run(ctx, params);
   return { result, ledger, outputs };

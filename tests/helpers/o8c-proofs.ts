@@ -17,7 +17,11 @@ export function o8cProofs(database = 'main'): RollbackProofParams {
         name: 'fn_iu_create returns created',
         sql: 'select public.fn_iu_create($1, $2, $3, $4, $5, $6) as status',
         params: [`${PROBE_PREFIX}-1`, 'Probe title', 'Probe body', 'article', 'clause', 'owner/probe'],
-        expect: { rows: 1, first: { status: 'created' }, counts: { 'public.information_unit': '+1', 'public.unit_version': '+1', 'public.iu_lifecycle_log': '+1' } },
+        expect: {
+          rows: 1,
+          first: { status: 'created' },
+          counts: { 'public.information_unit': '+1', 'public.unit_version': '+1', 'public.iu_lifecycle_log': '+1' },
+        },
       },
       {
         name: 'a bare row is refused for [body, title]',

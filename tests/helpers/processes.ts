@@ -12,19 +12,35 @@ export function compiledFixture(name: string): string {
 }
 
 /** Starts `node <fixture> ...args` and resolves with the child and its first stdout line matching `until`. */
-export function startFixture(name: string, args: string[], until: RegExp, timeoutMs = 20000): Promise<{ child: ChildProcess; line: string; output: () => string }> {
+export function startFixture(
+  name: string,
+  args: string[],
+  until: RegExp,
+  timeoutMs = 20000,
+): Promise<{ child: ChildProcess; line: string; output: () => string }> {
   const child = spawn(process.execPath, [compiledFixture(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${name}: no line matching ${until} within ${timeoutMs} ms; stderr: ${err}`)); }, timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name}: no line matching ${until} within ${timeoutMs} ms; stderr: ${err}`));
+    }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => until.test(l));
-      if (line) { clearTimeout(timer); resolve({ child, line, output: () => out + err }); }
+      if (line) {
+        clearTimeout(timer);
+        resolve({ child, line, output: () => out + err });
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited (${code}) early: ${out}${err}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}) early: ${out}${err}`));
+    });
   });
 }
 
@@ -38,7 +54,12 @@ export async function killHard(child: ChildProcess): Promise<void> {
 
 /** Whether a pid is alive (signal 0). */
 export function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Polls until cond() is true or the time is up; returns the last value of cond(). */

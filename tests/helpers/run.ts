@@ -2,7 +2,11 @@
 import { execa } from 'execa';
 
 /** Runs a program and throws with its stderr when it exits non-zero. */
-export async function run(file: string, args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<string> {
+export async function run(
+  file: string,
+  args: string[],
+  options: { cwd?: string; input?: string; env?: Record<string, string> } = {},
+): Promise<string> {
   const r = await execa(file, args, { cwd: options.cwd, input: options.input, env: options.env, reject: false });
   if (r.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
   return r.stdout;

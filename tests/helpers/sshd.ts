@@ -73,9 +73,17 @@ export async function startSshd(): Promise<TestSshd> {
   // Log to a file, not a pipe: per-connection sshd children outlive the listener for a moment and
   // would hold a pipe (and the test process) open.
   const log = join(dir, 'sshd.log');
-  const child: ResultPromise = execa('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: { file: log }, cleanup: false });
+  const child: ResultPromise = execa('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: { file: log },
+    cleanup: false,
+  });
   let exited = false;
-  void child.then(() => { exited = true; });
+  void child.then(() => {
+    exited = true;
+  });
   const ready = await waitForPort(port, () => exited, 10_000);
   if (!ready) {
     child.kill('SIGTERM');
@@ -91,7 +99,16 @@ export async function startSshd(): Promise<TestSshd> {
     dir,
     identity,
     knownHosts,
-    spec: (name = 'vps') => ({ name, kind: 'ssh', url: `ssh://${user}@127.0.0.1:${port}`, user, hostname: '127.0.0.1', port, identity, knownHosts }),
+    spec: (name = 'vps') => ({
+      name,
+      kind: 'ssh',
+      url: `ssh://${user}@127.0.0.1:${port}`,
+      user,
+      hostname: '127.0.0.1',
+      port,
+      identity,
+      knownHosts,
+    }),
     async stop() {
       // Wait for sshd itself, not its stderr: session children may still hold that pipe.
       if (!exited) {
@@ -110,7 +127,10 @@ async function waitForPort(port: number, gaveUp: () => boolean, ms: number): Pro
   while (Date.now() < until && !gaveUp()) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     if (ok) return true;

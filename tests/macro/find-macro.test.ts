@@ -27,12 +27,17 @@ describe('quickSummary', () => {
   test('listMacros falls back to the full parse and still reports a broken file', () => {
     const d = tempDir();
     writeFiles(d, {
-      'A.yaml': 'id: A\ntitle: "quoted: title"  # note\ngates:\n  - id: G0\n    kind: command\n  - { id: G1, kind: command }\ncriteria:\n  - name: x\n',
+      'A.yaml':
+        'id: A\ntitle: "quoted: title"  # note\ngates:\n  - id: G0\n    kind: command\n  - { id: G1, kind: command }\ncriteria:\n  - name: x\n',
       'B.yaml': 'id: B\ntitle: t\ngates: [{ id: G0 }, { id: G1 }, { id: G2 }]\n',
       'C.yaml': 'id: C\ntitle: t\ngates:\n  - id: G0\n   bad: indent\n',
     });
     const l = listMacros(d);
-    expect(l.map((m) => [m.id, m.title, m.gates])).toEqual([['A', 'quoted: title', 2], ['B', 't', 3], ['C', 't', 1]]);
+    expect(l.map((m) => [m.id, m.title, m.gates])).toEqual([
+      ['A', 'quoted: title', 2],
+      ['B', 't', 3],
+      ['C', 't', 1],
+    ]);
     cleanupTemp();
   });
 });

@@ -35,14 +35,24 @@ afterAll(async () => {
 type CodedError = Error & { code?: string; hint?: string };
 // The error a promise rejects with; a promise that resolves fails the test.
 async function failure(p: Promise<unknown>): Promise<CodedError> {
-  try { await p; } catch (e) { return e as CodedError; }
+  try {
+    await p;
+  } catch (e) {
+    return e as CodedError;
+  }
   throw new Error('expected a rejection, got a result');
 }
 
 function access(url: string, connectTimeoutS = 2) {
   process.env.GATERUN_TEST_CONNECT_URL = url;
   const ledger = new Ledger('none');
-  const a = createDbAccess({ databases: { main: { url_env: 'GATERUN_TEST_CONNECT_URL' } }, baseDir: '/', runId: 'r1', ledger, connectTimeoutS });
+  const a = createDbAccess({
+    databases: { main: { url_env: 'GATERUN_TEST_CONNECT_URL' } },
+    baseDir: '/',
+    runId: 'r1',
+    ledger,
+    connectTimeoutS,
+  });
   return { a, ledger };
 }
 
@@ -67,7 +77,10 @@ test('a wrong password → EDBCONNECT naming role@host:port/db, without the pass
 
 test('an unreachable port fails fast with EDBCONNECT', async () => {
   const port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
   });
   const { a } = access(urlFor('postgres', 'pw-not-used', port), 2);
   const t0 = Date.now();
@@ -81,7 +94,9 @@ test('an unreachable port fails fast with EDBCONNECT', async () => {
 
 test('a server that accepts TCP but never answers → EDBCONNECT within the connect timeout', async () => {
   const sockets: net.Socket[] = [];
-  const silent = net.createServer((s) => { sockets.push(s); });
+  const silent = net.createServer((s) => {
+    sockets.push(s);
+  });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
   const port = (silent.address() as net.AddressInfo).port;
   const { a } = access(urlFor('postgres', 'pw-not-used', port), 1);
@@ -112,13 +127,23 @@ test('URL from an env_file key; display is role@host:port/db', async () => {
 });
 
 test('missing URL sources are coded errors', () => {
-  const a = createDbAccess({ databases: { main: { url_env: 'GATERUN_SURELY_UNSET_VAR' } }, baseDir: '/', runId: 'r3', ledger: new Ledger() });
+  const a = createDbAccess({
+    databases: { main: { url_env: 'GATERUN_SURELY_UNSET_VAR' } },
+    baseDir: '/',
+    runId: 'r3',
+    ledger: new Ledger(),
+  });
   expect(() => a.db('main').display).toThrow(expect.objectContaining({ code: 'EDBURL' }));
   expect(() => a.db('nope').display).toThrow(expect.objectContaining({ code: 'EDBUNKNOWN' }));
 });
 
 test('parseEnvFile and displayUrl', () => {
-  expect(parseEnvFile("A=1\n# x\nexport B='two words'\nC=\"q\\\"x\" \nD=plain # trailing\n")).toEqual({ A: '1', B: 'two words', C: 'q"x', D: 'plain' });
+  expect(parseEnvFile('A=1\n# x\nexport B=\'two words\'\nC="q\\"x" \nD=plain # trailing\n')).toEqual({
+    A: '1',
+    B: 'two words',
+    C: 'q"x',
+    D: 'plain',
+  });
   expect(displayUrl('postgres://u:secret@db.example:6543/app')).toBe('u@db.example:6543/app');
   expect(displayUrl('postgresql://u@h/x')).toBe('u@h:5432/x');
 });

@@ -37,7 +37,9 @@ test('as root, PostgreSQL runs as an unprivileged user', async () => {
     const status = fs.readFileSync(`/proc/${server.pid}/status`, 'utf8');
     const uid = Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
     expect(uid).not.toBe(0);
-  } finally { await server.stop(); }
+  } finally {
+    await server.stop();
+  }
 });
 
 test('dbUp applies the files, prints the URL, and stops on abort', async () => {
@@ -47,7 +49,9 @@ test('dbUp applies the files, prints the URL, and stops on abort', async () => {
   const running = dbUp(sampleSqlFiles(), {
     print: (l) => lines.push(l),
     signal: ac.signal,
-    onReady: (s) => { pid = s.pid; },
+    onReady: (s) => {
+      pid = s.pid;
+    },
   });
   expect(await waitFor(() => lines.length >= 2, 20000)).toBe(true);
   const sql = postgres(lines[0], { max: 1, onnotice: () => undefined });
@@ -94,7 +98,9 @@ test('binaries from a directory the unprivileged user cannot enter are copied to
       expect(server.binDir).toBe(path.join(cache, 'bin'));
       // The links were restored in the package dir too (root may write there).
       for (const l of links) expect(fs.existsSync(path.join(pkg, l.target))).toBe(true);
-    } finally { await server.stop(); }
+    } finally {
+      await server.stop();
+    }
   } finally {
     fs.rmSync(hidden, { recursive: true, force: true });
     fs.rmSync(cache, { recursive: true, force: true });
@@ -102,5 +108,8 @@ test('binaries from a directory the unprivileged user cannot enter are copied to
 });
 
 test('no binaries → EPGBINARIES listing where it looked', async () => {
-  await expect(startEmbeddedPostgres({ binDir: '/nonexistent/bin' })).rejects.toMatchObject({ code: 'EPGBINARIES', hint: expect.stringContaining('/nonexistent/bin') });
+  await expect(startEmbeddedPostgres({ binDir: '/nonexistent/bin' })).rejects.toMatchObject({
+    code: 'EPGBINARIES',
+    hint: expect.stringContaining('/nonexistent/bin'),
+  });
 });

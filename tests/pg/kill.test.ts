@@ -10,8 +10,12 @@ import { isAlive, killHard, startFixture, waitFor } from '../helpers/processes.j
 
 describe('kill -9 of a process in the middle of a rollback-only proof', () => {
   let db: TestDatabase;
-  beforeAll(async () => { db = await createTestDatabase({ sample: true }); });
-  afterAll(async () => { await db.drop(); });
+  beforeAll(async () => {
+    db = await createTestDatabase({ sample: true });
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
 
   test('counts unchanged while it hangs and after; its transaction ends aborted; no probe rows', async () => {
     const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
@@ -55,7 +59,9 @@ describe('kill -9 of a process that started an embedded server', () => {
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'gaterun-killtest-'));
     fs.chmodSync(base, 0o755); // PostgreSQL runs as nobody when the tests run as root
   });
-  afterAll(() => { fs.rmSync(base, { recursive: true, force: true }); });
+  afterAll(() => {
+    fs.rmSync(base, { recursive: true, force: true });
+  });
 
   test('the watcher stops the postmaster and removes the temp dir', async () => {
     const { child, line } = await startFixture('embedded-server-child', [base], /"pid"/);
@@ -82,7 +88,7 @@ describe('kill -9 of a process that started an embedded server', () => {
     expect(fs.existsSync(info.root)).toBe(false);
   });
 
-  test('reapStaleServers leaves a live parent\'s server alone', async () => {
+  test("reapStaleServers leaves a live parent's server alone", async () => {
     const { child, line } = await startFixture('embedded-server-child', [base], /"pid"/);
     const info = JSON.parse(line) as { pid: number; root: string };
     try {

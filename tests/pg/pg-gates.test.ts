@@ -10,11 +10,24 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeGateContext, runGate, type TestGateContext } from '../helpers/gate-context.js';
 import { IU_TABLES, o8cProofs, PROBE_SQL } from '../helpers/o8c-proofs.js';
 
-const GOV = ['cut_change_set', 'cut_change_set_affected_row', 'manifest_envelope', 'review_decision', 'verify_result', 'dot_pair_signature'].map((t) => `cutter_governance.${t}`);
+const GOV = [
+  'cut_change_set',
+  'cut_change_set_affected_row',
+  'manifest_envelope',
+  'review_decision',
+  'verify_result',
+  'dot_pair_signature',
+].map((t) => `cutter_governance.${t}`);
 const EXPECTED = {
-  'public.information_unit': 158, 'public.unit_version': 165, 'public.iu_lifecycle_log': 60,
-  'cutter_governance.cut_change_set': 2, 'cutter_governance.cut_change_set_affected_row': 61, 'cutter_governance.manifest_envelope': 2,
-  'cutter_governance.review_decision': 3, 'cutter_governance.verify_result': 2, 'cutter_governance.dot_pair_signature': 4,
+  'public.information_unit': 158,
+  'public.unit_version': 165,
+  'public.iu_lifecycle_log': 60,
+  'cutter_governance.cut_change_set': 2,
+  'cutter_governance.cut_change_set_affected_row': 61,
+  'cutter_governance.manifest_envelope': 2,
+  'cutter_governance.review_decision': 3,
+  'cutter_governance.verify_result': 2,
+  'cutter_governance.dot_pair_signature': 4,
 };
 const FN = 'public.fn_iu_create(text,text,text,text,text,text)';
 
@@ -31,7 +44,12 @@ afterAll(async () => {
 
 describe('pg-snapshot', () => {
   test('the sample has the reference counts (9 tables)', async () => {
-    const r = await runGate(snapshot, t, { database: 'main', tables: [...IU_TABLES, ...GOV], probes: [{ name: 'probe rows', sql: PROBE_SQL }], expect: EXPECTED });
+    const r = await runGate(snapshot, t, {
+      database: 'main',
+      tables: [...IU_TABLES, ...GOV],
+      probes: [{ name: 'probe rows', sql: PROBE_SQL }],
+      expect: EXPECTED,
+    });
     expect(r.status).toBe('PASS');
     expect(r.facts.counts).toEqual(EXPECTED);
     expect(r.facts.probes).toEqual({ 'probe rows': 0 });
@@ -39,7 +57,11 @@ describe('pg-snapshot', () => {
   });
 
   test('wrong expectations → FAIL listing every difference', async () => {
-    const r = await runGate(snapshot, t, { database: 'main', tables: IU_TABLES, expect: { 'public.information_unit': 159, 'public.unit_version': 165, 'public.iu_lifecycle_log': 61 } });
+    const r = await runGate(snapshot, t, {
+      database: 'main',
+      tables: IU_TABLES,
+      expect: { 'public.information_unit': 159, 'public.unit_version': 165, 'public.iu_lifecycle_log': 61 },
+    });
     expect(r.status).toBe('FAIL');
     expect(r.messageId).toBe('differs');
     expect(r.summary).toContain('public.information_unit: expected 159, got 158');
@@ -104,7 +126,10 @@ describe('pg-grants', () => {
     expect(r.status).toBe('FAIL');
     expect(r.summary).toContain('missing grant: cutter_verify INSERT on table cutter_governance.review_decision');
     expect(r.summary).toContain('surplus grant: cutter_exec SELECT on table public.information_unit');
-    expect(r.facts).toMatchObject({ missing: ['cutter_verify INSERT on table cutter_governance.review_decision'], surplus: ['cutter_exec SELECT on table public.information_unit'] });
+    expect(r.facts).toMatchObject({
+      missing: ['cutter_verify INSERT on table cutter_governance.review_decision'],
+      surplus: ['cutter_exec SELECT on table public.information_unit'],
+    });
   });
 
   test('a missing role or object is named, not an SQL error', async () => {
@@ -127,11 +152,16 @@ describe('pg-schema', () => {
     const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
     const [{ def }] = await sql`select pg_get_functiondef(${FN}::regprocedure) as def`;
     await sql.end();
-    const sha = createHash('sha256').update(def as string).digest('hex');
+    const sha = createHash('sha256')
+      .update(def as string)
+      .digest('hex');
     const r = await runGate(schema, t, {
       database: 'main',
       tables: [...IU_TABLES, ...GOV],
-      functions: [{ name: 'public.fn_iu_create', args: 'text, text, text, text, text, text', sha256: sha }, { name: 'public.fn_refuse_enacted_update' }],
+      functions: [
+        { name: 'public.fn_iu_create', args: 'text, text, text, text, text, text', sha256: sha },
+        { name: 'public.fn_refuse_enacted_update' },
+      ],
       triggers: [{ table: 'public.unit_version', name: 'trg_unit_version_enacted_immutable' }],
     });
     expect(r.status).toBe('PASS');
@@ -146,10 +176,19 @@ describe('pg-schema', () => {
         database: 'main',
         tables: ['public.information_unit', 'public.no_such_table'],
         functions: [{ name: 'public.fn_iu_create', args: 'text, text, text, text, text, text', sha256: '0'.repeat(64) }],
-        triggers: [{ table: 'public.unit_version', name: 'trg_unit_version_enacted_immutable' }, { table: 'public.unit_version', name: 'trg_missing' }],
+        triggers: [
+          { table: 'public.unit_version', name: 'trg_unit_version_enacted_immutable' },
+          { table: 'public.unit_version', name: 'trg_missing' },
+        ],
       });
       expect(r.status).toBe('FAIL');
-      expect(r.checks.map((c) => `${c.id} ${c.status}`)).toEqual(['TABLE PASS', 'TABLE FAIL', 'FUNCTION FAIL', 'TRIGGER FAIL', 'TRIGGER FAIL']);
+      expect(r.checks.map((c) => `${c.id} ${c.status}`)).toEqual([
+        'TABLE PASS',
+        'TABLE FAIL',
+        'FUNCTION FAIL',
+        'TRIGGER FAIL',
+        'TRIGGER FAIL',
+      ]);
       expect(r.summary).toContain('exists but is DISABLED');
       expect(r.summary).toContain('public.no_such_table does not exist');
     } finally {
@@ -167,7 +206,11 @@ describe('params schemas', () => {
     ['pg-snapshot no tables', { database: 'main', tables: [] }, false],
     ['pg-snapshot unknown key', { database: 'main', tables: ['t'], extra: 1 }, false],
     ['rollback-proof ok', o8cProofs(), true],
-    ['rollback-proof bad count delta', { ...o8cProofs(), proofs: [{ name: 'x', sql: 'select 1', expect: { counts: { 'public.t': '+one' } } }] }, false],
+    [
+      'rollback-proof bad count delta',
+      { ...o8cProofs(), proofs: [{ name: 'x', sql: 'select 1', expect: { counts: { 'public.t': '+one' } } }] },
+      false,
+    ],
     ['rollback-proof no proofs', { ...o8cProofs(), proofs: [] }, false],
     ['pg-grants ok', { database: 'main', roles_exist: ['r'] }, true],
     ['pg-grants nothing to check', { database: 'main' }, false],
@@ -175,7 +218,12 @@ describe('params schemas', () => {
     ['pg-schema ok', { database: 'main', triggers: [{ table: 'public.t', name: 'x' }] }, true],
     ['pg-schema bad sha', { database: 'main', functions: [{ name: 'f', sha256: 'xyz' }] }, false],
   ];
-  const gates: Record<string, { params: object }> = { 'pg-snapshot': snapshot, 'rollback-proof': rollbackProof, 'pg-grants': grants, 'pg-schema': schema };
+  const gates: Record<string, { params: object }> = {
+    'pg-snapshot': snapshot,
+    'rollback-proof': rollbackProof,
+    'pg-grants': grants,
+    'pg-schema': schema,
+  };
   test.each(cases)('%s', (name, params, valid) => {
     const validate = ajv.compile(gates[name.split(' ')[0]].params);
     expect(validate(params)).toBe(valid);

@@ -25,28 +25,49 @@ async function independentCounts(): Promise<Record<string, number>> {
     for (const table of IU_TABLES) out[table] = Number((await sql.unsafe(`select count(*) as n from ${table}`))[0].n);
     out.probe = Number((await sql.unsafe(PROBE_SQL))[0].count);
     return out;
-  } finally { await sql.end(); }
+  } finally {
+    await sql.end();
+  }
 }
 
 test('the O8C proof set: PASS, 158→159 in-txn, ROLLBACK, counts unchanged, 0 leaked', async () => {
   const r = await runGate(gate, t, o8cProofs());
   expect(r.status).toBe('PASS');
-  expect(r.checks.filter((c) => c.id?.startsWith('PROOF-')).map((c) => `${c.id} ${c.status}`)).toEqual(['PROOF-1 PASS', 'PROOF-2 PASS', 'PROOF-3 PASS', 'PROOF-4 PASS']);
+  expect(r.checks.filter((c) => c.id?.startsWith('PROOF-')).map((c) => `${c.id} ${c.status}`)).toEqual([
+    'PROOF-1 PASS',
+    'PROOF-2 PASS',
+    'PROOF-3 PASS',
+    'PROOF-4 PASS',
+  ]);
   expect(r.facts).toMatchObject({
-    proofs_passed: 4, proofs_total: 4, leaked: 0, transaction: 'ROLLBACK', counts_unchanged: true,
-    counts_before: BASE, counts_after: BASE,
-    counts_in_txn: { 'fn_iu_create returns created': { 'public.information_unit': 159, 'public.unit_version': 166, 'public.iu_lifecycle_log': 61 } },
+    proofs_passed: 4,
+    proofs_total: 4,
+    leaked: 0,
+    transaction: 'ROLLBACK',
+    counts_unchanged: true,
+    counts_before: BASE,
+    counts_after: BASE,
+    counts_in_txn: {
+      'fn_iu_create returns created': { 'public.information_unit': 159, 'public.unit_version': 166, 'public.iu_lifecycle_log': 61 },
+    },
   });
   expect(r.facts.counts_table).toEqual([
     { table: 'public.information_unit', before: 158, in_txn: 159, after: 158 },
     { table: 'public.unit_version', before: 165, in_txn: 166, after: 165 },
     { table: 'public.iu_lifecycle_log', before: 60, in_txn: 61, after: 60 },
   ]);
-  expect(r.summary).toBe(`4/4 proofs passed on ${t.ctx.db('main').display}; ROLLBACK; counts before=(158,165,60) after=(158,165,60); probe rows leaked=0`);
+  expect(r.summary).toBe(
+    `4/4 proofs passed on ${t.ctx.db('main').display}; ROLLBACK; counts before=(158,165,60) after=(158,165,60); probe rows leaked=0`,
+  );
   expect(r.evidence.find((e) => e.title.startsWith('PROOF-1'))).toMatchObject({ kind: 'sql', rows: [{ status: 'created' }] });
   const tx = t.ledger.entries.filter((e) => e.action === 'db.tx');
   expect(tx).toHaveLength(1);
-  expect(tx[0]).toMatchObject({ gate: 'G4', outcome: 'rolled-back', mutating: false, detail: { mode: 'rollback-only', role: 'cutter_exec' } });
+  expect(tx[0]).toMatchObject({
+    gate: 'G4',
+    outcome: 'rolled-back',
+    mutating: false,
+    detail: { mode: 'rollback-only', role: 'cutter_exec' },
+  });
   expect(await independentCounts()).toEqual({ ...BASE, probe: 0 });
 });
 
@@ -83,7 +104,10 @@ test('an unexpected SQL error fails that proof only; later proofs still run; all
 test('a proof that tries to COMMIT is refused; nothing persists', async () => {
   const params = o8cProofs();
   params.proofs.push({ name: 'sneaky commit', sql: 'commit' });
-  params.proofs.push({ name: 'sneaky multi-statement commit', sql: `select 1; commit; insert into public.information_unit (canonical_address) values ('${PROBE_PREFIX}-9')` });
+  params.proofs.push({
+    name: 'sneaky multi-statement commit',
+    sql: `select 1; commit; insert into public.information_unit (canonical_address) values ('${PROBE_PREFIX}-9')`,
+  });
   const r = await runGate(gate, t, { ...params, role: undefined });
   expect(r.status).toBe('FAIL');
   expect(r.checks.find((c) => c.id === 'PROOF-5')).toMatchObject({ status: 'FAIL' });
@@ -98,8 +122,16 @@ test('the enacted-immutability trigger refuses an UPDATE (as the table owner), r
     database: 'main',
     tables: IU_TABLES,
     proofs: [
-      { name: 'enacted version is immutable', sql: "update public.unit_version set body = 'changed' where id = 1", expect: { error: 'enacted and immutable' } },
-      { name: 'a draft version may change', sql: "update public.unit_version set body = 'changed' where id = 159 returning id", expect: { rows: 1 } },
+      {
+        name: 'enacted version is immutable',
+        sql: "update public.unit_version set body = 'changed' where id = 1",
+        expect: { error: 'enacted and immutable' },
+      },
+      {
+        name: 'a draft version may change',
+        sql: "update public.unit_version set body = 'changed' where id = 159 returning id",
+        expect: { rows: 1 },
+      },
     ],
   });
   expect(r.status).toBe('PASS');
@@ -112,8 +144,15 @@ test('the enacted-immutability trigger refuses an UPDATE (as the table owner), r
 
 test('an expected error that does not happen fails the proof', async () => {
   const r = await runGate(gate, t, {
-    database: 'main', tables: IU_TABLES,
-    proofs: [{ name: 'draft update wrongly expected to be refused', sql: "update public.unit_version set body = 'x' where id = 159", expect: { error: 'immutable' } }],
+    database: 'main',
+    tables: IU_TABLES,
+    proofs: [
+      {
+        name: 'draft update wrongly expected to be refused',
+        sql: "update public.unit_version set body = 'x' where id = 159",
+        expect: { error: 'immutable' },
+      },
+    ],
   });
   expect(r.status).toBe('FAIL');
   expect(r.checks[0].text).toContain('but it succeeded');
@@ -143,7 +182,11 @@ test('a row committed by someone else during the proof → counts changed, FAIL'
     }, 300);
   });
   try {
-    const r = await runGate(gate, t, { database: 'main', tables: IU_TABLES, proofs: [{ name: 'slow proof', sql: 'select pg_sleep(1.2)' }] });
+    const r = await runGate(gate, t, {
+      database: 'main',
+      tables: IU_TABLES,
+      proofs: [{ name: 'slow proof', sql: 'select pg_sleep(1.2)' }],
+    });
     await writer;
     expect(r.status).toBe('FAIL');
     expect(r.messageId).toBe('countsChanged');
@@ -179,11 +222,22 @@ test('cutter_verify can append a verify_result (in-txn +1) and nothing else; rol
         sql: "insert into cutter_governance.verify_result (change_set_id, verifier, result) values (2, 'cutter_verify', 'pass') returning result",
         expect: { rows: 1, first: { result: 'pass' }, counts: { 'cutter_governance.verify_result': '+1' } },
       },
-      { name: 'no review_decision insert', sql: "insert into cutter_governance.review_decision (change_set_id, reviewer, decision) values (2, 'x', 'approve')", expect: { error: 'permission denied' } },
-      { name: 'no fn_iu_create', sql: "select public.fn_iu_create('a','b','c','article','clause','o')", expect: { error: 'permission denied for function fn_iu_create' } },
+      {
+        name: 'no review_decision insert',
+        sql: "insert into cutter_governance.review_decision (change_set_id, reviewer, decision) values (2, 'x', 'approve')",
+        expect: { error: 'permission denied' },
+      },
+      {
+        name: 'no fn_iu_create',
+        sql: "select public.fn_iu_create('a','b','c','article','clause','o')",
+        expect: { error: 'permission denied for function fn_iu_create' },
+      },
     ],
   });
   expect(r.status).toBe('PASS');
-  expect(r.facts).toMatchObject({ counts_before: { 'cutter_governance.verify_result': 2 }, counts_after: { 'cutter_governance.verify_result': 2 } });
+  expect(r.facts).toMatchObject({
+    counts_before: { 'cutter_governance.verify_result': 2 },
+    counts_after: { 'cutter_governance.verify_result': 2 },
+  });
   expect(r.facts.counts_in_txn).toEqual({ 'verify_result insert': { 'cutter_governance.verify_result': 3 } });
 });

@@ -5,9 +5,13 @@ import { Ledger } from '../../src/context/ledger.js';
 import { createDbAccess } from '../../src/context/db.js';
 import { testServerUrl } from '../helpers/pg.js';
 
-test('the second taker gets the holder\'s identity; after release it can take the lock', async () => {
+test("the second taker gets the holder's identity; after release it can take the lock", async () => {
   const key = `target:${randomBytes(4).toString('hex')}`;
-  const first = await takeRunLock(testServerUrl(), key, { runId: '20261121T102233Z-o8c-1a2b', host: 'engineer-laptop.example.internal', pid: 4242 });
+  const first = await takeRunLock(testServerUrl(), key, {
+    runId: '20261121T102233Z-o8c-1a2b',
+    host: 'engineer-laptop.example.internal',
+    pid: 4242,
+  });
   expect(first.acquired).toBe(true);
   const second = await takeRunLock(testServerUrl(), key, { runId: 'other-run', host: 'ci', pid: 1 });
   expect(second.acquired).toBe(false);

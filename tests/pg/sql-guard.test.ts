@@ -9,7 +9,7 @@ test.each([
   ['rollback and chain', 'rollback and chain'],
   ['abort', 'abort'],
   ["prepare transaction 'x'", "prepare transaction ''"],
-  ['commit prepared \'x\'', "commit prepared ''"],
+  ["commit prepared 'x'", "commit prepared ''"],
   ['begin', 'begin'],
   ['start transaction read write', 'start transaction read'],
   ['select 1;\n-- comment\ncommit', 'commit'],
@@ -28,7 +28,7 @@ test.each([
   'release savepoint s1',
   'savepoint s1',
   'select "commit" from t',
-  "do $$ begin perform 1; end $$",
+  'do $$ begin perform 1; end $$',
   'select case when true then 1 end',
   'update t set committed = true',
 ])('allows %j', (sql) => {

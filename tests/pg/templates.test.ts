@@ -49,7 +49,10 @@ test('rollback-proof FAIL renders FAIL, not PASS', async () => {
 });
 
 test('pg-snapshot renders the counts table', async () => {
-  const out = render('pg-snapshot', await runGate(snapshot, t, { database: 'main', tables: IU_TABLES, expect: { 'public.information_unit': 158 } }));
+  const out = render(
+    'pg-snapshot',
+    await runGate(snapshot, t, { database: 'main', tables: IU_TABLES, expect: { 'public.information_unit': 158 } }),
+  );
   expect(out).toContain('| public.unit_version | 165 |');
   expect(out).toMatch(/^COUNT PASS public.information_unit = 158$/m);
   expect(out).toMatch(/^COUNT INFO public.unit_version = 165$/m);

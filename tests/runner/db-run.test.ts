@@ -10,8 +10,13 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { cleanupTemp, tempDir, writeFiles } from '../helpers/temp.js';
 
 let db: TestDatabase;
-beforeAll(async () => { db = await createTestDatabase({ sample: true }); });
-afterAll(async () => { await db.drop(); cleanupTemp(); });
+beforeAll(async () => {
+  db = await createTestDatabase({ sample: true });
+});
+afterAll(async () => {
+  await db.drop();
+  cleanupTemp();
+});
 
 function setup(gates: object[]) {
   const dir = tempDir();
@@ -19,7 +24,10 @@ function setup(gates: object[]) {
     't.yaml': 'name: db-test-target\ndatabases:\n  main: { url_env: TEST_TARGET_DB_URL }\n',
     'm.yaml': stringify({ id: 'D1', macro: 'db-test', title: 'db test', outcome: 'D1_OK', gates }),
   });
-  return { dir, args: (out: string) => ['run', join(dir, 'm.yaml'), '--target', join(dir, 't.yaml'), '--out', join(dir, out), '--renderer', 'silent'] };
+  return {
+    dir,
+    args: (out: string) => ['run', join(dir, 'm.yaml'), '--target', join(dir, 't.yaml'), '--out', join(dir, out), '--renderer', 'silent'],
+  };
 }
 
 describe('runs with a database', () => {
@@ -34,13 +42,19 @@ describe('runs with a database', () => {
     expect(final).toMatch(/db_transactions: 1 rollback-only transaction, rolled back \(#\d+\)/);
     const password = new URL(db.url).password;
     expect(password.length).toBeGreaterThan(3);
-    for (const f of ['run.json', 'ledger.jsonl', '01-rollback-proof.md', '02-final-d1-report.md']) expect(readFileSync(join(dir, 'run', f), 'utf8')).not.toContain(password);
+    for (const f of ['run.json', 'ledger.jsonl', '01-rollback-proof.md', '02-final-d1-report.md'])
+      expect(readFileSync(join(dir, 'run', f), 'utf8')).not.toContain(password);
     expect(r.all).not.toContain(password);
     expect(readFileSync(join(dir, 'run', '01-rollback-proof.md'), 'utf8')).toMatch(/PROOF-1 PASS/);
   });
 
   test('two runs against the same target at once: the second ends B — BLOCKED naming the holder', async () => {
-    const slow = { id: 'G0', title: 'hold', kind: 'rollback-proof', with: { database: 'main', tables: ['public.information_unit'], proofs: [{ name: 'sleep', sql: 'select pg_sleep(4)' }] } };
+    const slow = {
+      id: 'G0',
+      title: 'hold',
+      kind: 'rollback-proof',
+      with: { database: 'main', tables: ['public.information_unit'], proofs: [{ name: 'sleep', sql: 'select pg_sleep(4)' }] },
+    };
     const { args } = setup([slow]);
     const env = { ...cliEnv, TEST_TARGET_DB_URL: db.url };
     const first = execa('node', [cliPath, ...args('first')], { env, reject: false });
@@ -55,28 +69,42 @@ describe('runs with a database', () => {
   // The run lock is taken before any gate, so a server that refuses the login blocks the run (nothing attempted);
   // the gate-level FAIL for a wrong password is covered in tests/pg.
   test('a wrong password blocks the run with a clear message that does not contain the password', async () => {
-    const { dir, args } = setup([{ id: 'G0', title: 'snapshot', kind: 'pg-snapshot', with: { database: 'main', tables: ['public.information_unit'] } }]);
+    const { dir, args } = setup([
+      { id: 'G0', title: 'snapshot', kind: 'pg-snapshot', with: { database: 'main', tables: ['public.information_unit'] } },
+    ]);
     const bad = new URL(db.url);
     bad.password = 'Wrong-Passw0rd-xyz';
     const r = await gaterun(args('run'), { env: { TEST_TARGET_DB_URL: bad.toString() } });
     expect(r.exitCode).toBe(3);
     expect(r.all).not.toContain('Wrong-Passw0rd-xyz');
     expect(readFileSync(join(dir, 'run', 'run.json'), 'utf8')).not.toContain('Wrong-Passw0rd-xyz');
-    expect(r.stdout).toMatch(/G0: cannot take the run lock on database "main": cannot connect to postgres@127\.0\.0\.1:\d+\/gaterun_test_\w+: password authentication failed/);
+    expect(r.stdout).toMatch(
+      /G0: cannot take the run lock on database "main": cannot connect to postgres@127\.0\.0\.1:\d+\/gaterun_test_\w+: password authentication failed/,
+    );
   });
 
   test('kb-publish to the PostgreSQL store: twice gives Revision 2 and keeps Revision 1; kb list/show read it through the target', async () => {
     const dir = tempDir();
     writeFiles(dir, {
       't.yaml': 'name: kb-db-target\ndatabases:\n  main: { url_env: TEST_TARGET_DB_URL }\nkb:\n  database: main\n',
-      'm.yaml': stringify({ id: 'K2', macro: 'kb-db', title: 'kb db', outcome: 'K2_OK', kb: { path: 'laws/k2', tags: ['k2'] }, gates: [
-        { id: 'G0', title: 'one', kind: 'command', with: { command: 'true' } },
-        { id: 'G1', title: 'kb-reporting', kind: 'kb-publish' },
-      ] }),
+      'm.yaml': stringify({
+        id: 'K2',
+        macro: 'kb-db',
+        title: 'kb db',
+        outcome: 'K2_OK',
+        kb: { path: 'laws/k2', tags: ['k2'] },
+        gates: [
+          { id: 'G0', title: 'one', kind: 'command', with: { command: 'true' } },
+          { id: 'G1', title: 'kb-reporting', kind: 'kb-publish' },
+        ],
+      }),
     });
     const env = { TEST_TARGET_DB_URL: db.url };
     for (const n of [1, 2]) {
-      const r = await gaterun(['run', join(dir, 'm.yaml'), '--target', join(dir, 't.yaml'), '--out', join(dir, `run${n}`), '--renderer', 'silent'], { env });
+      const r = await gaterun(
+        ['run', join(dir, 'm.yaml'), '--target', join(dir, 't.yaml'), '--out', join(dir, `run${n}`), '--renderer', 'silent'],
+        { env },
+      );
       expect(r.exitCode).toBe(0);
       expect(r.stderr).toMatch(/G1 kb-reporting \(after signing\): PASS — published 2 documents to database main \(schema kb\)\/laws\/k2/);
     }

@@ -19,7 +19,9 @@ describe('run.json schema', () => {
     ['C', 'false', 1],
   ])('a run ending %s validates', async (_code, cmd, exit) => {
     const dir = tempDir();
-    writeFiles(dir, { 'm.yaml': `id: S1\nmacro: s\ntitle: s\noutcome: S1_OK\ngates:\n  - id: G0\n    title: one\n    kind: command\n    with: { command: "${cmd}" }\n  - id: G1\n    title: two\n    kind: command\n    with: { command: "true" }\n` });
+    writeFiles(dir, {
+      'm.yaml': `id: S1\nmacro: s\ntitle: s\noutcome: S1_OK\ngates:\n  - id: G0\n    title: one\n    kind: command\n    with: { command: "${cmd}" }\n  - id: G1\n    title: two\n    kind: command\n    with: { command: "true" }\n`,
+    });
     const out = join(dir, 'run');
     const r = await gaterun(['run', join(dir, 'm.yaml'), '--out', out, '--renderer', 'silent']);
     expect(r.exitCode).toBe(exit);
@@ -31,8 +33,38 @@ describe('run.json schema', () => {
 
   test('the schema rejects a run.json with a made-up outcome', () => {
     const validateBlock = ajv.getSchema('https://gaterun.dev/schemas/final-outcome.schema.json')!;
-    expect(validateBlock({ final_outcome: 'A — OK', macro: 'm', run_id: '20261121T102233Z-o8c-1a2b', stopped_at: null, production_mutation: 'NONE', signature: 'UNSIGNED', next_action: 'STOP' })).toBe(true);
-    expect(validateBlock({ final_outcome: 'PASS', macro: 'm', run_id: '20261121T102233Z-o8c-1a2b', stopped_at: null, production_mutation: 'NONE', signature: 'UNSIGNED', next_action: 'STOP' })).toBe(false);
-    expect(validateBlock({ final_outcome: 'A — OK', macro: 'm', run_id: 'x', stopped_at: null, production_mutation: 'maybe', signature: 'UNSIGNED', next_action: 'STOP' })).toBe(false);
+    expect(
+      validateBlock({
+        final_outcome: 'A — OK',
+        macro: 'm',
+        run_id: '20261121T102233Z-o8c-1a2b',
+        stopped_at: null,
+        production_mutation: 'NONE',
+        signature: 'UNSIGNED',
+        next_action: 'STOP',
+      }),
+    ).toBe(true);
+    expect(
+      validateBlock({
+        final_outcome: 'PASS',
+        macro: 'm',
+        run_id: '20261121T102233Z-o8c-1a2b',
+        stopped_at: null,
+        production_mutation: 'NONE',
+        signature: 'UNSIGNED',
+        next_action: 'STOP',
+      }),
+    ).toBe(false);
+    expect(
+      validateBlock({
+        final_outcome: 'A — OK',
+        macro: 'm',
+        run_id: 'x',
+        stopped_at: null,
+        production_mutation: 'maybe',
+        signature: 'UNSIGNED',
+        next_action: 'STOP',
+      }),
+    ).toBe(false);
   });
 });

@@ -31,12 +31,16 @@ const noProcess = async (pattern: string) => (await execa('pgrep', ['-f', patter
 
 describe('gaterun run', () => {
   test('a 3-gate macro whose G1 fails: exit 1, G2 NOT RUN, C — FAIL at G1, four reports', async () => {
-    const { file, out } = setup(macro(gate('G0', 'first', 'echo one') + gate('G1', 'second', 'echo broken >&2; exit 3') + gate('G2', 'third', 'echo three')));
+    const { file, out } = setup(
+      macro(gate('G0', 'first', 'echo one') + gate('G1', 'second', 'echo broken >&2; exit 3') + gate('G2', 'third', 'echo three')),
+    );
     const r = await gaterun(['run', file, '--out', out, '--renderer', 'silent']);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain('final_outcome: C — FAIL at G1');
     expect(r.stdout).toContain('stopped_at: G1');
-    const md = readdirSync(out).filter((f) => f.endsWith('.md')).sort();
+    const md = readdirSync(out)
+      .filter((f) => f.endsWith('.md'))
+      .sort();
     expect(md).toEqual(['01-first.md', '02-second.md', '03-third.md', '04-final-t1-report.md']);
     expect(readFileSync(join(out, '03-third.md'), 'utf8')).toContain('This gate did not run: not run: G1 failed');
     expect(readFileSync(join(out, '02-second.md'), 'utf8')).toMatch(/exit code 3, expected 0/);
@@ -48,10 +52,13 @@ describe('gaterun run', () => {
   });
 
   test('all gates pass but a criterion is NO: C naming the criterion, exit 1; criteria computed from facts', async () => {
-    const { file, out } = setup(macro(
-      gate('G0', 'first', 'echo 42', '') .replace('      command: "echo 42"\n', '      command: "echo 42"\n      fact: answer\n') + gate('G1', 'second', 'echo ok'),
-      'criteria:\n  - name: answer_is_42\n    all: [{ fact: G0.answer, equals: 42 }]\n  - name: answer_is_43\n    all: [{ fact: G0.answer, equals: 43 }]\noutcome_facts:\n  answer: G0.answer',
-    ));
+    const { file, out } = setup(
+      macro(
+        gate('G0', 'first', 'echo 42', '').replace('      command: "echo 42"\n', '      command: "echo 42"\n      fact: answer\n') +
+          gate('G1', 'second', 'echo ok'),
+        'criteria:\n  - name: answer_is_42\n    all: [{ fact: G0.answer, equals: 42 }]\n  - name: answer_is_43\n    all: [{ fact: G0.answer, equals: 43 }]\noutcome_facts:\n  answer: G0.answer',
+      ),
+    );
     const r = await gaterun(['run', file, '--out', out, '--renderer', 'silent']);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain('final_outcome: C — FAIL at PASS criteria (answer_is_43)');
@@ -69,13 +76,29 @@ describe('gaterun run', () => {
     const r = await gaterun(['run', file, '--out', out, '--json', '--renderer', 'simple']);
     expect(r.exitCode).toBe(0);
     const parsed = JSON.parse(r.stdout);
-    expect(parsed).toMatchObject({ final_outcome: 'A — T1_PASS', macro: 'test-macro', stopped_at: null, production_mutation: 'NONE', signature: 'UNSIGNED' });
-    expect(Object.keys(parsed)).toEqual(['final_outcome', 'macro', 'run_id', 'stopped_at', 'production_mutation', 'signature', 'next_action']);
+    expect(parsed).toMatchObject({
+      final_outcome: 'A — T1_PASS',
+      macro: 'test-macro',
+      stopped_at: null,
+      production_mutation: 'NONE',
+      signature: 'UNSIGNED',
+    });
+    expect(Object.keys(parsed)).toEqual([
+      'final_outcome',
+      'macro',
+      'run_id',
+      'stopped_at',
+      'production_mutation',
+      'signature',
+      'next_action',
+    ]);
     expect(r.stderr).toContain('G0 first');
   });
 
   test('a gate over its timeout FAILs "timed out after N s" and its child processes are killed', async () => {
-    const { file, out } = setup(macro(gate('G0', 'slow', 'sh -c "sleep 31.71; echo never"; true', '    timeout: 1\n') + gate('G1', 'after', 'echo after')));
+    const { file, out } = setup(
+      macro(gate('G0', 'slow', 'sh -c "sleep 31.71; echo never"; true', '    timeout: 1\n') + gate('G1', 'after', 'echo after')),
+    );
     const started = Date.now();
     const r = await gaterun(['run', file, '--out', out, '--renderer', 'silent']);
     expect(r.exitCode).toBe(1);
@@ -87,7 +110,9 @@ describe('gaterun run', () => {
   });
 
   test('SIGINT cancels the running gate: D — ABORTED, exit 130, reports still written, children killed', async () => {
-    const { file, out } = setup(macro(gate('G0', 'first', 'echo one') + gate('G1', 'long', 'sleep 32.53') + gate('G2', 'never', 'echo never')));
+    const { file, out } = setup(
+      macro(gate('G0', 'first', 'echo one') + gate('G1', 'long', 'sleep 32.53') + gate('G2', 'never', 'echo never')),
+    );
     const child = execa('node', [cliPath, 'run', file, '--out', out, '--renderer', 'silent'], { reject: false });
     for (let i = 0; i < 100 && (await noProcess('sleep 32.53')); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await noProcess('sleep 32.53')).toBe(false);
@@ -102,7 +127,12 @@ describe('gaterun run', () => {
   });
 
   test('a blocked precondition ends B — BLOCKED, exit 3', async () => {
-    const { file, out } = setup(macro('  - id: G0\n    title: precheck\n    kind: precheck\n    with:\n      hostname: { equals: "no-such-host.invalid" }\n' + gate('G1', 'after', 'echo after')));
+    const { file, out } = setup(
+      macro(
+        '  - id: G0\n    title: precheck\n    kind: precheck\n    with:\n      hostname: { equals: "no-such-host.invalid" }\n' +
+          gate('G1', 'after', 'echo after'),
+      ),
+    );
     const r = await gaterun(['run', file, '--out', out, '--renderer', 'silent']);
     expect(r.exitCode).toBe(3);
     expect(r.stdout).toContain('final_outcome: B — BLOCKED at G0');
@@ -110,7 +140,11 @@ describe('gaterun run', () => {
   });
 
   test('a gate that throws is recorded as a crash: FAIL with the error and stack in its report', async () => {
-    const { file, out } = setup(macro('  - id: G0\n    title: crashy\n    kind: command\n    with:\n      command: "echo hi"\n      stdout: { matches: ["(unclosed"] }\n'));
+    const { file, out } = setup(
+      macro(
+        '  - id: G0\n    title: crashy\n    kind: command\n    with:\n      command: "echo hi"\n      stdout: { matches: ["(unclosed"] }\n',
+      ),
+    );
     const r = await gaterun(['run', file, '--out', out, '--renderer', 'silent']);
     expect(r.exitCode).toBe(1);
     const report = readFileSync(join(out, '01-crashy.md'), 'utf8');
@@ -120,7 +154,12 @@ describe('gaterun run', () => {
   });
 
   test('facts of earlier gates feed later params; a missing fact FAILs the gate', async () => {
-    const ok = setup(macro(gate('G0', 'make', 'echo abc').replace('      command: "echo abc"\n', '      command: "echo abc"\n      fact: word\n') + gate('G1', 'use', 'test "${gates.G0.facts.word}" = abc')));
+    const ok = setup(
+      macro(
+        gate('G0', 'make', 'echo abc').replace('      command: "echo abc"\n', '      command: "echo abc"\n      fact: word\n') +
+          gate('G1', 'use', 'test "${gates.G0.facts.word}" = abc'),
+      ),
+    );
     expect((await gaterun(['run', ok.file, '--out', ok.out, '--renderer', 'silent'])).exitCode).toBe(0);
     const bad = setup(macro(gate('G0', 'make', 'echo abc') + gate('G1', 'use', 'echo ${gates.G0.facts.nothing}')));
     const r = await gaterun(['run', bad.file, '--out', bad.out, '--renderer', 'silent']);
@@ -131,14 +170,21 @@ describe('gaterun run', () => {
   test('a mutating command in a mutation: none macro is refused before it runs, and the ledger says so', async () => {
     const dir = tempDir();
     const marker = join(dir, 'should-not-exist');
-    const { file, out } = setup(macro(`  - id: G0\n    title: write\n    kind: command\n    with:\n      command: "touch ${marker}"\n      mutates: true\n      scope: deploy\n`,
-      'forbidden:\n  - name: Write outside the run dir\n    ledger: { mutating: true }'));
+    const { file, out } = setup(
+      macro(
+        `  - id: G0\n    title: write\n    kind: command\n    with:\n      command: "touch ${marker}"\n      mutates: true\n      scope: deploy\n`,
+        'forbidden:\n  - name: Write outside the run dir\n    ledger: { mutating: true }',
+      ),
+    );
     const r = await gaterun(['run', file, '--out', out, '--renderer', 'silent']);
     expect(r.exitCode).toBe(1);
     expect(existsSync(marker)).toBe(false);
     const run = runJson(out);
     expect(run.gates[0].summary).toMatch(/refused before it happened: exec sh -c 'touch .*' — the macro's policy is mutation: none/);
-    const ledger = readFileSync(join(out, 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const ledger = readFileSync(join(out, 'ledger.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ledger).toEqual([expect.objectContaining({ seq: 1, action: 'exec', outcome: 'refused', mutating: true })]);
     expect(run.final_outcome.production_mutation).toBe('NONE');
   });

@@ -21,7 +21,18 @@ function macro(dir: string, gates: string, extra = '') {
   return join(dir, 'm.yaml');
 }
 
-const allOutput = (dir: string) => readdirSync(dir, { recursive: true }).map(String).filter((f) => !f.includes('/') || true).map((f) => { try { return readFileSync(join(dir, f), 'utf8'); } catch { return ''; } }).join('\n');
+const allOutput = (dir: string) =>
+  readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => !f.includes('/') || true)
+    .map((f) => {
+      try {
+        return readFileSync(join(dir, f), 'utf8');
+      } catch {
+        return '';
+      }
+    })
+    .join('\n');
 
 describe('signed runs', () => {
   test('run --key signs; verify accepts; an edit fails naming the file; the block names the signature', async () => {
@@ -66,14 +77,22 @@ describe('signed runs', () => {
   test('a planted secret (env var, URL password, .env value) appears in no output file and no console line', async () => {
     const k = await keys();
     const dir = tempDir();
-    writeFiles(dir, { '.env': `CUTTER_DSN=postgres://cutter:${SECRET}-env@db:5432/x\nPLAIN_VALUE=${SECRET}-dotenv\n`, 't.yaml': 'name: t\ndatabases:\n  production: { env_file: .env, key: CUTTER_DSN }\n' });
-    const file = macro(dir, [
-      '  - id: G0\n    title: leak-env\n    kind: command\n    with: { command: "echo pw=$DB_PASSWORD; echo $DB_PASSWORD >&2", fact: "said" }\n',
-      '  - id: G1\n    title: leak-url\n    kind: command\n    with: { command: "echo postgres://app:' + SECRET + '-url@h:5432/db" }\n',
-      '  - id: G2\n    title: leak-dotenv\n    kind: command\n    with: { command: "echo ' + SECRET + '-dotenv" }\n',
-    ].join(''));
+    writeFiles(dir, {
+      '.env': `CUTTER_DSN=postgres://cutter:${SECRET}-env@db:5432/x\nPLAIN_VALUE=${SECRET}-dotenv\n`,
+      't.yaml': 'name: t\ndatabases:\n  production: { env_file: .env, key: CUTTER_DSN }\n',
+    });
+    const file = macro(
+      dir,
+      [
+        '  - id: G0\n    title: leak-env\n    kind: command\n    with: { command: "echo pw=$DB_PASSWORD; echo $DB_PASSWORD >&2", fact: "said" }\n',
+        '  - id: G1\n    title: leak-url\n    kind: command\n    with: { command: "echo postgres://app:' + SECRET + '-url@h:5432/db" }\n',
+        '  - id: G2\n    title: leak-dotenv\n    kind: command\n    with: { command: "echo ' + SECRET + '-dotenv" }\n',
+      ].join(''),
+    );
     const out = join(dir, 'run');
-    const r = await gaterun(['run', file, '--target', join(dir, 't.yaml'), '--out', out, '--key', k.priv, '--renderer', 'verbose'], { env: { DB_PASSWORD: SECRET } });
+    const r = await gaterun(['run', file, '--target', join(dir, 't.yaml'), '--out', out, '--key', k.priv, '--renderer', 'verbose'], {
+      env: { DB_PASSWORD: SECRET },
+    });
     expect(r.exitCode).toBe(0);
     expect(r.all).not.toContain(SECRET);
     const everything = allOutput(out);
@@ -85,7 +104,10 @@ describe('signed runs', () => {
 
   test('gate output in base64 is redacted too', async () => {
     const dir = tempDir();
-    const file = macro(dir, '  - id: G0\n    title: leak-b64\n    kind: command\n    with: { command: "printf %s \\"$API_TOKEN\\" | base64", fact: "b64" }\n');
+    const file = macro(
+      dir,
+      '  - id: G0\n    title: leak-b64\n    kind: command\n    with: { command: "printf %s \\"$API_TOKEN\\" | base64", fact: "b64" }\n',
+    );
     const out = join(dir, 'run');
     const r = await gaterun(['run', file, '--out', out, '--renderer', 'silent'], { env: { API_TOKEN: SECRET } });
     expect(r.exitCode).toBe(0);
@@ -95,7 +117,11 @@ describe('signed runs', () => {
   test('a secret hard-coded in the macro itself fails the run closed: no signature, exit 1, the file named', async () => {
     const k = await keys();
     const dir = tempDir();
-    const file = macro(dir, '  - id: G0\n    title: one\n    kind: command\n    with: { command: "true" }\n', `summary: "connect with ${SECRET}"\n`);
+    const file = macro(
+      dir,
+      '  - id: G0\n    title: one\n    kind: command\n    with: { command: "true" }\n',
+      `summary: "connect with ${SECRET}"\n`,
+    );
     const out = join(dir, 'run');
     const r = await gaterun(['run', file, '--out', out, '--key', k.priv, '--renderer', 'silent'], { env: { API_TOKEN: SECRET } });
     expect(r.exitCode).toBe(1);
@@ -108,17 +134,38 @@ describe('signed runs', () => {
     const k = await keys();
     const dir = tempDir();
     writeFiles(dir, { 't.yaml': 'name: t\nkb:\n  dir: kb\n' });
-    const file = macro(dir, '  - id: G0\n    title: one\n    kind: command\n    with: { command: "true" }\n  - id: G1\n    title: kb-reporting\n    kind: kb-publish\n', 'kb: { path: laws/k1, tags: [k1, test] }\n');
+    const file = macro(
+      dir,
+      '  - id: G0\n    title: one\n    kind: command\n    with: { command: "true" }\n  - id: G1\n    title: kb-reporting\n    kind: kb-publish\n',
+      'kb: { path: laws/k1, tags: [k1, test] }\n',
+    );
     for (const n of [1, 2]) {
-      const r = await gaterun(['run', file, '--target', join(dir, 't.yaml'), '--out', join(dir, `run${n}`), '--key', k.priv, '--renderer', 'silent']);
+      const r = await gaterun([
+        'run',
+        file,
+        '--target',
+        join(dir, 't.yaml'),
+        '--out',
+        join(dir, `run${n}`),
+        '--key',
+        k.priv,
+        '--renderer',
+        'silent',
+      ]);
       expect(r.exitCode).toBe(0);
       expect(r.stderr).toMatch(/G1 kb-reporting \(after signing\): PASS — published 2 documents/);
       // The KB gate has no numbered report; the final report is 02 and says the publish runs after signing.
-      expect(readdirSync(join(dir, `run${n}`)).filter((f) => f.endsWith('.md')).sort()).toEqual(['01-one.md', '02-final-k1-report.md']);
+      expect(
+        readdirSync(join(dir, `run${n}`))
+          .filter((f) => f.endsWith('.md'))
+          .sort(),
+      ).toEqual(['01-one.md', '02-final-k1-report.md']);
       expect((await gaterun(['verify', join(dir, `run${n}`), '--key', k.pub])).exitCode).toBe(0);
     }
     const final = readFileSync(join(dir, 'run2', '02-final-k1-report.md'), 'utf8');
-    expect(final).toMatch(/\| G1 \| kb-reporting \| PENDING \| runs after signing: publishes the signed report bundle to the knowledge base \|/);
+    expect(final).toMatch(
+      /\| G1 \| kb-reporting \| PENDING \| runs after signing: publishes the signed report bundle to the knowledge base \|/,
+    );
     const list = await gaterun(['kb', 'list', '--dir', join(dir, 'kb')]);
     expect(list.stdout).toMatch(/KB-[0-9A-F]{4}\s+r2\s+laws\/k1\/02-final-k1-report\.md/);
     const show1 = await gaterun(['kb', 'show', 'laws/k1/01-one.md', '--dir', join(dir, 'kb'), '--revision', '1']);

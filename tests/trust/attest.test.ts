@@ -8,9 +8,9 @@ function o8cLedger(): LedgerEntry[] {
   const l = new Ledger('none');
   const rec = (action: string, target: string, extra: Partial<LedgerEntry> = {}) =>
     l.record({ gate: 'G0', action, target, host: 'vps', mutating: false, outcome: 'ok', ...extra });
-  rec('exec', 'git -C /src status --porcelain', { host: 'local' });           // 1
-  rec('ssh', 'sha256sum -c /opt/cutter/MANIFEST');                             // 2
-  rec('ssh', 'systemctl is-active cutter');                                    // 3 read-only systemctl
+  rec('exec', 'git -C /src status --porcelain', { host: 'local' }); // 1
+  rec('ssh', 'sha256sum -c /opt/cutter/MANIFEST'); // 2
+  rec('ssh', 'systemctl is-active cutter'); // 3 read-only systemctl
   rec('db.tx', 'cutter_exec@127.0.0.1:5432/directus', { scope: 'db', outcome: 'rolled-back' }); // 4
   rec('file.write', 'reports/O8C/r/evidence/rows.json', { mutating: true, scope: 'run', host: 'local' }); // 5
   try {
@@ -24,7 +24,11 @@ function o8cLedger(): LedgerEntry[] {
   return parseLedger(l.toJsonl());
 }
 
-const FACTS = { G0: { kill_switch: 'False', v04_head: 'e93424b' }, G4: { leaked: 0, counts: { before: 158, after: 158 } }, G7: { execution_enabled: false } };
+const FACTS = {
+  G0: { kill_switch: 'False', v04_head: 'e93424b' },
+  G4: { leaked: 0, counts: { before: 158, after: 158 } },
+  G7: { execution_enabled: false },
+};
 
 describe('forbiddenAttestation', () => {
   const entries = o8cLedger();
@@ -32,8 +36,18 @@ describe('forbiddenAttestation', () => {
     { name: 'Deploy / restart a service', ledger: { matches: 'systemctl (restart|start|enable)' } },
     { name: 'Any systemctl call', ledger: { matches: 'systemctl' } },
     { name: 'Leave execution_enabled True', done_if: [{ fact: 'G7.execution_enabled', equals: 'True' }] },
-    { name: 'Leak probe rows', done_if: [{ fact: 'G4.leaked', gte: 1 }, { fact: 'G4.counts.after', not_equals: 158 }] },
-    { name: 'Patch the v0.4 skeleton', done_if: [{ fact: 'G8.v04_changed', equals: true }], ledger: { action: 'ssh', matches: '/opt/v04', mutating: true } },
+    {
+      name: 'Leak probe rows',
+      done_if: [
+        { fact: 'G4.leaked', gte: 1 },
+        { fact: 'G4.counts.after', not_equals: 158 },
+      ],
+    },
+    {
+      name: 'Patch the v0.4 skeleton',
+      done_if: [{ fact: 'G8.v04_changed', equals: true }],
+      ledger: { action: 'ssh', matches: '/opt/v04', mutating: true },
+    },
     { name: 'Log secrets' },
   ];
   const rows = forbiddenAttestation(rules, entries, FACTS);
@@ -47,10 +61,18 @@ describe('forbiddenAttestation', () => {
     });
   });
   test('a matching entry makes it DONE and cites it', () => {
-    expect(by('Any systemctl call')).toMatchObject({ status: 'DONE', ledger: [3], text: 'DONE — ledger #3: ssh systemctl is-active cutter' });
+    expect(by('Any systemctl call')).toMatchObject({
+      status: 'DONE',
+      ledger: [3],
+      text: 'DONE — ledger #3: ssh systemctl is-active cutter',
+    });
   });
   test('fact conditions: NOT DONE cites the fact value; "True" vs boolean false compares as different', () => {
-    expect(by('Leave execution_enabled True')).toMatchObject({ status: 'NOT DONE', text: 'NOT DONE — G7.execution_enabled = false', facts: ['G7.execution_enabled = false'] });
+    expect(by('Leave execution_enabled True')).toMatchObject({
+      status: 'NOT DONE',
+      text: 'NOT DONE — G7.execution_enabled = false',
+      facts: ['G7.execution_enabled = false'],
+    });
     expect(by('Leak probe rows')).toMatchObject({ status: 'NOT DONE', text: 'NOT DONE — G4.leaked = 0; G4.counts.after = 158' });
   });
   test('a missing fact never yields NOT DONE', () => {
@@ -63,7 +85,9 @@ describe('forbiddenAttestation', () => {
     expect(by('Log secrets')).toMatchObject({ status: 'NOT CHECKED', text: 'NOT CHECKED — no ledger rule or fact condition in the macro' });
   });
   test('DONE by fact', () => {
-    const [row] = forbiddenAttestation([{ name: 'x', done_if: [{ fact: 'G7.execution_enabled', equals: 'True' }] }], entries, { G7: { execution_enabled: 'True' } });
+    const [row] = forbiddenAttestation([{ name: 'x', done_if: [{ fact: 'G7.execution_enabled', equals: 'True' }] }], entries, {
+      G7: { execution_enabled: 'True' },
+    });
     expect(row).toMatchObject({ status: 'DONE', text: 'DONE — G7.execution_enabled = True (done if G7.execution_enabled = True)' });
   });
   test('an empty ledger says so', () => {
@@ -103,7 +127,15 @@ describe('nonMutationAttestation', () => {
 
   test('a deploy run lists its mutations; a committed or failed transaction is not "rolled back"', () => {
     const l = new Ledger('deploy');
-    l.record({ gate: 'G5', action: 'scp', target: 'cutter.tar.gz → vps:/opt/cutter/releases/', host: 'vps', mutating: true, scope: 'deploy', outcome: 'ok' });
+    l.record({
+      gate: 'G5',
+      action: 'scp',
+      target: 'cutter.tar.gz → vps:/opt/cutter/releases/',
+      host: 'vps',
+      mutating: true,
+      scope: 'deploy',
+      outcome: 'ok',
+    });
     l.record({ gate: 'G5', action: 'exec', target: 'git commit -m x', host: 'local', mutating: true, scope: 'source', outcome: 'ok' });
     l.record({ gate: 'G6', action: 'db.tx', target: 'a@h:5432/d', host: 'local', mutating: false, scope: 'db', outcome: 'rolled-back' });
     l.record({ gate: 'G6', action: 'db.tx', target: 'a@h:5432/d', host: 'local', mutating: false, scope: 'db', outcome: 'error' });
@@ -111,11 +143,19 @@ describe('nonMutationAttestation', () => {
     // A permitted deploy/source change is a change, not a production (data) mutation.
     expect(a.productionMutation).toBe('NONE');
     expect(a.mutations.map((e) => e.seq)).toEqual([1, 2]);
-    expect(a.rows[1]).toEqual({ label: 'changes_outside_run_dir', value: '2: #1: scp cutter.tar.gz → vps:/opt/cutter/releases/ [deploy]; #2: exec git commit -m x [source]', ledger: [1, 2] });
+    expect(a.rows[1]).toEqual({
+      label: 'changes_outside_run_dir',
+      value: '2: #1: scp cutter.tar.gz → vps:/opt/cutter/releases/ [deploy]; #2: exec git commit -m x [source]',
+      ledger: [1, 2],
+    });
     expect(a.rows[2].value).toBe('deploy — no action outside the policy; nothing refused');
     expect(a.rows[3].value).toBe('2 transactions: 1 rolled-back (#3), 1 error (#4)');
     const asNone = nonMutationAttestation(l.entries, 'none');
-    expect(asNone.rows[2]).toEqual({ label: 'mutation_policy', value: 'none — 2 actions outside the policy (#1, #2); nothing refused', ledger: [1, 2] });
+    expect(asNone.rows[2]).toEqual({
+      label: 'mutation_policy',
+      value: 'none — 2 actions outside the policy (#1, #2); nothing refused',
+      ledger: [1, 2],
+    });
   });
 
   test('a database write that survived is a production mutation', () => {
@@ -128,6 +168,12 @@ describe('nonMutationAttestation', () => {
 
   test('an empty ledger is NONE with "checked 0 entries" and no transactions', () => {
     const a = nonMutationAttestation([], 'none');
-    expect(a.rows.map((r) => r.value)).toEqual(['NONE — no database write survived the run (checked 0 entries)', 'none', 'none — no action outside the policy; nothing refused', 'none', 'none']);
+    expect(a.rows.map((r) => r.value)).toEqual([
+      'NONE — no database write survived the run (checked 0 entries)',
+      'none',
+      'none — no action outside the policy; nothing refused',
+      'none',
+      'none',
+    ]);
   });
 });

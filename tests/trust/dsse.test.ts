@@ -2,7 +2,9 @@ import { decodeBase64, encodeBase64, pae } from '../../src/report/dsse.js';
 
 describe('pae', () => {
   test('DSSE spec test vector', () => {
-    expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe('DSSEv1 29 http://example.com/HelloWorld 11 hello world');
+    expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe(
+      'DSSEv1 29 http://example.com/HelloWorld 11 hello world',
+    );
   });
   test('lengths are byte counts, not characters', () => {
     expect(pae('t/é', Buffer.from('€')).toString()).toBe('DSSEv1 4 t/é 3 €');

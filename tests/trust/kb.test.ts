@@ -17,7 +17,12 @@ const { privateKey, publicKey } = keyPair();
 const KEYID = keyIdOf(publicKey);
 const KB_PATH = 'knowledge/dev/laws/dieu44/v0.6-o8c-real-db-rollback-proof-readiness';
 const FINAL = '12-final-o8c-report.md';
-const opts = (now: string) => ({ tags: ['dieu44', 'iu-cutter', 'v0.6'], title: 'O8C real-DB rollback-only proof readiness', signature: KEYID, now: new Date(now) });
+const opts = (now: string) => ({
+  tags: ['dieu44', 'iu-cutter', 'v0.6'],
+  title: 'O8C real-DB rollback-only proof readiness',
+  signature: KEYID,
+  now: new Date(now),
+});
 
 function signedRun(): string {
   const dir = makeRunDir();
@@ -59,7 +64,12 @@ describe('directory KB store', () => {
     expect(second.find((p) => p.path === finalPath)?.revision).toBe(2);
 
     const latest = readFileSync(join(kb, KB_PATH, FINAL), 'utf8');
-    expect(latest.split('\n').slice(0, 4)).toEqual([kbIdOf(finalPath), 'O8C real-DB rollback-only proof readiness — 12-final-o8c-report', '1 min read Revision 2', 'tags: dieu44, iu-cutter, v0.6']);
+    expect(latest.split('\n').slice(0, 4)).toEqual([
+      kbIdOf(finalPath),
+      'O8C real-DB rollback-only proof readiness — 12-final-o8c-report',
+      '1 min read Revision 2',
+      'tags: dieu44, iu-cutter, v0.6',
+    ]);
     expect(latest).toContain(`signature ed25519 keyid \`${KEYID}\``);
     expect(latest).toContain(`run dir [${run2}](file://${run2})`);
     expect(kbBodyOf(latest)).toBe('FINAL RESULT: C — changed\n');
@@ -93,7 +103,9 @@ describe('directory KB store', () => {
     const kb = tempDir();
     const run = signedRun();
     writeFileSync(join(run, '03-baseline-tests.md'), 'edited\n');
-    expect(() => publishToKbDir(kb, KB_PATH, run, opts('2026-11-21T10:30:00Z'))).toThrow(/03-baseline-tests\.md changed since it was signed/);
+    expect(() => publishToKbDir(kb, KB_PATH, run, opts('2026-11-21T10:30:00Z'))).toThrow(
+      /03-baseline-tests\.md changed since it was signed/,
+    );
     expect(existsSync(join(kb, KB_PATH))).toBe(false);
     expect(() => publishToKbDir(kb, '../escape', signedRun(), opts('2026-11-21T10:30:00Z'))).toThrow(/must be relative/);
   });
@@ -128,7 +140,11 @@ describe('directory KB store', () => {
     const a = publishToKbDir(kb, KB_PATH, signedRun(), opts('2026-11-21T10:31:00Z'));
     expect(a.find((p) => p.path.endsWith(FINAL))?.revision).toBe(4);
     expect(readFileSync(join(kb, KB_PATH, '.revisions', `${FINAL}.r3.md`), 'utf8')).toBe('other publisher\n');
-    expect(readdirSync(join(kb, KB_PATH, '.revisions')).filter((f) => f.startsWith(FINAL)).sort()).toEqual([`${FINAL}.r1.md`, `${FINAL}.r3.md`, `${FINAL}.r4.md`]);
+    expect(
+      readdirSync(join(kb, KB_PATH, '.revisions'))
+        .filter((f) => f.startsWith(FINAL))
+        .sort(),
+    ).toEqual([`${FINAL}.r1.md`, `${FINAL}.r3.md`, `${FINAL}.r4.md`]);
   });
 });
 
@@ -160,7 +176,11 @@ describe('PostgreSQL KB store', () => {
     expect(second.find((p) => p.path === finalPath)).toEqual({ kbId: kbIdOf(finalPath), path: finalPath, revision: 2 });
 
     const shown = await showKbPostgres(sql, finalPath);
-    expect(shown).toMatchObject({ revision: 2, revisions: [1, 2], title: 'O8C real-DB rollback-only proof readiness — 12-final-o8c-report' });
+    expect(shown).toMatchObject({
+      revision: 2,
+      revisions: [1, 2],
+      title: 'O8C real-DB rollback-only proof readiness — 12-final-o8c-report',
+    });
     expect(shown.text.split('\n')[2]).toBe('1 min read Revision 2');
     expect(kbBodyOf(shown.text)).toBe('FINAL RESULT: C — changed\n');
     const old = await showKbPostgres(sql, finalPath, 1);
@@ -171,7 +191,8 @@ describe('PostgreSQL KB store', () => {
     publishToKbDir(kb, kbPath, run1, opts('2026-11-21T10:30:00Z'));
     expect(old.text).toBe(showKb(kb, finalPath).text);
 
-    const rows = await sql`select path, revision, sha256, signature, tags from kb.document_revision where path = ${finalPath} order by revision`;
+    const rows =
+      await sql`select path, revision, sha256, signature, tags from kb.document_revision where path = ${finalPath} order by revision`;
     expect(rows.map((r) => r.revision)).toEqual([1, 2]);
     expect(rows[0].sha256).toBe(sha256Hex(readFileSync(join(run1, FINAL))));
     expect(rows[0].signature).toBe(KEYID);

@@ -79,19 +79,27 @@ describe('findSigningKey', () => {
     const home = tempDir();
     const cfg = join(home, '.config', 'gaterun');
     mkdirSync(cfg, { recursive: true });
-    const files = Object.fromEntries(['flag', 'env', 'target', 'default'].map((n) => {
-      const p = n === 'default' ? join(cfg, 'signing-key.pem') : join(home, `${n}.pem`);
-      writeFileSync(p, 'k');
-      return [n, p];
-    }));
+    const files = Object.fromEntries(
+      ['flag', 'env', 'target', 'default'].map((n) => {
+        const p = n === 'default' ? join(cfg, 'signing-key.pem') : join(home, `${n}.pem`);
+        writeFileSync(p, 'k');
+        return [n, p];
+      }),
+    );
     return { home, files };
   };
   test('order: --key, GATERUN_SIGNING_KEY, target signing_key, ~/.config/gaterun/signing-key.pem', () => {
     const { home, files } = setup();
     const env = { HOME: home, GATERUN_SIGNING_KEY: files.env };
-    expect(findSigningKey({ flag: files.flag, env, targetKey: 'target.pem', targetDir: home })).toEqual({ path: files.flag, source: 'flag' });
+    expect(findSigningKey({ flag: files.flag, env, targetKey: 'target.pem', targetDir: home })).toEqual({
+      path: files.flag,
+      source: 'flag',
+    });
     expect(findSigningKey({ env, targetKey: 'target.pem', targetDir: home })).toEqual({ path: files.env, source: 'env' });
-    expect(findSigningKey({ env: { HOME: home }, targetKey: 'target.pem', targetDir: home })).toEqual({ path: files.target, source: 'target' });
+    expect(findSigningKey({ env: { HOME: home }, targetKey: 'target.pem', targetDir: home })).toEqual({
+      path: files.target,
+      source: 'target',
+    });
     expect(findSigningKey({ env: { HOME: home } })).toEqual({ path: files.default, source: 'default' });
     expect(findSigningKey({ env: { HOME: tempDir() } })).toBeNull();
   });

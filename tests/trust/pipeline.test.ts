@@ -23,7 +23,15 @@ function runPipeline(home: string, leak: boolean): { runDir: string; keyid: stri
   const env = { HOME: home, DB_PASSWORD, DATABASE_URL: 'postgres://cutter_exec:url-pw-9876@127.0.0.1:5432/directus' };
   const redactor = Redactor.fromEnv(env);
   const ledger = new Ledger('none', (s) => redactor.redact(s));
-  ledger.record({ gate: 'G4', action: 'db.tx', target: `psql postgres://cutter_exec:url-pw-9876@127.0.0.1:5432/directus`, host: 'local', mutating: false, scope: 'db', outcome: 'rolled-back' });
+  ledger.record({
+    gate: 'G4',
+    action: 'db.tx',
+    target: `psql postgres://cutter_exec:url-pw-9876@127.0.0.1:5432/directus`,
+    host: 'local',
+    mutating: false,
+    scope: 'db',
+    outcome: 'rolled-back',
+  });
   ledger.record({ gate: 'G7', action: 'exec', target: `check --password ${DB_PASSWORD}`, host: 'local', mutating: false, outcome: 'ok' });
 
   const location = findSigningKey({ env })!;
@@ -32,14 +40,15 @@ function runPipeline(home: string, leak: boolean): { runDir: string; keyid: stri
   const forbidden = forbiddenAttestation([{ name: 'Restart a service', ledger: { matches: 'systemctl' } }], ledger.entries, {});
 
   const runDir = makeRunDir(tempDir());
-  const final = [
-    '# Final report',
-    `signature: ${signatureLabel(key.keyid)}`,
-    `production_mutation: ${nonMutation.productionMutation}`,
-    ...nonMutation.rows.map((r) => `${r.label}: ${r.value}`),
-    ...forbidden.map((r) => `| ${r.name} | ${r.text} |`),
-    leak ? `debug: connected with ${DB_PASSWORD}` : `debug: ${redactor.redact(`connected with ${DB_PASSWORD}`)}`,
-  ].join('\n') + '\n';
+  const final =
+    [
+      '# Final report',
+      `signature: ${signatureLabel(key.keyid)}`,
+      `production_mutation: ${nonMutation.productionMutation}`,
+      ...nonMutation.rows.map((r) => `${r.label}: ${r.value}`),
+      ...forbidden.map((r) => `| ${r.name} | ${r.text} |`),
+      leak ? `debug: connected with ${DB_PASSWORD}` : `debug: ${redactor.redact(`connected with ${DB_PASSWORD}`)}`,
+    ].join('\n') + '\n';
   writeFileSync(join(runDir, '12-final-o8c-report.md'), final);
   writeFileSync(join(runDir, 'ledger.jsonl'), ledger.toJsonl());
 
@@ -98,7 +107,11 @@ describe('interop', () => {
     writeFileSync(join(dir, 'sig.bin'), decodeBase64(env.signatures[0].sig));
     const verify = (file: string) => {
       try {
-        return execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', keys.publicPath, '-rawin', '-in', join(dir, file), '-sigfile', join(dir, 'sig.bin')], { encoding: 'utf8', stdio: 'pipe' });
+        return execFileSync(
+          'openssl',
+          ['pkeyutl', '-verify', '-pubin', '-inkey', keys.publicPath, '-rawin', '-in', join(dir, file), '-sigfile', join(dir, 'sig.bin')],
+          { encoding: 'utf8', stdio: 'pipe' },
+        );
       } catch (e) {
         return String((e as { stdout?: string }).stdout);
       }

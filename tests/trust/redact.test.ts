@@ -46,28 +46,41 @@ describe('Redactor', () => {
   test('.env files: every value (but plain numbers/booleans of non-secret names), quotes, export prefix, comments', () => {
     const dir = tempDir();
     const file = join(dir, '.env');
-    writeFileSync(file, [
-      '# database',
-      'export PGPASS="dq-secret \\"quoted\\""',
-      "SINGLE='sq-secret'   # trailing comment",
-      'PLAIN=plain-secret # comment',
-      'HOST=db.internal',
-      'PORT=5432',
-      'PIN_SECRET=5555',
-      'DEBUG=false',
-      'TINY=on',
-      'MULTI="line1',
-      'line2"',
-      'URL=postgres://u:env-url-pw@h/db',
-      '   ',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        '# database',
+        'export PGPASS="dq-secret \\"quoted\\""',
+        "SINGLE='sq-secret'   # trailing comment",
+        'PLAIN=plain-secret # comment',
+        'HOST=db.internal',
+        'PORT=5432',
+        'PIN_SECRET=5555',
+        'DEBUG=false',
+        'TINY=on',
+        'MULTI="line1',
+        'line2"',
+        'URL=postgres://u:env-url-pw@h/db',
+        '   ',
+      ].join('\n'),
+    );
     expect(parseEnvFile(readFileSync(file, 'utf8'))).toEqual({
-      PGPASS: 'dq-secret "quoted"', SINGLE: 'sq-secret', PLAIN: 'plain-secret', HOST: 'db.internal', PORT: '5432', PIN_SECRET: '5555', DEBUG: 'false', TINY: 'on', MULTI: 'line1\nline2', URL: 'postgres://u:env-url-pw@h/db',
+      PGPASS: 'dq-secret "quoted"',
+      SINGLE: 'sq-secret',
+      PLAIN: 'plain-secret',
+      HOST: 'db.internal',
+      PORT: '5432',
+      PIN_SECRET: '5555',
+      DEBUG: 'false',
+      TINY: 'on',
+      MULTI: 'line1\nline2',
+      URL: 'postgres://u:env-url-pw@h/db',
     });
     const r = new Redactor();
     r.addEnvFile(file);
-    expect(r.redact('dq-secret "quoted" sq-secret plain-secret db.internal 5555 5432 false on env-url-pw line1\nline2'))
-      .toBe('[secure] [secure] [secure] [secure] [secure] 5432 false on [secure] [secure]');
+    expect(r.redact('dq-secret "quoted" sq-secret plain-secret db.internal 5555 5432 false on env-url-pw line1\nline2')).toBe(
+      '[secure] [secure] [secure] [secure] [secure] 5432 false on [secure] [secure]',
+    );
   });
 
   test('scanFiles finds planted secrets (raw, base64, URL-encoded, unknown URL password) and passes clean files', () => {
@@ -88,9 +101,20 @@ describe('Redactor', () => {
       '08-clean-url.md': 'postgres://a:[secure]@h/db',
     };
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    writeFileSync(join(dir, 'evidence', '09-binary.bin'), Buffer.concat([Buffer.from([0, 255, 1]), Buffer.from('ghp_abcdefghijklmnop'), Buffer.from([0])]));
+    writeFileSync(
+      join(dir, 'evidence', '09-binary.bin'),
+      Buffer.concat([Buffer.from([0, 255, 1]), Buffer.from('ghp_abcdefghijklmnop'), Buffer.from([0])]),
+    );
     expect(files['01-clean.md']).toBe('DB_PASSWORD=[secure] and postgres://a:[secure]@h/db');
-    expect(r.scanFiles(dir)).toEqual(['02-env-var.md', '03-url-pass.md', '04-dotenv.md', '07-unknown-url.md', 'evidence/05-b64.txt', 'evidence/06-urlenc.txt', 'evidence/09-binary.bin']);
+    expect(r.scanFiles(dir)).toEqual([
+      '02-env-var.md',
+      '03-url-pass.md',
+      '04-dotenv.md',
+      '07-unknown-url.md',
+      'evidence/05-b64.txt',
+      'evidence/06-urlenc.txt',
+      'evidence/09-binary.bin',
+    ]);
   });
 
   test('correct on MBs of text: 8 MB with 40 secrets (no catastrophic backtracking)', () => {
@@ -108,4 +132,3 @@ describe('Redactor', () => {
     expect(r.containsSecret(out)).toBe(false);
   });
 });
-

@@ -70,7 +70,13 @@ describe('verifyBundle', () => {
     const dir = signedRun();
     const r = verifyBundle(dir, trust);
     expect(r).toMatchObject({ ok: true, keyid: keyIdOf(publicKey), problems: [] });
-    expect(r.outcome).toMatchObject({ code: 'A', verificationResult: 'PASSED', verifier: 'gaterun@0.1.0', files: 15, policy: { uri: 'macros/O8C.yaml' } });
+    expect(r.outcome).toMatchObject({
+      code: 'A',
+      verificationResult: 'PASSED',
+      verifier: 'gaterun@0.1.0',
+      files: 15,
+      policy: { uri: 'macros/O8C.yaml' },
+    });
   });
 
   test('unsigned', () => {
@@ -258,7 +264,17 @@ describe('verifyBundle', () => {
 
     test('a validly signed payload that is not a gaterun statement → malformed-statement', () => {
       const d = makeRunDir();
-      const env = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: '../../etc/passwd', digest: { sha256: 'a'.repeat(64) } }] })), privateKey, keyIdOf(publicKey));
+      const env = signEnvelope(
+        IN_TOTO_PAYLOAD_TYPE,
+        Buffer.from(
+          JSON.stringify({
+            _type: 'https://in-toto.io/Statement/v1',
+            subject: [{ name: '../../etc/passwd', digest: { sha256: 'a'.repeat(64) } }],
+          }),
+        ),
+        privateKey,
+        keyIdOf(publicKey),
+      );
       writeFileSync(join(d, ENVELOPE_FILE), JSON.stringify(env));
       expect(codes(verifyBundle(d, trust))).toEqual([`malformed-statement:${ENVELOPE_FILE}`]);
     });
@@ -270,7 +286,8 @@ describe('verifyBundle', () => {
       const env = envelopeOf(d);
       const urlSafe = (s: string) => s.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
       const stranger = keyPair();
-      const strangerSig = signEnvelope(IN_TOTO_PAYLOAD_TYPE, decodeBase64(env.payload), stranger.privateKey, keyIdOf(stranger.publicKey)).signatures[0];
+      const strangerSig = signEnvelope(IN_TOTO_PAYLOAD_TYPE, decodeBase64(env.payload), stranger.privateKey, keyIdOf(stranger.publicKey))
+        .signatures[0];
       const rewritten = {
         x_extra: { note: 'unknown fields are fine' },
         payload: urlSafe(env.payload),
@@ -318,7 +335,11 @@ describe('defaultTrustedKeys', () => {
     copyFileSync(colleague.publicPath, join(home, '.config', 'gaterun', 'trusted', 'colleague.pem'));
     copyFileSync(own.publicPath, join(home, '.config', 'gaterun', 'trusted', 'me-again.pem'));
     writeFileSync(join(home, '.config', 'gaterun', 'trusted', 'notes.txt'), 'not a key');
-    expect(defaultTrustedKeys(env).map((k) => k.keyid).sort()).toEqual([own.keyid, colleague.keyid].sort());
+    expect(
+      defaultTrustedKeys(env)
+        .map((k) => k.keyid)
+        .sort(),
+    ).toEqual([own.keyid, colleague.keyid].sort());
     expect(defaultTrustedKeys({ HOME: home, XDG_CONFIG_HOME: join(home, 'nowhere') })).toEqual([]);
   });
 });
@@ -326,7 +347,9 @@ describe('defaultTrustedKeys', () => {
 describe('formatVerifyResult', () => {
   test('OK line and FAILED lines name what is wrong', () => {
     const d = signedRun();
-    expect(formatVerifyResult(d, verifyBundle(d, trust))).toBe(`OK ${d}: 15 files match, signed by ed25519 keyid ${keyIdOf(publicKey).slice(0, 16)}; outcome A (PASSED), gaterun@0.1.0, 2026-11-21T10:30:00.000Z`);
+    expect(formatVerifyResult(d, verifyBundle(d, trust))).toBe(
+      `OK ${d}: 15 files match, signed by ed25519 keyid ${keyIdOf(publicKey).slice(0, 16)}; outcome A (PASSED), gaterun@0.1.0, 2026-11-21T10:30:00.000Z`,
+    );
     unlinkSync(join(d, '03-baseline-tests.md'));
     writeFileSync(join(d, '13-extra.md'), 'x');
     const text = formatVerifyResult(d, verifyBundle(d, trust));

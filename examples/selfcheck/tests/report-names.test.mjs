@@ -18,7 +18,9 @@ test('slugs are lower-case and dash-separated', () => {
 });
 
 test('unittest counts are parsed, failures included', () => {
-  const c = parseTestCounts('....F.\n----------------------------------------------------------------------\nRan 6 tests in 0.010s\n\nFAILED (failures=1)\n');
+  const c = parseTestCounts(
+    '....F.\n----------------------------------------------------------------------\nRan 6 tests in 0.010s\n\nFAILED (failures=1)\n',
+  );
   assert.deepEqual({ total: c.total, failed: c.failed, passed: c.passed }, { total: 6, failed: 1, passed: 5 });
 });
 
