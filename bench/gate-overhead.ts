@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderFinalReport, renderGateReport } from '../src/report/render-report.js';
-import { signBundle, writeFileAtomic } from '../src/report/sign-bundle.js';
+import { signBundle } from '../src/report/sign-bundle.js';
+import { writeFileAtomic } from '../src/files/write-atomic.js';
 import { verifyBundle } from '../src/report/verify-bundle.js';
 import type { RunRecord } from '../src/runner/types.js';
 import { cli, isMain, median, run, sh, timeIt, type BenchRow } from './lib.js';

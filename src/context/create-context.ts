@@ -1,6 +1,6 @@
 // Builds the `ctx` a gate gets: the only door to processes, facts, hosts and databases.
 import type { DbHandle, Facts, FactValue, GateContext, GateLogger, RunInfo, TargetInfo } from '../gate.js';
-import { lookupFact } from '../report/attest.js';
+import { lookupFact } from '../macro/facts.js';
 import { runExec } from './exec.js';
 import { copyToHost, hostDisplay, resolveHost, type HostSpec } from './hosts.js';
 import type { Ledger } from './ledger.js';

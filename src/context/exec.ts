@@ -2,7 +2,8 @@
 import { execa } from 'execa';
 import type { Evidence, ExecOptions, ExecResult } from '../gate.js';
 import { commandForHost, newRemotePidFile, remoteKillCommand, type HostSpec } from './hosts.js';
-import { sha256Hex, type Ledger } from './ledger.js';
+import { sha256Hex } from '../files/sha256.js';
+import type { Ledger } from './ledger.js';
 
 const TAIL_LINES = 15;
 const KILL_GRACE_MS = 2000;

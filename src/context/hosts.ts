@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { TargetInfo } from '../gate.js';
-import { sha256Hex } from './ledger.js';
+import { sha256Hex } from '../files/sha256.js';
 
 export interface HostSpec {
   name: string;

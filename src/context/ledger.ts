@@ -1,5 +1,4 @@
 // The action ledger: every side effect of a run, in order, with the policy check that guards it.
-import { createHash } from 'node:crypto';
 
 /** Where a mutating action lands; `run` (the run directory) never counts as a mutation. */
 export type MutationScope = 'run' | 'source' | 'deploy' | 'db';
@@ -40,11 +39,6 @@ const ALLOWED: Record<MutationPolicy, MutationScope[]> = {
   source: ['run', 'source'],
   deploy: ['run', 'source', 'deploy'],
 };
-
-/** Hex sha256 of a string or buffer. */
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 /** Append-only, in-memory ledger of a run, written out as ledger.jsonl. */
 export class Ledger {

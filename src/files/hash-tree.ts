@@ -2,7 +2,7 @@
 // in-process for local trees (streaming, bounded concurrency).
 import type { ExecResult, GateContext } from '../gate.js';
 import { formatManifest } from './manifest.js';
-import { sha256Hex } from '../context/ledger.js';
+import { sha256Hex } from './sha256.js';
 
 export interface HashTreeResult {
   /** path relative to the root -> sha256 hex; null when the tree could not be read. */

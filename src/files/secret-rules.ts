@@ -1,5 +1,5 @@
 // Secret detection rules and a scanner that reports where, never what (values become short digests).
-import { sha256Hex } from '../context/ledger.js';
+import { sha256Hex } from './sha256.js';
 import { globMatcher } from './glob.js';
 
 export interface SecretRule {

@@ -1,7 +1,7 @@
 // The directory KB store: `<kbRoot>/<kbPath>/<file>` is the latest revision, `.revisions/<file>.rN.md` keeps every one.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../report/sign-bundle.js';
+import { writeFileAtomic } from '../files/write-atomic.js';
 import {
   asKbId,
   collectReports,

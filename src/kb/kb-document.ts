@@ -1,7 +1,7 @@
 // What both KB stores share: KB ids, reading time, the header, and the reports of a signed bundle.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { sha256Hex } from '../context/ledger.js';
+import { sha256Hex } from '../files/sha256.js';
 import { GaterunError } from '../errors.js';
 import { decodeBase64 } from '../report/dsse.js';
 import { ENVELOPE_FILE, type Statement } from '../report/sign-bundle.js';

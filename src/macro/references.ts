@@ -2,7 +2,7 @@
 
 import { textOf } from '../text.js';
 import type { Facts } from '../gate.js';
-import { lookupFact } from '../report/attest.js';
+import { lookupFact } from './facts.js';
 
 const REF = /\$\{([^}]*)\}/g;
 const RUN_KEYS = ['id', 'dir', 'macro'];

@@ -1,6 +1,7 @@
 // Non-mutation and forbidden-action attestations computed from the ledger and gate facts, each row citing its evidence.
 import { textOf } from '../text.js';
-import type { FactValue, Facts } from '../gate.js';
+import type { FactValue } from '../gate.js';
+import { lookupFact, type GateFacts } from '../macro/facts.js';
 import type { LedgerEntry, MutationPolicy } from '../context/ledger.js';
 import type { Condition, Forbidden } from '../macro/types.js';
 
@@ -35,8 +36,7 @@ export interface NonMutationAttestation {
   rows: NonMutationRow[];
 }
 
-/** Gate facts by gate id, as the runner holds them: `{G7: {execution_enabled: false}}`. */
-export type GateFacts = Record<string, Facts>;
+export type { GateFacts };
 
 const MAX_CITED = 8;
 
@@ -54,22 +54,6 @@ const range = (entries: LedgerEntry[]): string =>
     : `checked ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} #${entries[0].seq}–#${entries[entries.length - 1].seq}`;
 
 const describeEntry = (e: LedgerEntry): string => `#${e.seq}: ${e.action} ${e.target}${e.outcome !== 'ok' ? ` (${e.outcome})` : ''}`;
-
-/** Looks up `Gx.name` (a dotted name is tried whole first, then as a path into nested objects). */
-export function lookupFact(facts: GateFacts, ref: string): { found: boolean; value?: FactValue } {
-  const dot = ref.indexOf('.');
-  const gate = facts[ref.slice(0, dot)];
-  const name = ref.slice(dot + 1);
-  if (!gate || dot < 0) return { found: false };
-  if (Object.prototype.hasOwnProperty.call(gate, name)) return { found: true, value: gate[name] };
-  let cur: FactValue | undefined = gate;
-  for (const part of name.split('.')) {
-    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.prototype.hasOwnProperty.call(cur, part))
-      return { found: false };
-    cur = (cur as Record<string, FactValue>)[part];
-  }
-  return { found: true, value: cur };
-}
 
 // Facts come from Python-ish tools as 'True'/'False' strings or as booleans; compare those across types.
 function sameValue(a: unknown, b: unknown): boolean {

@@ -1,20 +1,9 @@
 // Signs a run directory: a DSSE envelope (run.intoto.json) of an in-toto Statement v1 whose subjects are every other file.
 import type { KeyObject } from 'node:crypto';
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../files/write-atomic.js';
 import { join } from 'node:path';
-import { sha256Hex } from '../context/ledger.js';
+import { sha256Hex } from '../files/sha256.js';
 import { errors } from '../errors.js';
 import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.js';
 import { keyIdOf } from './keys.js';
@@ -89,24 +78,6 @@ export function listRunFiles(runDir: string): string[] {
 /** sha256 subjects for the given relative paths. */
 export function subjectsOf(runDir: string, names: string[]): Subject[] {
   return names.map((name) => ({ name, digest: { sha256: sha256Hex(readFileSync(join(runDir, name))) } }));
-}
-
-/** Writes a file by temp file + fsync + rename, so a reader never sees half of it. */
-export function writeFileAtomic(path: string, data: string | Buffer, options: { sync?: boolean } = {}): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(tmp, 'wx', 0o644);
-  try {
-    try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      if (options.sync !== false) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    unlinkSync(tmp); // a leftover temp file in a run dir would later show up as an extra file
-    throw e;
-  }
 }
 
 /** Signs every file of runDir into runDir/run.intoto.json; returns its path and the signing keyid. */

@@ -2,7 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '../context/ledger.js';
+import { sha256Hex } from '../files/sha256.js';
 import { errors } from '../errors.js';
 import { decodeBase64, envelopeShapeProblem, IN_TOTO_PAYLOAD_TYPE, verifyPae, type DsseEnvelope } from './dsse.js';
 import { configDir, defaultSigningKeyPath, keyIdOf, loadPublicKeys, publicKeyPathFor, type LoadedPublicKey } from './keys.js';

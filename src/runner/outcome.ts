@@ -2,7 +2,8 @@
 import type { Facts } from '../gate.js';
 import type { Condition, Macro } from '../macro/types.js';
 import type { CriterionResult, FinalOutcome, GateRecord, OutcomeCode } from './types.js';
-import { evaluateCondition, lookupFact } from '../report/attest.js';
+import { evaluateCondition } from '../report/attest.js';
+import { lookupFact } from '../macro/facts.js';
 
 /** The outcome code and line: A all PASS and every criterion met, B blocked, C failed (a gate or a criterion), D aborted. */
 export function computeOutcome(

@@ -17,7 +17,8 @@ import { forbiddenAttestation, nonMutationAttestation } from '../report/attest.j
 import type { LoadedPrivateKey } from '../report/keys.js';
 import { signatureLabel } from '../report/keys.js';
 import type { Redactor } from '../report/redact.js';
-import { signBundle, writeFileAtomic } from '../report/sign-bundle.js';
+import { signBundle } from '../report/sign-bundle.js';
+import { writeFileAtomic } from '../files/write-atomic.js';
 import { finalFileName, renderFinalReport, renderGateReport, reportFileName } from '../report/render-report.js';
 import { computeOutcome, evalCriteria, finalOutcome } from './outcome.js';
 import { runGate } from './run-gate.js';

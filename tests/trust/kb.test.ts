@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { sha256Hex } from '../../src/context/ledger.js';
+import { sha256Hex } from '../../src/files/sha256.js';
 import { GaterunError } from '../../src/errors.js';
 import { asKbId, kbBodyOf, kbIdOf, readingMinutes } from '../../src/kb/kb-document.js';
 import { listKb, publishToKbDir, showKb } from '../../src/kb/kb-dir.js';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '../../src/context/ledger.js';
+import { sha256Hex } from '../../src/files/sha256.js';
 import { decodeBase64, encodeBase64, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/report/dsse.js';
 import { generateKeyPair, keyIdOf } from '../../src/report/keys.js';
 import { ENVELOPE_FILE, listRunFiles, signBundle } from '../../src/report/sign-bundle.js';
