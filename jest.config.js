@@ -7,6 +7,7 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testTimeout: 60000,
   // One embedded PostgreSQL for the run (skipped when TEST_DATABASE_URL is set).
+  setupFiles: ['<rootDir>/tests/setup-state-dir.ts'],
   globalSetup: '<rootDir>/tests/global-setup.ts',
   globalTeardown: '<rootDir>/tests/global-teardown.ts',
 };

@@ -1,8 +1,5 @@
 // Gate `kb-publish`: after the bundle is signed, copies its reports into the knowledge base as new revisions.
-import { defineGate, fail, pass } from '../src/gate.js';
-import { databaseUrl, type DatabaseEntry } from '../src/context/db.js';
-import { publishToKbDir } from '../src/kb/kb-dir.js';
-import { publishToKbPostgres, withKbDatabase } from '../src/kb/kb-postgres.js';
+import { defineGate, fail, message, pass } from '../src/gate.js';
 
 export interface KbPublishParams {
   /** KB directory; default the target's kb.dir. */
@@ -18,6 +15,7 @@ const messages = {
   noDir: 'no KB directory: set kb.dir in the target file or dir: in the gate',
   noPath: 'no KB path: set kb.path in the macro or path: in the gate',
   noDatabase: 'no KB database: set kb.database in the target to one of its databases',
+  database: 'KB {root}: {message}',
 };
 
 export default defineGate<KbPublishParams>({
@@ -36,7 +34,6 @@ export default defineGate<KbPublishParams>({
   },
   messages,
   async run(ctx, p) {
-    const kb = (ctx.target.kb ?? {}) as { dir?: string; database?: string };
     const path = p.path ?? ctx.run.kb?.path;
     if (!path) return fail(messages.noPath, { messageId: 'noPath' });
     const options = {
@@ -44,34 +41,14 @@ export default defineGate<KbPublishParams>({
       title: ctx.run.title ?? ctx.run.macroId,
       signature: ctx.run.signature ?? 'UNSIGNED',
     };
-    const store = p.store ?? ((p.dir ?? kb.dir) ? 'dir' : kb.database ? 'database' : 'dir');
     // Each store writes a revision exclusively (never overwrites one). Publishing runs after the bundle is sealed, so it
     // is not in the signed ledger; each KB document links back to the run and its signature instead.
-    let root: string;
-    let docs;
-    if (store === 'database') {
-      if (!kb.database) return fail(messages.noDatabase, { messageId: 'noDatabase' });
-      const url = databaseUrl(
-        (ctx.target.databases ?? {}) as Record<string, DatabaseEntry>,
-        kb.database,
-        ctx.target.baseDir ?? process.cwd(),
-      );
-      root = `database ${kb.database} (schema kb)`;
-      try {
-        docs = await withKbDatabase(url, (sql) => publishToKbPostgres(sql, path, ctx.run.dir, options));
-      } catch (e) {
-        return fail(`KB ${root}: ${(e as Error).message}`, { messageId: 'database' });
-      }
-    } else {
-      const dir = p.dir ?? kb.dir;
-      if (!dir) return fail(messages.noDir, { messageId: 'noDir' });
-      root = dir;
-      docs = publishToKbDir(dir, path, ctx.run.dir, options);
-    }
-    const checks = docs.map((d) => ({ status: 'PASS' as const, text: `${d.kbId} ${d.path} Revision ${d.revision}` }));
-    return pass(`published ${docs.length} documents to ${root}/${path}`, {
+    const r = await ctx.kb.publish({ path, runDir: ctx.run.dir, dir: p.dir, store: p.store, options });
+    if (!r.ok) return fail(message(messages[r.messageId], r.data), { messageId: r.messageId });
+    const checks = r.docs.map((d) => ({ status: 'PASS' as const, text: `${d.kbId} ${d.path} Revision ${d.revision}` }));
+    return pass(`published ${r.docs.length} documents to ${r.root}/${path}`, {
       checks,
-      facts: { documents: docs.length, kb_root: root, kb_path: path, revisions: docs.map((d) => d.revision) },
+      facts: { documents: r.docs.length, kb_root: r.root, kb_path: path, revisions: r.docs.map((d) => d.revision) },
     });
   },
 });

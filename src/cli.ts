@@ -47,6 +47,7 @@ Options:
   --renderer R         progress display: default | simple | verbose | silent
                        (default on a terminal, simple otherwise)
   --json               print only the final outcome as JSON on stdout (progress goes to stderr)
+  --wait-lock SECONDS  wait this long for the target's run lock when another run holds it (default 0)
   --key FILE           Ed25519 private key (PEM) to sign the bundle; else $GATERUN_SIGNING_KEY,
                        the target's signing_key, ~/.config/gaterun/signing-key.pem; none: UNSIGNED
 
@@ -159,8 +160,13 @@ async function cmdPlan(argv: string[]): Promise<number> {
       `  ${g.id.padEnd(4)} ${g.kind.padEnd(16)} ${(isFinalize(g) ? '(after signing)' : reportFileName(numbered.indexOf(g), g.title)).padEnd(36)} host ${g.host ?? m.host ?? 'local'} · timeout ${g.timeout ?? 600}s`,
     ),
   );
+  (m.finally ?? []).forEach((g, i) =>
+    out(
+      `  ${g.id.padEnd(4)} ${g.kind.padEnd(16)} ${reportFileName(numbered.length + i, g.title).padEnd(36)} host ${g.host ?? m.host ?? 'local'} · timeout ${g.timeout ?? 600}s (finally: runs whatever happened)`,
+    ),
+  );
   out(
-    `\n${m.gates.length} gates, ${m.criteria.length} PASS criteria, ${m.forbidden.length} forbidden actions. The macro is valid; nothing was run.`,
+    `\n${m.gates.length + (m.finally ?? []).length} gates, ${m.criteria.length} PASS criteria, ${m.forbidden.length} forbidden actions. The macro is valid; nothing was run.`,
   );
   return 0;
 }
@@ -172,8 +178,12 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
     renderer: { type: 'string' },
     json: { type: 'boolean' },
     key: { type: 'string' },
+    'wait-lock': { type: 'string' },
   });
   if (a.values.help) return (out(fixed ? HELP.demo : HELP.run), 0);
+  const waitLock = a.values['wait-lock'] === undefined ? 0 : Number(a.values['wait-lock']);
+  if (!Number.isFinite(waitLock) || waitLock < 0)
+    throw new GaterunError('EUSAGE', `--wait-lock takes a number of seconds, got "${String(a.values['wait-lock'])}"`, 'gaterun run O8C --wait-lock 60');
   const macroArg = fixed?.macro ?? a.positionals[0];
   if (!macroArg || a.positionals.length > (fixed ? 0 : 1))
     throw new GaterunError(
@@ -195,6 +205,7 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   process.on('SIGTERM', onSignal);
   const { executeRun } = await import('./runner/execute-run.js');
   const { record, dir, finalize } = await executeRun({
+    waitLockS: waitLock,
     macro: macroArg,
     targetFile: (a.values.target as string | undefined) ?? fixed?.target,
     outDir: a.values.out as string | undefined,
@@ -211,6 +222,9 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   const runDir = !rel ? '.' : rel.startsWith('..') ? dir : rel;
   if (json) out(JSON.stringify(record.final_outcome, null, 2));
   else {
+    const { failureText } = await import('./output/failure-text.js');
+    const failures = failureText(record, runDir);
+    if (failures) out(`\n${failures}`);
     const { stringify } = await import('yaml');
     out(
       `\n${record.outcome.text}${record.outcome.reason ? `\n${record.outcome.stopped_at ? `${record.outcome.stopped_at}: ` : ''}${record.outcome.reason.split('\n')[0]}` : ''}`,

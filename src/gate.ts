@@ -110,6 +110,8 @@ export interface GateContext {
   db(name: string): DbHandle;
   /** Hosts of the target: transfers and file operations that land in the ledger. */
   hosts: HostAccess;
+  /** The target's knowledge base (kb.dir or kb.database). */
+  kb: import('./kb/kb-store.js').KbAccess;
 }
 
 /** A sql tag bound to one transaction (postgres.js TransactionSql). */

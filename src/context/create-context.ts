@@ -4,6 +4,7 @@ import { lookupFact } from '../macro/facts.js';
 import { runExec } from './exec.js';
 import { copyToHost, hostDisplay, resolveHost, type HostSpec } from './hosts.js';
 import type { Ledger } from './ledger.js';
+import { kbAccessFor, type KbAccess } from '../kb/kb-store.js';
 
 export interface ContextDeps {
   gateId: string;
@@ -17,6 +18,8 @@ export interface ContextDeps {
   redact: (s: string) => string;
   /** Databases of the target; absent when the run has none wired. */
   db?: (name: string) => DbHandle;
+  /** The target's knowledge base; default: the store the target names. */
+  kb?: KbAccess;
 }
 
 /** Creates the context for one gate run. */
@@ -47,6 +50,7 @@ export function createContext(deps: ContextDeps): GateContext {
       if (!deps.db) throw new Error(`database "${name}": this run has no database access wired`);
       return deps.db(name);
     },
+    kb: deps.kb ?? kbAccessFor(deps.target),
     hosts: {
       display: (name) => hostDisplay(hostOf(name)),
       isLocal: (name) => hostOf(name).kind === 'local',

@@ -22,7 +22,10 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
   if (!data || typeof data !== 'object')
     return problems.length ? problems : [`${src.file}:1:1 expected a mapping with id, macro, title, outcome and gates`];
   const m = data as Partial<Macro>;
-  const gates = Array.isArray(m.gates) ? m.gates : [];
+  // `finally:` gates are checked like the others; their ids share one namespace with the gates.
+  const gates = [...(Array.isArray(m.gates) ? m.gates : []), ...(Array.isArray(m.finally) ? m.finally : [])];
+  const mainCount = Array.isArray(m.gates) ? m.gates.length : 0;
+  const where = (i: number): ['gates' | 'finally', number] => (i < mainCount ? ['gates', i] : ['finally', i - mainCount]);
   const seen = new Map<string, number>();
   const earlier: string[] = [];
   const kinds = Object.keys(gateKinds);
@@ -31,9 +34,10 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
     problems.push(`${positionOf(src, ['host'])} host: unknown host "${m.host}"; the target declares ${hosts.join(', ')}`);
   gates.forEach((g, i) => {
     if (!g || typeof g !== 'object') return;
-    const at = (...p: (string | number)[]) => positionOf(src, ['gates', i, ...p]);
+    const at = (...p: (string | number)[]) => positionOf(src, [...where(i), ...p]);
+    const name = `${where(i)[0]}[${where(i)[1]}]`;
     if (typeof g.id === 'string') {
-      if (seen.has(g.id)) problems.push(`${at('id')} gates[${i}].id: duplicate gate id "${g.id}" (first used by gates[${seen.get(g.id)}])`);
+      if (seen.has(g.id)) problems.push(`${at('id')} ${name}.id: duplicate gate id "${g.id}" (first used by ${where(seen.get(g.id)!).join('[')}])`);
       else seen.set(g.id, i);
     }
     if (typeof g.kind === 'string') {
@@ -41,23 +45,23 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
       if (!mod) {
         const hint = didYouMean(g.kind, kinds);
         problems.push(
-          `${at('kind')} gates[${i}].kind: unknown gate kind "${g.kind}"${hint ? `; did you mean "${hint}"?` : ''} (known: ${kinds.join(', ')})`,
+          `${at('kind')} ${name}.kind: unknown gate kind "${g.kind}"${hint ? `; did you mean "${hint}"?` : ''} (known: ${kinds.join(', ')})`,
         );
       } else {
         // Target references are known now, so check the values they stand for; a value holding a fact or run
         // reference is only known at run time, where the runner checks the resolved params again.
         const params = resolveReferences(g.with ?? {}, { target }, 'target').value;
-        const runtime = runtimeRefPaths(params, ['gates', i, 'with']);
+        const runtime = runtimeRefPaths(params, [...where(i), 'with']);
         problems.push(
-          ...schemaProblems(mod.params as object, params, src, ['gates', i, 'with'])
+          ...schemaProblems(mod.params as object, params, src, [...where(i), 'with'])
             .filter((p) => !runtime.some((r) => p.includes(` ${r}: `)))
             .map((p) => p.replace(/: expected/, ` (${g.kind} params): expected`)),
         );
       }
     }
     if (typeof g.host === 'string' && !hosts.includes(g.host))
-      problems.push(`${at('host')} gates[${i}].host: unknown host "${g.host}"; the target declares ${hosts.join(', ')}`);
-    for (const r of checkReferences(g.with ?? {}, ['gates', i, 'with'], target, [...earlier]))
+      problems.push(`${at('host')} ${name}.host: unknown host "${g.host}"; the target declares ${hosts.join(', ')}`);
+    for (const r of checkReferences(g.with ?? {}, [...where(i), 'with'], target, [...earlier]))
       problems.push(`${positionOf(src, r.path)} ${pathText(r.path)}: ${r.message}`);
     if (typeof g.id === 'string') earlier.push(g.id);
   });
@@ -119,7 +123,8 @@ export function loadMacro(file: string, target: TargetInfo): LoadedMacro {
   if (problems.length) throw errors.macroInvalid(file, problems);
   const macro = data as Macro;
   // Target references are fixed for the whole run: substitute them now (fact references wait for run time).
-  for (const g of macro.gates) if (g.with) g.with = resolveReferences(g.with, { target }, 'target').value as Record<string, unknown>;
+  macro.finally ??= [];
+  for (const g of [...macro.gates, ...macro.finally]) if (g.with) g.with = resolveReferences(g.with, { target }, 'target').value as Record<string, unknown>;
   macro.mutation ??= 'none';
   macro.criteria ??= [];
   macro.forbidden ??= [];

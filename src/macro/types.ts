@@ -52,6 +52,8 @@ export interface Macro {
   host?: string;
   kb?: { path: string; tags?: string[] };
   gates: GateSpec[];
+  /** Gates that run whatever happened (kill-switch after, manifest still matches); never turn a C into an A. */
+  finally: GateSpec[];
   criteria: Criterion[];
   forbidden: Forbidden[];
   residue: Residue[];

@@ -16,6 +16,8 @@ export interface ExecuteOptions {
   renderer: RendererName;
   progressToStderr?: boolean;
   keyFlag?: string;
+  /** Seconds to wait for the target's run lock. */
+  waitLockS?: number;
   signal?: AbortSignal;
   warn?: (message: string) => void;
 }
@@ -48,5 +50,6 @@ export async function executeRun(o: ExecuteOptions): Promise<RunResult> {
     signal: o.signal,
     redactor: redactorFor(target),
     signingKey,
+    waitLockS: o.waitLockS,
   });
 }

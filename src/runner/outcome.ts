@@ -10,6 +10,20 @@ export function computeOutcome(
   macro: Macro,
   gates: GateRecord[],
   criteria: CriterionResult[] = [],
+  finallyGates: GateRecord[] = [],
+): { code: OutcomeCode; text: string; stopped_at: string | null; reason: string | null } {
+  const main = decide(macro, gates, criteria);
+  // `finally:` gates never turn a C into an A; when every gate passed, a finally gate that did not is the outcome.
+  const late = finallyGates.find((g) => g.status !== 'PASS');
+  if (main.code !== 'A' || !late) return main;
+  if (late.status === 'BLOCKED') return { code: 'B', text: `B — BLOCKED at ${late.id}`, stopped_at: late.id, reason: late.summary };
+  return { code: 'C', text: `C — FAIL at ${late.id}`, stopped_at: late.id, reason: late.summary };
+}
+
+function decide(
+  macro: Macro,
+  gates: GateRecord[],
+  criteria: CriterionResult[],
 ): { code: OutcomeCode; text: string; stopped_at: string | null; reason: string | null } {
   const stop = gates.find((g) => g.status !== 'PASS' && g.status !== 'NOT_RUN');
   if (!stop) {

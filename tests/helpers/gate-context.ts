@@ -52,6 +52,7 @@ export function makeGateContext(
     run: { id: 'test-run', macroId: 'TEST', dir: '/nonexistent' },
     db: (name: string) => access.db(name, { gateId, signal: abort.signal }),
     hosts: { copy: notUsed('ctx.hosts.copy'), display: () => 'local', isLocal: () => true },
+    kb: { publish: notUsed('ctx.kb.publish') },
   };
   return {
     ctx,

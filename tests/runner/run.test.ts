@@ -185,7 +185,10 @@ describe('gaterun run', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(ledger).toEqual([expect.objectContaining({ seq: 1, action: 'exec', outcome: 'refused', mutating: true })]);
+    expect(ledger).toEqual([
+      expect.objectContaining({ seq: 1, action: 'run.lock', outcome: 'ok', mutating: false }),
+      expect.objectContaining({ seq: 2, action: 'exec', outcome: 'refused', mutating: true }),
+    ]);
     expect(run.final_outcome.production_mutation).toBe('NONE');
   });
 });

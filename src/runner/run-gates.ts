@@ -1,0 +1,114 @@
+// The gate loop: a plain `for` over the specs; the first gate that does not pass stops the rest (except `finally:`).
+import { gateKinds } from '../../gates/index.js';
+import type { Facts, GateModule, RunInfo, TargetInfo } from '../gate.js';
+import { createContext } from '../context/create-context.js';
+import type { DbAccess } from '../context/db.js';
+import type { Ledger } from '../context/ledger.js';
+import type { KbAccess } from '../kb/kb-store.js';
+import type { GateSpec } from '../macro/types.js';
+import type { RunEvent, Section } from './events.js';
+import { runGate } from './run-gate.js';
+import type { GateRecord } from './types.js';
+
+/** What every gate of a run shares. */
+export interface GateLoopDeps {
+  target: TargetInfo;
+  run: RunInfo;
+  ledger: Ledger;
+  /** Facts by gate id; each gate's facts are added as it ends. */
+  facts: Record<string, Facts>;
+  redact: (s: string) => string;
+  signal: AbortSignal;
+  dbAccess: DbAccess | null;
+  kb: KbAccess;
+  macroHost?: string;
+  /** Report file of a gate ('' for gates without a numbered report). */
+  reportFile: (spec: GateSpec) => string;
+  emit: (event: RunEvent) => void;
+  /** Observers that look at the world after each gate (fingerprints, protected paths); awaited before the next gate. */
+  afterGate?: (spec: GateSpec, record: GateRecord) => Promise<void>;
+}
+
+/** A record for a gate that did not run (NOT_RUN) or runs later (PENDING). */
+export function placeholder(spec: GateSpec, reportFile: string, status: 'NOT_RUN' | 'PENDING', reason: string, macroHost?: string): GateRecord {
+  return {
+    id: spec.id,
+    title: spec.title,
+    label: spec.label ?? spec.title,
+    kind: spec.kind,
+    host: spec.host ?? macroHost ?? 'local',
+    status,
+    summary: reason,
+    reason,
+    checks: [],
+    facts: {},
+    evidence: [],
+    report: reportFile,
+    timeoutS: spec.timeout ?? 600,
+    startedAt: null,
+    durationMs: 0,
+  };
+}
+
+/** Everything a gate returns (summary, checks, facts, evidence) is redacted before anyone sees it. */
+function redactRecord(rec: GateRecord, redact: (s: string) => string): GateRecord {
+  return JSON.parse(JSON.stringify(rec), (_k, v: unknown) => (typeof v === 'string' ? redact(v) : v)) as GateRecord;
+}
+
+/** Why the gates after `rec` do not run. */
+function stopReason(rec: GateRecord): string {
+  if (rec.status === 'ABORTED') return 'the run was aborted';
+  return `${rec.id} ${rec.status === 'BLOCKED' ? 'blocked' : 'failed'}`;
+}
+
+/**
+ * Runs the gates of one section in order. In `gates` and `finalize` the first gate that does not pass stops the
+ * rest (recorded NOT_RUN with the reason); `finally:` gates all run whatever happened. Never throws for a gate.
+ */
+export async function runGates(specs: GateSpec[], section: Section, deps: GateLoopDeps, stoppedBy: string | null = null): Promise<GateRecord[]> {
+  const records: GateRecord[] = [];
+  let stop = stoppedBy;
+  for (const spec of specs) {
+    const host = spec.host ?? deps.macroHost ?? 'local';
+    const reportFile = deps.reportFile(spec);
+    if (section !== 'finally' && (stop || deps.signal.aborted)) {
+      const reason = `not run: ${stop ?? 'the run was aborted'}`;
+      records.push(placeholder(spec, reportFile, 'NOT_RUN', reason, deps.macroHost));
+      deps.emit({ type: 'gate-skip', spec, section, reason });
+      continue;
+    }
+    deps.emit({ type: 'gate-start', spec, section });
+    const log = (level: 'info' | 'warn') => (m: string) => deps.emit({ type: 'gate-output', spec, level, line: deps.redact(m) });
+    const raw = await runGate({
+      spec,
+      module: gateKinds[spec.kind] as GateModule<unknown>,
+      reportFile,
+      host,
+      // `finally:` gates run even after a signal: they record the state the run leaves behind (e.g. kill-switch after).
+      runSignal: section === 'finally' ? new AbortController().signal : deps.signal,
+      facts: deps.facts,
+      run: deps.run,
+      makeContext: (gateSignal) =>
+        createContext({
+          gateId: spec.id,
+          host,
+          ledger: deps.ledger,
+          signal: gateSignal,
+          target: deps.target,
+          run: deps.run,
+          facts: deps.facts,
+          redact: deps.redact,
+          db: deps.dbAccess ? (name) => deps.dbAccess!.db(name, { gateId: spec.id, signal: gateSignal }) : undefined,
+          kb: deps.kb,
+          log: { info: log('info'), warn: log('warn') },
+        }),
+    });
+    const rec = redactRecord(raw, deps.redact);
+    deps.facts[spec.id] = rec.facts;
+    records.push(rec);
+    if (deps.afterGate) await deps.afterGate(spec, rec);
+    deps.emit({ type: 'gate-end', spec, section, record: rec });
+    if (rec.status !== 'PASS' && !stop) stop = stopReason(rec);
+  }
+  return records;
+}
