@@ -183,7 +183,11 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   if (a.values.help) return (out(fixed ? HELP.demo : HELP.run), 0);
   const waitLock = a.values['wait-lock'] === undefined ? 0 : Number(a.values['wait-lock']);
   if (!Number.isFinite(waitLock) || waitLock < 0)
-    throw new GaterunError('EUSAGE', `--wait-lock takes a number of seconds, got "${String(a.values['wait-lock'])}"`, 'gaterun run O8C --wait-lock 60');
+    throw new GaterunError(
+      'EUSAGE',
+      `--wait-lock takes a number of seconds, got "${String(a.values['wait-lock'])}"`,
+      'gaterun run O8C --wait-lock 60',
+    );
   const macroArg = fixed?.macro ?? a.positionals[0];
   if (!macroArg || a.positionals.length > (fixed ? 0 : 1))
     throw new GaterunError(

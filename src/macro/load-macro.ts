@@ -37,7 +37,8 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
     const at = (...p: (string | number)[]) => positionOf(src, [...where(i), ...p]);
     const name = `${where(i)[0]}[${where(i)[1]}]`;
     if (typeof g.id === 'string') {
-      if (seen.has(g.id)) problems.push(`${at('id')} ${name}.id: duplicate gate id "${g.id}" (first used by ${where(seen.get(g.id)!).join('[')}])`);
+      if (seen.has(g.id))
+        problems.push(`${at('id')} ${name}.id: duplicate gate id "${g.id}" (first used by ${where(seen.get(g.id)!).join('[')}])`);
       else seen.set(g.id, i);
     }
     if (typeof g.kind === 'string') {
@@ -124,7 +125,8 @@ export function loadMacro(file: string, target: TargetInfo): LoadedMacro {
   const macro = data as Macro;
   // Target references are fixed for the whole run: substitute them now (fact references wait for run time).
   macro.finally ??= [];
-  for (const g of [...macro.gates, ...macro.finally]) if (g.with) g.with = resolveReferences(g.with, { target }, 'target').value as Record<string, unknown>;
+  for (const g of [...macro.gates, ...macro.finally])
+    if (g.with) g.with = resolveReferences(g.with, { target }, 'target').value as Record<string, unknown>;
   macro.mutation ??= 'none';
   macro.criteria ??= [];
   macro.forbidden ??= [];

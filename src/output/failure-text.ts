@@ -17,7 +17,8 @@ export function failureText(record: RunRecord, runDir: string): string {
   for (const g of record.gates) {
     if (g.status !== 'FAIL' && g.status !== 'BLOCKED' && g.status !== 'ABORTED') continue;
     const lines = [`✖ ${g.id} ${g.label} — ${g.status}: ${g.summary.split('\n')[0]}`];
-    for (const c of g.checks.filter((c) => c.status === 'FAIL').slice(0, 10)) lines.push(`  ${c.id ? `${c.id} ` : ''}FAIL ${c.text.split('\n')[0]}`);
+    for (const c of g.checks.filter((c) => c.status === 'FAIL').slice(0, 10))
+      lines.push(`  ${c.id ? `${c.id} ` : ''}FAIL ${c.text.split('\n')[0]}`);
     const failed = Array.isArray(g.facts.failed_tests) ? g.facts.failed_tests : [];
     for (const t of failed.slice(0, 20)) {
       const o = (t && typeof t === 'object' && !Array.isArray(t) ? t : { name: String(t) }) as { name?: unknown; message?: unknown };

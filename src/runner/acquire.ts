@@ -73,7 +73,14 @@ export async function acquire(o: AcquireOptions): Promise<Resources> {
     await sleep(250, o.signal);
     file = takeLockFile(key, holder);
   }
-  o.ledger.record({ gate: null, action: 'run.lock', target: `${o.target.name} (lock file)`, host: 'local', mutating: false, outcome: file.acquired ? 'ok' : 'held' });
+  o.ledger.record({
+    gate: null,
+    action: 'run.lock',
+    target: `${o.target.name} (lock file)`,
+    host: 'local',
+    mutating: false,
+    outcome: file.acquired ? 'ok' : 'held',
+  });
   const kbEmbedded: { url?: string } = {};
   const kb = kbAccessFor(o.target, () => kbEmbedded.url);
   if (!file.acquired) return { dbAccess: null, kb, blocked: heldText(o.target.name, file.holder, `lock file ${file.file}`), close };
@@ -115,9 +122,15 @@ export async function acquire(o: AcquireOptions): Promise<Resources> {
       lock = await access.lock(first, `gaterun:${o.target.name}`, holder);
     }
   } catch (e) {
-    return { dbAccess: access, kb, blocked: `cannot take the run lock on database "${first}": ${(e as Error).message}; nothing was attempted`, close };
+    return {
+      dbAccess: access,
+      kb,
+      blocked: `cannot take the run lock on database "${first}": ${(e as Error).message}; nothing was attempted`,
+      close,
+    };
   }
-  if (!lock.acquired) return { dbAccess: access, kb, blocked: heldText(o.target.name, lock.holder, `advisory lock on database ${first}`), close };
+  if (!lock.acquired)
+    return { dbAccess: access, kb, blocked: heldText(o.target.name, lock.holder, `advisory lock on database ${first}`), close };
   const held = lock;
   closers.push(() => held.release());
   return { dbAccess: access, kb, blocked: null, close };

@@ -78,7 +78,8 @@ export function takeLockFile(key: string, holder: LockHolder): LockFileResult {
         // Another run has created the file and is writing its holder: give it a moment before judging it.
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
         held = readHolder(file);
-        if (!held && Date.now() - mtimeMs(file) < 5000) return { acquired: false, file, holder: { runId: 'unknown (starting)', host: 'unknown', pid: 0 } };
+        if (!held && Date.now() - mtimeMs(file) < 5000)
+          return { acquired: false, file, holder: { runId: 'unknown (starting)', host: 'unknown', pid: 0 } };
       }
       if (held && (held.host !== hostname() || alive(held.pid))) return { acquired: false, file, holder: held };
       try {

@@ -27,7 +27,10 @@ const endTitle = (spec: GateSpec, rec: GateRecord) =>
  * A listr2 view of one section's gates. listr2 only shows: each task waits for the loop's `gate-end` / `gate-skip`
  * event of its gate, so the order and the stop decision stay in the gate loop. `done()` waits for the view to settle.
  */
-export function listrProgress(specs: GateSpec[], o: { renderer: RendererName; toStderr?: boolean }): { listener: RunListener; done(): Promise<void> } {
+export function listrProgress(
+  specs: GateSpec[],
+  o: { renderer: RendererName; toStderr?: boolean },
+): { listener: RunListener; done(): Promise<void> } {
   const endings = new Map<string, { promise: Promise<Ending>; resolve: (e: Ending) => void }>();
   const views = new Map<string, TaskView>();
   for (const spec of specs) {
@@ -38,7 +41,11 @@ export function listrProgress(specs: GateSpec[], o: { renderer: RendererName; to
   const started = new Map<string, number>();
   let ticker: NodeJS.Timeout | undefined;
   const processOutput = o.toStderr ? new ProcessOutput(process.stderr, process.stderr) : undefined;
-  const opts = { collapseSkips: false, collapseErrors: false, ...(processOutput ? { logger: new ListrLogger({ useIcons: true, processOutput }) } : {}) };
+  const opts = {
+    collapseSkips: false,
+    collapseErrors: false,
+    ...(processOutput ? { logger: new ListrLogger({ useIcons: true, processOutput }) } : {}),
+  };
   const list = new Listr(
     specs.map((spec) => ({
       title: `${spec.id} ${spec.title}`,
@@ -107,7 +114,10 @@ export function heartbeat(write: (line: string) => void, everyMs = 30_000): RunL
       clearInterval(timer);
       last = '';
       const t0 = Date.now();
-      timer = setInterval(() => write(`${e.spec.id} ${e.spec.title} — running ${elapsedText(Date.now() - t0)}${last ? `, last: ${last}` : ''}`), everyMs);
+      timer = setInterval(
+        () => write(`${e.spec.id} ${e.spec.title} — running ${elapsedText(Date.now() - t0)}${last ? `, last: ${last}` : ''}`),
+        everyMs,
+      );
       timer.unref();
     } else if (e.type === 'gate-output') {
       last = e.line.split('\n').filter(Boolean).pop()?.slice(0, 160) ?? last;

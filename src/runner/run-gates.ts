@@ -30,7 +30,13 @@ export interface GateLoopDeps {
 }
 
 /** A record for a gate that did not run (NOT_RUN) or runs later (PENDING). */
-export function placeholder(spec: GateSpec, reportFile: string, status: 'NOT_RUN' | 'PENDING', reason: string, macroHost?: string): GateRecord {
+export function placeholder(
+  spec: GateSpec,
+  reportFile: string,
+  status: 'NOT_RUN' | 'PENDING',
+  reason: string,
+  macroHost?: string,
+): GateRecord {
   return {
     id: spec.id,
     title: spec.title,
@@ -65,7 +71,12 @@ function stopReason(rec: GateRecord): string {
  * Runs the gates of one section in order. In `gates` and `finalize` the first gate that does not pass stops the
  * rest (recorded NOT_RUN with the reason); `finally:` gates all run whatever happened. Never throws for a gate.
  */
-export async function runGates(specs: GateSpec[], section: Section, deps: GateLoopDeps, stoppedBy: string | null = null): Promise<GateRecord[]> {
+export async function runGates(
+  specs: GateSpec[],
+  section: Section,
+  deps: GateLoopDeps,
+  stoppedBy: string | null = null,
+): Promise<GateRecord[]> {
   const records: GateRecord[] = [];
   let stop = stoppedBy;
   for (const spec of specs) {

@@ -52,7 +52,10 @@ export interface RunResult {
 
 /** `20261121T102233Z-o8c-1a2b`. */
 export function newRunId(macroId: string, now = new Date()): string {
-  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const ts = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${ts}-${macroId.toLowerCase()}-${randomBytes(2).toString('hex')}`;
 }
 
@@ -72,7 +75,13 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
   const redact = o.redactor ? (s: string) => o.redactor!.redact(s) : (s: string) => s;
   const ledger = new Ledger(macro.mutation, redact);
   const signal = o.signal ?? new AbortController().signal;
-  const run: RunInfo = { id: runId, macroId: macro.id, dir, title: macro.title, kb: macro.kb ? { path: macro.kb.path, tags: macro.kb.tags ?? [] } : null };
+  const run: RunInfo = {
+    id: runId,
+    macroId: macro.id,
+    dir,
+    title: macro.title,
+    kb: macro.kb ? { path: macro.kb.path, tags: macro.kb.tags ?? [] } : null,
+  };
 
   const main = macro.gates.filter((g) => !isFinalize(g));
   const finalizeSpecs = macro.gates.filter(isFinalize);
@@ -80,7 +89,10 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
   const reportFile = (spec: GateSpec) => (numbered.includes(spec) ? reportFileName(numbered.indexOf(spec), spec.title) : '');
   const section = async (specs: GateSpec[], name: Section, deps: GateLoopDeps, stoppedBy: string | null = null) => {
     const view = listrProgress(specs, { renderer: o.renderer ?? 'default', toStderr: o.progressToStderr });
-    const beat = o.renderer !== 'silent' && !(o.progressToStderr ? process.stderr.isTTY : process.stdout.isTTY) ? heartbeat(progressLine(o)) : null;
+    const beat =
+      o.renderer !== 'silent' && !(o.progressToStderr ? process.stderr.isTTY : process.stdout.isTTY)
+        ? heartbeat(progressLine(o), Number(process.env.GATERUN_HEARTBEAT_MS) || 30_000)
+        : null;
     try {
       return await runGates(specs, name, { ...deps, emit: fanOut(view.listener, beat, ...(o.listeners ?? [])) }, stoppedBy);
     } finally {
@@ -88,13 +100,36 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
     }
   };
 
-  const res = await acquire({ target: o.target, specs: macro.gates, runId, ledger, redact, redactor: o.redactor, waitLockS: o.waitLockS, signal });
+  const res = await acquire({
+    target: o.target,
+    specs: macro.gates,
+    runId,
+    ledger,
+    redact,
+    redactor: o.redactor,
+    waitLockS: o.waitLockS,
+    signal,
+  });
   try {
     const facts: Record<string, Facts> = {};
-    const deps: GateLoopDeps = { target: o.target, run, ledger, facts, redact, signal, dbAccess: res.dbAccess, kb: res.kb, macroHost: macro.host, reportFile, emit: () => {} };
+    const deps: GateLoopDeps = {
+      target: o.target,
+      run,
+      ledger,
+      facts,
+      redact,
+      signal,
+      dbAccess: res.dbAccess,
+      kb: res.kb,
+      macroHost: macro.host,
+      reportFile,
+      emit: () => {},
+    };
     const gates = res.blocked ? blockedAtStart(main, res.blocked, reportFile, macro.host) : await section(main, 'gates', deps);
     const finallyGates = await section(macro.finally, 'finally', deps);
-    const pending = finalizeSpecs.map((s) => placeholder(s, '', 'PENDING', `runs after signing: ${gateKinds[s.kind].summary.toLowerCase()}`, macro.host));
+    const pending = finalizeSpecs.map((s) =>
+      placeholder(s, '', 'PENDING', `runs after signing: ${gateKinds[s.kind].summary.toLowerCase()}`, macro.host),
+    );
     const record = assemble({
       loaded: o.loaded,
       target: o.target,
@@ -109,10 +144,23 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
       redact,
     });
     // Finalize gates publish the signed bundle, so they run only after an A is sealed; otherwise the bundle says why not.
-    if (record.outcome.code !== 'A') for (const p of pending) Object.assign(p, { status: 'NOT_RUN', summary: `not run: the run ended ${record.outcome.code}`, reason: `not run: the run ended ${record.outcome.code}` });
-    const sealed = seal(dir, record, ledger, { redactor: o.redactor, signingKey: o.signingKey, macroFile: o.loaded.file, macroSha256: o.loaded.sha256, target: o.target.file ?? o.target.name });
+    if (record.outcome.code !== 'A')
+      for (const p of pending)
+        Object.assign(p, {
+          status: 'NOT_RUN',
+          summary: `not run: the run ended ${record.outcome.code}`,
+          reason: `not run: the run ended ${record.outcome.code}`,
+        });
+    const sealed = seal(dir, record, ledger, {
+      redactor: o.redactor,
+      signingKey: o.signingKey,
+      macroFile: o.loaded.file,
+      macroSha256: o.loaded.sha256,
+      target: o.target.file ?? o.target.name,
+    });
     run.signature = record.final_outcome.signature;
-    const finalize = record.outcome.code === 'A' && !record.secret_leak && finalizeSpecs.length ? await section(finalizeSpecs, 'finalize', deps) : [];
+    const finalize =
+      record.outcome.code === 'A' && !record.secret_leak && finalizeSpecs.length ? await section(finalizeSpecs, 'finalize', deps) : [];
     return { record, dir, sealed, finalize };
   } finally {
     await res.close();
@@ -124,7 +172,13 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
 function blockedAtStart(specs: GateSpec[], why: string, reportFile: (s: GateSpec) => string, macroHost?: string): GateRecord[] {
   return specs.map((s, i) =>
     i === 0
-      ? { ...placeholder(s, reportFile(s), 'NOT_RUN', '', macroHost), status: 'BLOCKED', summary: why, reason: undefined, checks: [{ status: 'FAIL', text: why }] }
+      ? {
+          ...placeholder(s, reportFile(s), 'NOT_RUN', '', macroHost),
+          status: 'BLOCKED',
+          summary: why,
+          reason: undefined,
+          checks: [{ status: 'FAIL', text: why }],
+        }
       : placeholder(s, reportFile(s), 'NOT_RUN', `not run: ${specs[0].id} blocked`, macroHost),
   );
 }

@@ -32,7 +32,8 @@ export interface SealOptions {
 }
 
 /** How the seal ended: signed with a keyid, or unsigned with the reason. */
-export type SealResult = { signed: true; keyid: string } | { signed: false; reason: 'no key' | 'secret leak' | 'signing failed'; detail?: string };
+export type SealResult =
+  { signed: true; keyid: string } | { signed: false; reason: 'no key' | 'secret leak' | 'signing failed'; detail?: string };
 
 /**
  * Writes the run's files with the signature label of the key about to sign, scans them, then signs. When the scan

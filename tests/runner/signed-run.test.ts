@@ -128,6 +128,11 @@ describe('signed runs', () => {
     expect(r.stderr).toMatch(/ESECRETLEAK: a secret value was found in .*02-final-k1-report\.md/);
     expect(existsSync(join(out, 'run.intoto.json'))).toBe(false);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).final_outcome.signature).toBe('UNSIGNED');
+    // No file may claim the signature the run does not have (the reports were rendered before the scan found the leak).
+    const everything = allOutput(out);
+    expect(everything).not.toContain(k.keyid.slice(0, 16));
+    expect(everything).not.toMatch(/signature: ed25519/);
+    expect(everything).toMatch(/signature: UNSIGNED/);
   });
 
   test('kb-publish runs after signing; publishing twice gives Revision 2 and keeps Revision 1; kb list/show read it', async () => {
