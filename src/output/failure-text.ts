@@ -1,6 +1,7 @@
 // What the terminal shows when a run does not end A: per failing gate, its failing checks, the end of its output,
 // the failing tests it named, and where its report is. One block per failure, no repeat of the reason line.
 import { join } from 'node:path';
+import { textOf } from '../text.js';
 import type { RunRecord } from '../runner/types.js';
 
 const TAIL_LINES = 8;
@@ -21,8 +22,8 @@ export function failureText(record: RunRecord, runDir: string): string {
       lines.push(`  ${c.id ? `${c.id} ` : ''}FAIL ${c.text.split('\n')[0]}`);
     const failed = Array.isArray(g.facts.failed_tests) ? g.facts.failed_tests : [];
     for (const t of failed.slice(0, 20)) {
-      const o = (t && typeof t === 'object' && !Array.isArray(t) ? t : { name: String(t) }) as { name?: unknown; message?: unknown };
-      lines.push(`  failing test: ${String(o.name)}${o.message ? ` — ${String(o.message).split('\n')[0]}` : ''}`);
+      const o = (t && typeof t === 'object' && !Array.isArray(t) ? t : { name: textOf(t) }) as { name?: unknown; message?: unknown };
+      lines.push(`  failing test: ${textOf(o.name)}${o.message ? ` — ${textOf(o.message).split('\n')[0]}` : ''}`);
     }
     const execs = g.evidence.filter((e) => e.kind === 'exec' && (e.exitCode !== 0 || g.evidence.length === 1));
     const e = execs[execs.length - 1];

@@ -13,7 +13,7 @@ export interface LockHolder {
   target?: string;
 }
 
-export type LockFileResult = { acquired: true; file: string; release(): void } | { acquired: false; file: string; holder: LockHolder };
+export type LockFileResult = { acquired: true; file: string; release: () => void } | { acquired: false; file: string; holder: LockHolder };
 
 /** gaterun's state directory: $GATERUN_STATE_DIR, else $XDG_STATE_HOME/gaterun, else ~/.local/state/gaterun. */
 export function stateDir(): string {

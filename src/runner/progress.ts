@@ -66,7 +66,7 @@ export function listrProgress(
       fallbackRenderer: 'simple',
       rendererOptions: opts,
       fallbackRendererOptions: opts,
-    } as ConstructorParameters<typeof Listr>[1],
+    },
   );
   const running = o.renderer === 'silent' || specs.length === 0 ? Promise.resolve() : list.run().then(() => undefined);
   const onTerminal = o.renderer === 'default' && (o.toStderr ? process.stderr.isTTY : process.stdout.isTTY);
