@@ -1,5 +1,6 @@
 // Gate `predecessor`: the previous macro's bundle is signed by a trusted key, untouched, and ended with outcome A.
 import { textOf } from '../src/text.js';
+import { fromBlockPath } from '../src/files/block-path.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import {
@@ -195,7 +196,7 @@ async function composeSubChecks(
         messageId: 'noManifest',
       });
     }
-    const file = isAbsolute(named) ? named : join(a.run, named);
+    const file = fromBlockPath(named, { runDir: a.run, baseDir: ctx.target.baseDir ?? process.cwd() });
     // The manifest is trustworthy only because the signature covers it: say whether it does.
     const rel = relative(a.run, file);
     const inside = !rel.startsWith('..') && !isAbsolute(rel);

@@ -81,6 +81,11 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
   (m.forbidden ?? []).forEach((f, i) =>
     (f?.done_if ?? []).forEach((cond, j) => checkFact(cond?.fact, ['forbidden', i, 'done_if', j, 'fact'])),
   );
+  (m.residue ?? []).forEach((r, i) =>
+    (['closed_if', 'open_if'] as const).forEach((k) =>
+      (r?.[k] ?? []).forEach((cond, j) => checkFact(cond?.fact, ['residue', i, k, j, 'fact'])),
+    ),
+  );
   (m.forbidden ?? []).forEach((f, i) => {
     if (f?.ledger?.matches) {
       try {

@@ -35,6 +35,10 @@ export interface Residue {
   status: 'OPEN' | 'PARTIAL' | 'CLOSED';
   note: string;
   next?: string;
+  /** CLOSED when every condition holds. */
+  closed_if?: Condition[];
+  /** OPEN when any condition holds. */
+  open_if?: Condition[];
 }
 export interface NextStep {
   step: 'next' | 'then' | 'later';

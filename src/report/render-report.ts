@@ -96,6 +96,7 @@ function gateView(g: GateRecord, index: number) {
     no: g.report ? g.report.slice(0, 2) : String(index + 1).padStart(2, '0'),
     notRun: g.status === 'NOT_RUN' || g.status === 'PENDING',
     reason: g.reason ?? null,
+    notRunReason: (g.reason ?? '').replace(/^not run: /, ''),
     crash: g.crash ?? null,
     checks: g.checks.map((c) => ({ id: c.id ?? null, status: c.status, text: c.text })),
     factRows: Object.entries(g.facts).map(([k, v]) => ({ key: k, value: typeof v === 'string' ? v : JSON.stringify(v) })),
@@ -121,6 +122,29 @@ export function renderGateReport(run: RunRecord, index: number): string {
   return t.gate(data);
 }
 
+/** On an outcome other than A the first step is the fix; the declared next macros wait for an A. */
+function nextSteps(run: RunRecord): { step: string; what: string }[] {
+  if (run.outcome.code === 'A') return run.next;
+  const fix = {
+    step: 'fix',
+    what: `${run.outcome.stopped_at ?? 'the PASS criteria'}: ${(run.outcome.reason ?? run.outcome.text).split('\n')[0]}`,
+  };
+  return [fix, ...run.next.map((n) => ({ step: `planned, after A (${n.step})`, what: n.what }))];
+}
+
+/** One paragraph computed from the run: what ran, what passed, what the observers and criteria say. */
+function runSummary(run: RunRecord, ran: number): string {
+  const pass = run.gates.filter((g) => g.status === 'PASS').length;
+  const met = run.criteria.filter((c) => c.met).length;
+  const parts = [
+    `This run ended ${run.outcome.text}.`,
+    `${pass} of ${run.gates.length} gates passed (${ran} ran)`,
+    run.criteria.length ? `${met} of ${run.criteria.length} PASS criteria met` : 'no PASS criteria declared',
+    `production_mutation: ${run.final_outcome.production_mutation}`,
+  ];
+  return `${parts[0]} ${parts.slice(1).join('; ')}.`;
+}
+
 /** Renders the final roll-up report. */
 export function renderFinalReport(run: RunRecord): string {
   const t = load();
@@ -142,7 +166,9 @@ export function renderFinalReport(run: RunRecord): string {
     criteriaAll: run.criteria.length > 0 && run.criteria.every((c) => c.met),
     hasCriteria: run.criteria.length > 0,
     residue: run.residue,
-    next: run.next,
+    next: nextSteps(run),
+    intent: run.macro.summary,
+    runSummary: runSummary(run, ran),
     block: run.final_outcome,
     finalNo: run.files.final.slice(0, 2),
   });

@@ -1,12 +1,14 @@
 // Phase `assemble`: the run record (run.json) from the gate records, the ledger and the macro; plain data in, data out.
 import { hostname } from 'node:os';
 import type { RunInfo, TargetInfo } from '../gate.js';
+import { hostDisplay, resolveHost } from '../context/hosts.js';
 import type { Ledger } from '../context/ledger.js';
 import type { LoadedMacro } from '../macro/types.js';
 import { version } from '../paths.js';
 import { forbiddenAttestation, nonMutationAttestation } from '../report/attest.js';
 import { finalFileName } from '../report/render-report.js';
 import { computeOutcome, evalCriteria, finalOutcome } from './outcome.js';
+import { computeResidue } from './residue.js';
 import type { GateRecord, RunRecord } from './types.js';
 
 export interface AssembleInput {
@@ -25,6 +27,18 @@ export interface AssembleInput {
   started: Date;
   finished: Date;
   redact: (s: string) => string;
+}
+
+/** The hosts the gates ran on, by their name in the target, with `user@host:port` or `local`. */
+function hostsOf(target: TargetInfo, gates: GateRecord[]): { name: string; display: string }[] {
+  const names = [...new Set(gates.map((g) => g.host))];
+  return names.map((name) => {
+    try {
+      return { name, display: hostDisplay(resolveHost(target, name)) };
+    } catch {
+      return { name, display: 'unknown host' };
+    }
+  });
 }
 
 /** Builds the run record: outcome, criteria, attestations, residue, next, and the final-outcome block. */
@@ -54,6 +68,7 @@ export function assemble(a: AssembleInput): RunRecord {
     },
     target: { name: a.target.name, file: a.target.file },
     host: hostname(),
+    hosts: hostsOf(a.target, a.gates),
     started_at: a.started.toISOString(),
     finished_at: a.finished.toISOString(),
     date_utc: a.started.toISOString().slice(0, 10),
@@ -69,9 +84,18 @@ export function assemble(a: AssembleInput): RunRecord {
     })),
     non_mutation: nonMutation.rows.map((r) => ({ ...r, value: a.redact(r.value) })),
     forbidden: forbiddenAttestation(macro.forbidden, a.ledger.entries, gateFacts).map((r) => ({ ...r, text: a.redact(r.text) })),
-    residue: macro.residue.map((r) => ({ id: r.id, status: r.status, note: r.note, next: r.next ?? null })),
+    residue: computeResidue(macro.residue, a.gates),
     next: macro.next.map((n) => ({ step: n.step, what: n.what })),
-    final_outcome: finalOutcome({ macro, runId: a.run.id, outcome, gates: a.gates, production: nonMutation.productionMutation, signature }),
+    final_outcome: finalOutcome({
+      macro,
+      runId: a.run.id,
+      outcome,
+      gates: a.gates,
+      production: nonMutation.productionMutation,
+      signature,
+      runDir: a.run.dir,
+      baseDir: a.target.baseDir,
+    }),
     files: {
       reports: a.gates.filter((g) => g.report).map((g) => g.report),
       final: finalFileName(a.numbered, macro.id),

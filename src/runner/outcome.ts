@@ -1,5 +1,6 @@
 // Computes the run's outcome, its PASS criteria and the final-outcome block from gate records and the ledger.
 import type { Facts } from '../gate.js';
+import { toBlockPath } from '../files/block-path.js';
 import type { Condition, Macro } from '../macro/types.js';
 import type { CriterionResult, FinalOutcome, GateRecord, OutcomeCode } from './types.js';
 import { evaluateCondition } from '../report/attest.js';
@@ -48,13 +49,18 @@ function decide(
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** Evaluates one condition against the facts; returns whether it holds and a line saying why. */
-export function evalCondition(c: Condition, facts: Record<string, Facts>, gates: GateRecord[]): { ok: boolean; text: string } {
+export function evalCondition(
+  c: Condition,
+  facts: Record<string, Facts>,
+  gates: GateRecord[],
+): { ok: boolean; text: string; missing: boolean } {
   const { found, value } = lookupFact(facts, c.fact);
   const holds = evaluateCondition(c, facts);
   if (!found) {
     const g = gates.find((x) => x.id === c.fact.split('.')[0]);
     return {
       ok: holds === true,
+      missing: holds === undefined,
       text: `${c.fact}: no such fact${g && g.status !== 'PASS' ? ` (${g.id} ${g.status.replace('_', ' ')})` : ''}`,
     };
   }
@@ -64,7 +70,7 @@ export function evalCondition(c: Condition, facts: Record<string, Facts>, gates:
   if (c.gte !== undefined) want.push(`≥ ${c.gte}`);
   if (c.lte !== undefined) want.push(`≤ ${c.lte}`);
   if (c.matches !== undefined) want.push(`to match /${c.matches}/`);
-  return { ok: holds === true, text: `${c.fact} = ${show(value)}${holds ? '' : ` (expected ${want.join(', ')})`}` };
+  return { ok: holds === true, missing: false, text: `${c.fact} = ${show(value)}${holds ? '' : ` (expected ${want.join(', ')})`}` };
 }
 
 /** Evaluates the macro's PASS criteria (YES only when the facts hold). */
@@ -78,6 +84,22 @@ export function evalCriteria(macro: Macro, gates: GateRecord[]): CriterionResult
   });
 }
 
+/** A fact's value in the block: itself when found where the macro says; else the last value an earlier gate reported, with where from. */
+function outcomeFact(ref: string, facts: Record<string, Facts>, gates: GateRecord[]): string | number | boolean | null {
+  const { found, value } = lookupFact(facts, ref);
+  if (found) return typeof value === 'object' && value !== null ? JSON.stringify(value) : value!;
+  const [gid, ...rest] = ref.split('.');
+  const name = rest.join('.');
+  const g = gates.find((x) => x.id === gid);
+  const why = `${gid} ${g ? g.status.replace('_', ' ').toLowerCase() : 'missing'}`;
+  const ran = gates.filter((x) => x.id !== gid && x.status !== 'NOT_RUN' && x.status !== 'PENDING');
+  for (const other of ran.reverse()) {
+    const hit = lookupFact(facts, `${other.id}.${name}`);
+    if (hit.found) return `${typeof hit.value === 'string' ? hit.value : JSON.stringify(hit.value)} (${other.id}; ${why})`;
+  }
+  return `UNKNOWN (${why})`;
+}
+
 /** The machine-readable final-outcome block (same keys in run.json and the final report). */
 export function finalOutcome(a: {
   macro: Macro;
@@ -86,29 +108,23 @@ export function finalOutcome(a: {
   gates: GateRecord[];
   production: string;
   signature: string;
+  runDir?: string;
+  baseDir?: string;
 }): FinalOutcome {
   const facts = Object.fromEntries(a.gates.map((g) => [g.id, g.facts]));
-  const block: FinalOutcome = {
+  const block = {
     final_outcome: a.outcome.text,
     macro: a.macro.macro,
     run_id: a.runId,
     stopped_at: a.outcome.stopped_at,
+    reason: a.outcome.reason ? a.outcome.reason.split('\n')[0] : null,
     production_mutation: a.production,
-    signature: a.signature,
-    next_action: a.macro.next_action ?? 'STOP -> route to GPT / User',
-  };
-  const ordered: FinalOutcome = {
-    final_outcome: block.final_outcome,
-    macro: block.macro,
-    run_id: block.run_id,
-    stopped_at: block.stopped_at,
-    production_mutation: block.production_mutation,
   } as FinalOutcome;
   for (const [key, ref] of Object.entries(a.macro.outcome_facts)) {
-    const { found, value: v } = lookupFact(facts, ref);
-    ordered[key] = !found ? 'UNKNOWN' : typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean | null);
+    const v = outcomeFact(ref, facts, a.gates);
+    block[key] = typeof v === 'string' ? toBlockPath(v, a) : v;
   }
-  ordered.signature = block.signature;
-  ordered.next_action = block.next_action;
-  return ordered;
+  block.signature = a.signature;
+  block.next_action = a.macro.next_action ?? 'STOP';
+  return block;
 }

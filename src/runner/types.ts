@@ -23,6 +23,18 @@ export interface GateRecord {
   crash?: { message: string; stack: string };
 }
 
+/** A residue item as the run computed it (`basis: computed`) or as the macro declared it (`basis: declared`). */
+export interface ResidueRow {
+  id: string;
+  status: 'OPEN' | 'PARTIAL' | 'CLOSED' | 'UNKNOWN';
+  declared: 'OPEN' | 'PARTIAL' | 'CLOSED';
+  basis: 'computed' | 'declared';
+  /** The facts that decided it, or `declared (not checked)`. */
+  evidence: string;
+  note: string;
+  next: string | null;
+}
+
 export type OutcomeCode = 'A' | 'B' | 'C' | 'D';
 
 export interface CriterionResult {
@@ -36,6 +48,8 @@ export interface FinalOutcome {
   macro: string;
   run_id: string;
   stopped_at: string | null;
+  /** Why the run did not end A (first line), or null. */
+  reason: string | null;
   production_mutation: string;
   signature: string;
   next_action: string;
@@ -60,6 +74,8 @@ export interface RunRecord {
   };
   target: { name: string; file: string | null };
   host: string;
+  /** The target's hosts the gates used, by role (the name in the target), with how they were reached. */
+  hosts: { name: string; display: string }[];
   started_at: string;
   finished_at: string;
   date_utc: string;
@@ -69,7 +85,7 @@ export interface RunRecord {
   changes: { seq: number; action: string; target: string; host: string; scope: string }[];
   non_mutation: NonMutationRow[];
   forbidden: ForbiddenRow[];
-  residue: { id: string; status: string; note: string; next: string | null }[];
+  residue: ResidueRow[];
   next: { step: string; what: string }[];
   final_outcome: FinalOutcome;
   files: { reports: string[]; final: string; ledger: string };

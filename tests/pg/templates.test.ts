@@ -1,14 +1,12 @@
 // The kind templates render what the gate computed — PASS and FAIL alike — and nothing else.
-import fs from 'node:fs';
-import path from 'node:path';
-import Handlebars from 'handlebars';
 import rollbackProof from '../../gates/rollback-proof.js';
 import snapshot from '../../gates/pg-snapshot.js';
-import { packageRoot } from '../../src/pg/sample-schema.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeGateContext, runGate, type TestGateContext } from '../helpers/gate-context.js';
 import { IU_TABLES, o8cProofs } from '../helpers/o8c-proofs.js';
 import type { GateResult } from '../../src/gate.js';
+import { renderGateReport } from '../../src/report/render-report.js';
+import type { RunRecord } from '../../src/runner/types.js';
 
 let db: TestDatabase;
 let t: TestGateContext;
@@ -21,15 +19,35 @@ afterAll(async () => {
   await db.drop();
 });
 
+// The real renderer, on a run record holding this one gate (the kind template shares the default header).
 function render(kind: string, r: GateResult): string {
-  const source = fs.readFileSync(path.join(packageRoot(), 'templates', `${kind}.md.hbs`), 'utf8');
-  const template = Handlebars.compile(source, { noEscape: true, strict: false });
-  return template({ gate: { id: 'G4', title: 'execute rollback-only proof', kind, durationMs: 1, ...r } });
+  const gate = {
+    id: 'G4',
+    title: 'execute rollback-only proof',
+    label: 'execute rollback-only proof',
+    kind,
+    host: 'local',
+    report: '05-x.md',
+    timeoutS: 60,
+    startedAt: null,
+    durationMs: 1,
+    ...r,
+  };
+  const run = {
+    run_id: 'r1',
+    date_utc: '2026-12-01',
+    host: 'runner',
+    hosts: [{ name: 'local', display: 'local' }],
+    target: { name: 't', file: null },
+    macro: { id: 'T', name: 'templates-test', effort: null },
+    gates: [gate],
+  } as unknown as RunRecord;
+  return renderGateReport(run, 0);
 }
 
 test('rollback-proof PASS: PROOF lines and the pre / in-txn / post table', async () => {
   const out = render('rollback-proof', await runGate(rollbackProof, t, o8cProofs()));
-  expect(out).toContain('## G4 execute rollback-only proof — PASS');
+  expect(out).toContain('- result: G4 PASS');
   expect(out).toMatch(/^PROOF-1 PASS fn_iu_create returns created/m);
   expect(out).toMatch(/^PROOF-3 PASS cutter_exec cannot INSERT directly — refused as expected: permission denied/m);
   expect(out).toContain('| public.information_unit | 158 | 159 | 158 |');
@@ -43,7 +61,7 @@ test('rollback-proof FAIL renders FAIL, not PASS', async () => {
   const params = o8cProofs();
   params.proofs[0].expect!.first = { status: 'nope' };
   const out = render('rollback-proof', await runGate(rollbackProof, t, params));
-  expect(out).toContain('— FAIL');
+  expect(out).toContain('- result: G4 FAIL');
   expect(out).toMatch(/^PROOF-1 FAIL /m);
   expect(out).toContain('- proofs: 3/4');
 });

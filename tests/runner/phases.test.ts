@@ -67,8 +67,11 @@ describe('the run lock without a database', () => {
     const blocked = runJson(join(dir, loser));
     expect(blocked.outcome.text).toBe('B — BLOCKED at G0');
     expect(blocked.gates[0].summary).toMatch(/run lock on target shared-target is held by run \S+-p1-/);
-    // With --wait-lock the second run waits for the first instead.
-    const [c, d] = await Promise.all([gaterun(args('c'), { env }), gaterun([...args('d'), '--wait-lock', '30'], { env })]);
+    // With --wait-lock the run that finds the lock held waits for the other instead.
+    const [c, d] = await Promise.all([
+      gaterun([...args('c'), '--wait-lock', '30'], { env }),
+      gaterun([...args('d'), '--wait-lock', '30'], { env }),
+    ]);
     expect([c.exitCode, d.exitCode]).toEqual([0, 0]);
   });
 

@@ -42,7 +42,7 @@ describe('gaterun run', () => {
       .filter((f) => f.endsWith('.md'))
       .sort();
     expect(md).toEqual(['01-first.md', '02-second.md', '03-third.md', '04-final-t1-report.md']);
-    expect(readFileSync(join(out, '03-third.md'), 'utf8')).toContain('This gate did not run: not run: G1 failed');
+    expect(readFileSync(join(out, '03-third.md'), 'utf8')).toContain('This gate did not run: G1 failed.');
     expect(readFileSync(join(out, '02-second.md'), 'utf8')).toMatch(/exit code 3, expected 0/);
     const run = runJson(out);
     expect(run.gates.map((g: { status: string }) => g.status)).toEqual(['PASS', 'FAIL', 'NOT_RUN']);
@@ -88,6 +88,7 @@ describe('gaterun run', () => {
       'macro',
       'run_id',
       'stopped_at',
+      'reason',
       'production_mutation',
       'signature',
       'next_action',
