@@ -132,17 +132,11 @@ function nextSteps(run: RunRecord): { step: string; what: string }[] {
   return [fix, ...run.next.map((n) => ({ step: `planned, after A (${n.step})`, what: n.what }))];
 }
 
-/** One paragraph computed from the run: what ran, what passed, what the observers and criteria say. */
-function runSummary(run: RunRecord, ran: number): string {
-  const pass = run.gates.filter((g) => g.status === 'PASS').length;
+/** One sentence computed from the run: its outcome, the PASS criteria and the production mutation finding. */
+function runSummary(run: RunRecord): string {
   const met = run.criteria.filter((c) => c.met).length;
-  const parts = [
-    `This run ended ${run.outcome.text}.`,
-    `${pass} of ${run.gates.length} gates passed (${ran} ran)`,
-    run.criteria.length ? `${met} of ${run.criteria.length} PASS criteria met` : 'no PASS criteria declared',
-    `production_mutation: ${run.final_outcome.production_mutation}`,
-  ];
-  return `${parts[0]} ${parts.slice(1).join('; ')}.`;
+  const criteria = run.criteria.length ? `${met} of ${run.criteria.length} PASS criteria met` : 'no PASS criteria declared';
+  return `This run ended ${run.outcome.text}; ${criteria}; production_mutation: ${run.final_outcome.production_mutation}.`;
 }
 
 /** Renders the final roll-up report. */
@@ -168,7 +162,7 @@ export function renderFinalReport(run: RunRecord): string {
     residue: run.residue,
     next: nextSteps(run),
     intent: run.macro.summary,
-    runSummary: runSummary(run, ran),
+    runSummary: runSummary(run),
     block: run.final_outcome,
     finalNo: run.files.final.slice(0, 2),
   });
