@@ -165,6 +165,8 @@ async function cmdPlan(argv: string[]): Promise<number> {
       `  ${g.id.padEnd(4)} ${g.kind.padEnd(16)} ${reportFileName(numbered.length + i, g.title).padEnd(36)} host ${g.host ?? m.host ?? 'local'} · timeout ${g.timeout ?? 600}s (finally: runs whatever happened)`,
     ),
   );
+  const { unreachableRules } = await import('./macro/rule-warnings.js');
+  for (const w of unreachableRules(m)) out(`warning: ${w}`);
   out(
     `\n${m.gates.length + (m.finally ?? []).length} gates, ${m.criteria.length} PASS criteria, ${m.forbidden.length} forbidden actions. The macro is valid; nothing was run.`,
   );

@@ -98,12 +98,30 @@ function describeRule(rule: LedgerRule): string {
   return parts.join(' ') || 'any entry';
 }
 
+/** Ledger actions that are one kind of action on any host: a rule on `exec` also sees remote commands (`ssh`). */
+const ACTION_FAMILY: Record<string, string[]> = { exec: ['exec', 'ssh'], 'file.copy': ['file.copy', 'scp'] };
+
+/** True when an entry's action is the rule's action, or one of its family (exec covers ssh, file.copy covers scp). */
+function actionMatches(ruleAction: string, entryAction: string): boolean {
+  return (ACTION_FAMILY[ruleAction] ?? [ruleAction]).includes(entryAction);
+}
+
 /** True when a ledger entry matches a rule (every given field). */
 export function entryMatches(rule: LedgerRule, entry: LedgerEntry, re = rule.matches ? new RegExp(rule.matches) : null): boolean {
-  if (rule.action !== undefined && entry.action !== rule.action) return false;
+  if (rule.action !== undefined && !actionMatches(rule.action, entry.action)) return false;
   if (rule.mutating !== undefined && entry.mutating !== rule.mutating) return false;
   if (re && !re.test(entry.target)) return false;
   return true;
+}
+
+/** What a rule looked at: the entries its action (and mutating flag) select, before the pattern is applied. */
+function examined(rule: LedgerRule, entries: LedgerEntry[]): string {
+  const pool = entries.filter((e) => entryMatches({ action: rule.action, mutating: rule.mutating }, e));
+  const what = [rule.mutating === undefined ? '' : rule.mutating ? 'mutating' : 'non-mutating', rule.action ?? '']
+    .filter(Boolean)
+    .join(' ');
+  const noun = `${what ? `${what} ` : ''}entr${pool.length === 1 ? 'y' : 'ies'}`;
+  return pool.length ? `examined ${pool.length} ${noun}: ${list(seqs(pool))}` : `examined 0 ${noun} (none in the ledger)`;
 }
 
 /** The Forbidden-action attestation: one row per `forbidden:` item, DONE / NOT DONE / NOT CHECKED with its citation. */
@@ -128,7 +146,7 @@ export function forbiddenAttestation(rules: Forbidden[], entries: LedgerEntry[],
       }
       row.ledger = refused.map((e) => e.seq);
       evidence.push(
-        `no ledger entry matches ${describeRule(rule.ledger)} (${range(entries)})` +
+        `no ledger entry matches ${describeRule(rule.ledger)} (${examined(rule.ledger, entries)})` +
           (refused.length
             ? `; ${refused.length} attempt${refused.length === 1 ? ' was' : 's were'} refused before ${refused.length === 1 ? 'it' : 'they'} happened (${list(row.ledger)})`
             : ''),

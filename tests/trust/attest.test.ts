@@ -57,7 +57,7 @@ describe('forbiddenAttestation', () => {
     expect(by('Deploy / restart a service')).toMatchObject({
       status: 'NOT DONE',
       ledger: [6],
-      text: 'NOT DONE — no ledger entry matches /systemctl (restart|start|enable)/ (checked 8 entries #1–#8); 1 attempt was refused before it happened (#6)',
+      text: 'NOT DONE — no ledger entry matches /systemctl (restart|start|enable)/ (examined 8 entries: #1, #2, #3, #4, #5, #6, #7, #8); 1 attempt was refused before it happened (#6)',
     });
   });
   test('a matching entry makes it DONE and cites it', () => {
@@ -78,7 +78,7 @@ describe('forbiddenAttestation', () => {
   test('a missing fact never yields NOT DONE', () => {
     expect(by('Patch the v0.4 skeleton')).toMatchObject({
       status: 'NOT CHECKED',
-      text: 'NOT CHECKED — G8.v04_changed is missing (gate not run or fact not reported); no ledger entry matches mutating ssh //opt/v04/ (checked 8 entries #1–#8)',
+      text: 'NOT CHECKED — G8.v04_changed is missing (gate not run or fact not reported); no ledger entry matches mutating ssh //opt/v04/ (examined 0 mutating ssh entries (none in the ledger))',
     });
   });
   test('no rule and no condition → NOT CHECKED', () => {
@@ -92,7 +92,38 @@ describe('forbiddenAttestation', () => {
   });
   test('an empty ledger says so', () => {
     const [row] = forbiddenAttestation([{ name: 'x', ledger: { matches: 'rm -rf' } }], [], {});
-    expect(row.text).toBe('NOT DONE — no ledger entry matches /rm -rf/ (checked 0 entries)');
+    expect(row.text).toBe('NOT DONE — no ledger entry matches /rm -rf/ (examined 0 entries (none in the ledger))');
+  });
+});
+
+describe('forbidden rules on exec see remote commands too', () => {
+  test('a rule on action exec matches a command recorded as ssh on a remote host, and says what it examined', () => {
+    const entries = o8cLedger();
+    const [hit] = forbiddenAttestation([{ name: 'restart', ledger: { action: 'exec', matches: 'systemctl' } }], entries, {});
+    expect(hit).toMatchObject({ status: 'DONE', ledger: [3] });
+    const [miss] = forbiddenAttestation([{ name: 'crontab', ledger: { action: 'exec', matches: 'crontab' } }], entries, {});
+    expect(miss.status).toBe('NOT DONE');
+    expect(miss.text).toContain('examined 4 exec entries: #1, #2, #3, #6');
+  });
+});
+
+describe('unreachableRules (plan warnings)', () => {
+  test('names rules that can never be DONE, and only those', async () => {
+    const { unreachableRules } = await import('../../src/macro/rule-warnings.js');
+    const warnings = unreachableRules({
+      mutation: 'deploy',
+      forbidden: [
+        { name: 'db write', ledger: { action: 'db.tx', mutating: true } },
+        { name: 'typo', ledger: { action: 'exce', matches: 'rm' } },
+        { name: 'restart', ledger: { action: 'exec', matches: 'systemctl' } },
+      ],
+    });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/forbidden\[0\] "db write": db.tx entries are never mutating/);
+    expect(warnings[1]).toMatch(/forbidden\[1\] "typo": no gate records the ledger action "exce"/);
+    expect(unreachableRules({ mutation: 'none', forbidden: [{ name: 'm', ledger: { mutating: true } }] })[0]).toMatch(
+      /enforced, never DONE/,
+    );
   });
 });
 
