@@ -78,7 +78,7 @@ describe('forbiddenAttestation', () => {
   test('a missing fact never yields NOT DONE', () => {
     expect(by('Patch the v0.4 skeleton')).toMatchObject({
       status: 'NOT CHECKED',
-      text: 'NOT CHECKED — G8.v04_changed is missing (gate not run or fact not reported); no ledger entry matches mutating ssh //opt/v04/ (examined 0 mutating ssh entries (none in the ledger))',
+      text: 'NOT CHECKED — G8.v04_changed is missing (gate not run or fact not reported); no ledger entry matches mutating ssh //opt/v04/ (examined 1 mutating ssh entry: #6)',
     });
   });
   test('no rule and no condition → NOT CHECKED', () => {
