@@ -52,6 +52,7 @@ export function makeGateContext(
     run: { id: 'test-run', macroId: 'TEST', dir: '/nonexistent' },
     db: (name: string) => access.db(name, { gateId, signal: abort.signal }),
     hosts: { copy: notUsed('ctx.hosts.copy'), display: () => 'local', isLocal: () => true },
+    files: { read: notUsed('ctx.files.read'), list: notUsed('ctx.files.list'), exists: notUsed('ctx.files.exists') },
   };
   return {
     ctx,
