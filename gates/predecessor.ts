@@ -1,34 +1,27 @@
-// Gate `predecessor`: the previous macro's bundle is signed by a trusted key, untouched, and ended with outcome A.
+// Gate `predecessor`: the previous macro's bundle is signed by a trusted key, untouched, names the expected macro and ended with outcome A.
+import { isAbsolute, join, relative } from 'node:path';
 import { textOf } from '../src/text.js';
 import { fromBlockPath } from '../src/files/block-path.js';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
-import {
-  blocked,
-  defineGate,
-  fail,
-  pass,
-  type Check,
-  type Evidence,
-  type Facts,
-  type GateContext,
-  type GateModule,
-  type GateResult,
-} from '../src/gate.js';
-import manifestVerifyGate, { type ManifestVerifyParams } from './manifest-verify.js';
-import precheckGate, { type PrecheckParams } from './precheck.js';
-import untouchedGate, { type UntouchedParams } from './untouched.js';
-import { loadPublicKeys } from '../src/report/keys.js';
-import { verifyBundle } from '../src/report/verify-bundle.js';
+import { blocked, defineGate, fail, pass, type Check, type Evidence, type Facts, type GateContext, type GateResult } from '../src/gate.js';
+import { runManifestVerify, type ManifestVerifyParams } from '../src/checks/manifest-verify.js';
+import { precheckParamsSchema, runPrecheck, type PrecheckParams } from '../src/checks/precheck.js';
+import { readSignedEnvelope, verifySignedBundle } from '../src/checks/signed-bundle.js';
+import { runUntouched, untouchedParamsSchema, type UntouchedParams } from '../src/checks/untouched.js';
+import { publicKeyFromPem, type LoadedPublicKey } from '../src/report/keys.js';
+import type { VerifiedOutcome } from '../src/report/verify-bundle.js';
 
 export interface PredecessorParams {
-  /** Macro id whose latest run is checked (under `reports`), or give `run` directly. */
+  /** Macro id the signed statement must name; with `reports`, its newest bundle (by signed time) is checked. */
   macro?: string;
+  /** sha256 of the predecessor's macro file, pinned: the signed statement must name it. */
+  macro_sha256?: string;
   /** Folder holding <MACRO>/<run-id>/ run directories. */
   reports?: string;
-  /** A run directory. */
+  /** A run directory (instead of the newest under `reports`). */
   run?: string;
-  /** Trusted public keys (PEM). */
+  /** Host that holds the bundles (default local: gaterun writes its runs on its own machine). */
+  bundle_host?: string;
+  /** Trusted public keys (PEM), read on gaterun's machine. */
   keys: string[];
   /** Required outcome code (default A). */
   require?: 'A' | 'B' | 'C' | 'D';
@@ -44,26 +37,90 @@ export interface PredecessorParams {
 }
 
 const messages = {
-  noRun: 'no run of {macro} under {reports}',
+  noRun: 'no run of {macro} under {reports} has a signed bundle',
+  keys: 'cannot load the trusted keys: {error}',
+  unordered: '{run} cannot be ordered by its signed time: {problem}',
   notVerified: '{run} does not verify: {problems}',
+  wrongMacro: '{run} is a signed bundle of {got}, not {want}: refused',
+  macroSha256: '{run} was made by macro file sha256 {got}, the pinned one is {want}: refused',
   outcome: '{macroId} ended {outcome}, {want} required',
   noManifest: "no DEPLOY-MANIFEST named by the predecessor's final block ({key})",
   subCheck: '{check}: {summary}',
 };
 
-/** The newest run directory of a macro (run ids start with a UTC timestamp). */
-function latestRun(reports: string, macro: string): string | null {
-  const dir = join(reports, macro);
-  if (!existsSync(dir)) return null;
-  const runs = readdirSync(dir)
-    .filter((d) => existsSync(join(dir, d, 'run.json')))
-    .sort();
-  return runs.length ? join(dir, runs[runs.length - 1]) : null;
+const fill = (id: keyof typeof messages, data: Record<string, unknown>) =>
+  messages[id].replace(/\{(\w+)\}/g, (m, k: string) => (k in data ? String(data[k]) : m));
+
+interface Candidate {
+  name: string;
+  dir: string;
+  signedAt: string;
+  macroId?: string;
+}
+
+/**
+ * The bundle to check under reports/<macro>/: the one whose SIGNED time (the VSA's timeVerified) is newest — a directory
+ * name proves nothing. An envelope that does not verify leaves the order unknown, so it refuses rather than skips.
+ */
+async function newestSigned(
+  ctx: GateContext,
+  p: PredecessorParams,
+  keys: LoadedPublicKey[],
+  host: string,
+): Promise<{ pick: Candidate; checks: Check[] } | { refusal: GateResult }> {
+  const root = join(p.reports!, p.macro!);
+  const noRun = () => ({ refusal: fail(fill('noRun', { macro: p.macro, reports: p.reports }), { messageId: 'noRun' }) });
+  if (!(await ctx.files.exists(root, { host }))) return noRun();
+  const signed: Candidate[] = [];
+  const unsigned: string[] = [];
+  for (const e of await ctx.files.list(root, { host })) {
+    if (e.type !== 'dir') continue;
+    const dir = join(root, e.name);
+    const env = await readSignedEnvelope(
+      ctx,
+      { dir, host },
+      keys.map((k) => k.key),
+    );
+    if (env === null) {
+      unsigned.push(e.name);
+      continue;
+    }
+    if (!env.ok) {
+      const problem = `${env.problem.code} ${env.problem.file ?? ''}: ${env.problem.message}`;
+      return {
+        refusal: fail(fill('unordered', { run: dir, problem }), {
+          checks: [{ status: 'FAIL', text: `${e.name}: ${problem}` }],
+          facts: { run: dir, verified: false },
+          messageId: 'unordered',
+        }),
+      };
+    }
+    signed.push({ name: e.name, dir, signedAt: env.outcome.timeVerified, macroId: env.outcome.macroId });
+  }
+  if (!signed.length) return noRun();
+  const time = (c: Candidate) => Date.parse(c.signedAt) || 0;
+  signed.sort((a, b) => time(b) - time(a) || (a.name < b.name ? 1 : -1));
+  const pick = signed[0];
+  const byName = [...signed].sort((a, b) => (a.name < b.name ? 1 : -1))[0];
+  const checks: Check[] = [
+    {
+      id: 'BUNDLE',
+      status: 'INFO',
+      text: `chose ${pick.name}: signed ${pick.signedAt}, the newest signed time of ${signed.length} signed bundle(s) under ${root}${unsigned.length ? ` (${unsigned.length} unsigned dir(s) skipped: ${unsigned.join(', ')})` : ''}`,
+    },
+  ];
+  if (byName !== pick)
+    checks.push({
+      id: 'BUNDLE-NAME',
+      status: 'INFO',
+      text: `${byName.name} has the newest name but was signed earlier (${byName.signedAt}); names do not decide`,
+    });
+  return { pick, checks };
 }
 
 export default defineGate<PredecessorParams>({
   kind: 'predecessor',
-  summary: "Verifies the previous macro's signed bundle and requires its outcome",
+  summary: "Verifies the previous macro's signed bundle (chosen by signed time) and requires its macro and outcome",
   params: {
     type: 'object',
     additionalProperties: false,
@@ -71,11 +128,13 @@ export default defineGate<PredecessorParams>({
     anyOf: [{ required: ['run'] }, { required: ['macro', 'reports'] }],
     properties: {
       macro: { type: 'string' },
+      macro_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
       reports: { type: 'string' },
       run: { type: 'string' },
+      bundle_host: { type: 'string', minLength: 1 },
       keys: { type: 'array', minItems: 1, items: { type: 'string' } },
       require: { enum: ['A', 'B', 'C', 'D'] },
-      precheck: precheckGate.params,
+      precheck: precheckParamsSchema,
       manifest: {
         type: 'object',
         additionalProperties: false,
@@ -88,86 +147,119 @@ export default defineGate<PredecessorParams>({
           ignore: { type: 'array', items: { type: 'string' } },
         },
       },
-      untouched: untouchedGate.params,
+      untouched: untouchedParamsSchema,
     },
   },
   messages,
   async run(ctx, p) {
     const want = p.require ?? 'A';
-    const run = p.run ?? latestRun(p.reports!, p.macro!);
-    if (!run) return fail(messages.noRun.replace('{macro}', p.macro ?? '?').replace('{reports}', p.reports ?? '?'), { messageId: 'noRun' });
-    // Reading a signed bundle changes nothing, so it needs no ledger entry.
-    const keys = loadPublicKeys(p.keys);
-    const v = verifyBundle(run, { trustedKeys: keys.map((k) => k.key) });
+    const host = p.bundle_host ?? 'local';
+    let keys: LoadedPublicKey[];
+    try {
+      keys = [];
+      for (const k of p.keys) keys.push(publicKeyFromPem(await ctx.files.read(k, { host: 'local' }), k));
+    } catch (e) {
+      return fail(fill('keys', { error: (e as Error).message }), { messageId: 'keys' });
+    }
     const checks: Check[] = [];
-    if (!v.ok) {
-      const problems = v.problems.map((x) => (x.file ? `${x.code} ${x.file}` : `${x.code}: ${x.message}`));
-      checks.push(...problems.map((t) => ({ status: 'FAIL' as const, text: t })));
-      return fail(messages.notVerified.replace('{run}', run).replace('{problems}', problems.join('; ')), {
+    let run: string;
+    if (p.run) run = p.run;
+    else {
+      const chosen = await newestSigned(ctx, p, keys, host);
+      if ('refusal' in chosen) return chosen.refusal;
+      run = chosen.pick.dir;
+      checks.push(...chosen.checks);
+    }
+
+    const v = await verifySignedBundle(
+      ctx,
+      { dir: run, host },
+      keys.map((k) => k.key),
+    );
+    if (!v.ok || !v.outcome) {
+      const problems = v.problems.map((x) => (x.file && x.file !== 'run.intoto.json' ? `${x.code} ${x.file}` : `${x.code}: ${x.message}`));
+      checks.push(...v.problems.map((x) => ({ status: 'FAIL' as const, text: x.message })));
+      return fail(fill('notVerified', { run, problems: problems.join('; ') }), {
         checks,
         facts: { run, verified: false },
         messageId: 'notVerified',
       });
     }
-    const record = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as {
-      run_id: string;
-      macro: { id: string };
-      outcome: { code: string; text: string };
-      final_outcome: Facts;
-      files: { reports: string[] };
+    const signed: VerifiedOutcome = v.outcome;
+    // run.json is a signed subject that just matched its sha256, so its text is covered by the signature; the decisions
+    // below (macro, macro file, outcome, time) still come from the signed statement itself.
+    const record = JSON.parse((await ctx.files.read(join(run, 'run.json'), { host })).toString('utf8')) as {
+      run_id?: string;
+      outcome?: { text?: string };
+      final_outcome?: Facts;
     };
+    const runId = record.run_id ?? run;
+    const macroId = signed.macroId ?? '(no macro id signed)';
+    const outcomeText = record.outcome?.text ?? signed.code;
     checks.push({
       status: 'PASS',
-      text: `${record.macro.id} bundle ${record.run_id} verifies: signature ed25519 ${v.keyid!.slice(0, 16)}, every file matches`,
-    });
-    const ok = record.outcome.code === want;
-    checks.push({
-      status: ok ? 'PASS' : 'FAIL',
-      text: ok
-        ? `${record.macro.id} outcome ${record.outcome.text}`
-        : messages.outcome.replace('{macroId}', record.macro.id).replace('{outcome}', record.outcome.text).replace('{want}', want),
+      text: `${macroId} bundle ${runId} verifies: signed ${signed.timeVerified} by ed25519 ${v.keyid!.slice(0, 16)}, all ${signed.files} files match`,
     });
     const facts: Facts = {
       run,
-      run_id: record.run_id,
-      macro: record.macro.id,
-      outcome: record.outcome.text,
-      outcome_code: record.outcome.code,
+      run_id: runId,
+      macro: macroId,
+      signed_at: signed.timeVerified,
+      macro_sha256: signed.policy.sha256,
+      outcome: outcomeText,
+      outcome_code: signed.code,
       keyid: v.keyid!,
       verified: true,
-      final: record.final_outcome,
+      final: record.final_outcome ?? null,
     };
-    const evidence = [
+    const evidence: Evidence[] = [
       {
-        kind: 'file' as const,
-        title: `${record.macro.id} signed bundle`,
+        kind: 'file',
+        title: `${macroId} signed bundle ${runId} (signed ${signed.timeVerified})`,
         path: join(run, 'run.intoto.json'),
-        text: `verified against ${keys.length} trusted key(s)`,
+        text: `verified against ${keys.length} trusted key(s); ${signed.files} files match`,
       },
     ];
-    if (!ok)
-      return fail(`${record.macro.id} ${record.run_id}: ${record.outcome.text}, ${want} required`, {
-        checks,
+    const refuse = (id: keyof typeof messages, data: Record<string, unknown>, text: string) => {
+      checks.push({ status: 'FAIL', text });
+      return fail(fill(id, data), { checks, facts, evidence, messageId: id });
+    };
+    if (p.macro && signed.macroId !== p.macro)
+      return refuse(
+        'wrongMacro',
+        { run, got: signed.macroId ?? 'an unnamed macro', want: p.macro },
+        `signed statement names macro ${signed.macroId ?? '(none)'}, expected ${p.macro}`,
+      );
+    if (p.macro_sha256 && signed.policy.sha256 !== p.macro_sha256)
+      return refuse(
+        'macroSha256',
+        { run, got: signed.policy.sha256.slice(0, 16), want: p.macro_sha256.slice(0, 16) },
+        `signed macro file sha256 ${signed.policy.sha256} ≠ pinned ${p.macro_sha256}`,
+      );
+    if (p.macro)
+      checks.push({
+        status: 'PASS',
+        text: `signed statement names macro ${signed.macroId}${p.macro_sha256 ? ' and the pinned macro file sha256' : ''}`,
+      });
+    if (signed.code !== want)
+      return fail(`${macroId} ${runId}: ${outcomeText}, ${want} required`, {
+        checks: [...checks, { status: 'FAIL', text: fill('outcome', { macroId, outcome: outcomeText, want }) }],
         facts,
         evidence,
         messageId: 'outcome',
       });
-    const head = `${record.macro.id} ${record.run_id}: signed bundle verifies; ${record.outcome.text}`;
-    return composeSubChecks(ctx, p, { run, final: record.final_outcome, head, checks, facts, evidence });
+    checks.push({ status: 'PASS', text: `${macroId} outcome ${outcomeText} (signed level ${signed.code})` });
+    const head = `${macroId} ${runId} (signed ${signed.timeVerified}): signed bundle verifies; ${outcomeText}`;
+    return composeSubChecks(ctx, p, { run, final: record.final_outcome ?? {}, head, checks, facts, evidence });
   },
 });
 
 interface Sub {
   label: string;
-  result: GateResult;
+  result: GateResult & { messageId?: string };
 }
 
-/** Runs a sibling gate kind's checks inside this gate (same ctx, so its actions land in the ledger under this gate). */
-async function sub<P>(ctx: GateContext, label: string, module: GateModule<P>, params: P): Promise<Sub> {
-  return { label, result: await module.run(ctx, params) };
-}
-
-/** The optional precheck / manifest / untouched checks after the bundle itself verified; the first non-PASS decides. */
+/** The optional precheck / manifest / untouched checks (shared helpers in src/checks, same ctx) after the bundle verified; the first non-PASS decides. */
 async function composeSubChecks(
   ctx: GateContext,
   p: PredecessorParams,
@@ -176,7 +268,7 @@ async function composeSubChecks(
   const subs: Sub[] = [];
   const { checks, facts, evidence } = a;
   if (p.precheck) {
-    const s = await sub(ctx, 'precheck', precheckGate, p.precheck);
+    const s: Sub = { label: 'precheck', result: await runPrecheck(ctx, p.precheck) };
     Object.assign(facts, s.result.facts);
     subs.push(s);
   }
@@ -208,12 +300,12 @@ async function composeSubChecks(
         : `manifest ${file} is outside the verified bundle ${a.run}`,
     });
     const params: ManifestVerifyParams = { path: m.path, manifest: file, ...(m.ignore ? { ignore: m.ignore } : {}) };
-    const s = await sub(ctx, 'manifest', manifestVerifyGate, params);
+    const s: Sub = { label: 'manifest', result: await runManifestVerify(ctx, params) };
     facts.manifest = { ...s.result.facts, in_bundle: inside };
     subs.push(s);
   }
   if (p.untouched) {
-    const s = await sub(ctx, 'untouched', untouchedGate, p.untouched);
+    const s: Sub = { label: 'untouched', result: await runUntouched(ctx, p.untouched) };
     facts.untouched = s.result.facts;
     subs.push(s);
   }
@@ -228,5 +320,5 @@ async function composeSubChecks(
   const why = `${a.head}; ${bads.map((s) => `${s.label}: ${s.result.summary.split('\n')[0]}`).join('; ')}`;
   return bad.result.status === 'BLOCKED'
     ? blocked(why, { checks, facts, evidence })
-    : fail(why, { checks, facts, evidence, messageId: (bad.result as { messageId?: string }).messageId ?? 'subCheck' });
+    : fail(why, { checks, facts, evidence, messageId: bad.result.messageId ?? 'subCheck' });
 }

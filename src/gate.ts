@@ -112,6 +112,36 @@ export interface GateContext {
   hosts: HostAccess;
   /** The target's knowledge base (kb.dir or kb.database). */
   kb: import('./kb/kb-store.js').KbAccess;
+  /** Read-only file access on the gate's host; each call is a non-mutating `file.read` / `file.list` ledger entry. */
+  files: FileAccess;
+}
+
+/** One entry of a directory listed by `ctx.files.list`; symlinks and special files are `other` (never followed). */
+export interface FileEntry {
+  name: string;
+  type: 'file' | 'dir' | 'other';
+}
+
+/** Read-only files on the gate's host (or `options.host`). A path that cannot be read makes read/list throw a FileAccessError. */
+export interface FileAccess {
+  /** The bytes of a file. */
+  read(path: string, options?: { host?: string }): Promise<Buffer>;
+  /** The entries of a directory, sorted by name. */
+  list(dir: string, options?: { host?: string }): Promise<FileEntry[]>;
+  /** True when something exists at the path (a dangling symlink does not count). */
+  exists(path: string, options?: { host?: string }): Promise<boolean>;
+}
+
+/** Thrown by ctx.files when a file or directory cannot be read; its message names host, path and why. */
+export class FileAccessError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly host: string,
+  ) {
+    super(message);
+    this.name = 'FileAccessError';
+  }
 }
 
 /** A sql tag bound to one transaction (postgres.js TransactionSql). */

@@ -2,6 +2,7 @@
 import type { DbHandle, Facts, FactValue, GateContext, GateLogger, RunInfo, TargetInfo } from '../gate.js';
 import { lookupFact } from '../macro/facts.js';
 import { runExec } from './exec.js';
+import { createFileAccess } from './files.js';
 import { copyToHost, hostDisplay, resolveHost, type HostSpec } from './hosts.js';
 import type { Ledger } from './ledger.js';
 import { kbAccessFor, type KbAccess } from '../kb/kb-store.js';
@@ -46,6 +47,13 @@ export function createContext(deps: ContextDeps): GateContext {
     signal: deps.signal,
     target: deps.target,
     run: deps.run,
+    files: createFileAccess({
+      ledger: deps.ledger,
+      gateId: deps.gateId,
+      host: hostOf(deps.host),
+      resolveHost: hostOf,
+      signal: deps.signal,
+    }),
     db: (name: string) => {
       if (!deps.db) throw new Error(`database "${name}": this run has no database access wired`);
       return deps.db(name);

@@ -146,15 +146,26 @@ export function loadPrivateKey(path: string): LoadedPrivateKey {
 /** Loads Ed25519 public keys (spki PEM; a private key file yields its public half). */
 export function loadPublicKeys(paths: string[]): LoadedPublicKey[] {
   return paths.map((path) => {
-    let key: KeyObject;
+    let pem: Buffer;
     try {
-      key = createPublicKey(readFileSync(path));
+      pem = readFileSync(path);
     } catch (e) {
       throw errors.key(`cannot load public key ${path}: ${(e as Error).message}`, 'pass the .pub.pem written by `gaterun keygen`');
     }
-    if (key.asymmetricKeyType !== 'ed25519') throw errors.key(`${path} is a ${key.asymmetricKeyType} key; gaterun verifies ed25519`);
-    return { key, keyid: keyIdOf(key), path };
+    return publicKeyFromPem(pem, path);
   });
+}
+
+/** An Ed25519 public key from PEM bytes already read (e.g. through ctx.files); `path` names it in errors. */
+export function publicKeyFromPem(pem: Buffer | string, path: string): LoadedPublicKey {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (e) {
+    throw errors.key(`cannot load public key ${path}: ${(e as Error).message}`, 'pass the .pub.pem written by `gaterun keygen`');
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw errors.key(`${path} is a ${key.asymmetricKeyType} key; gaterun verifies ed25519`);
+  return { key, keyid: keyIdOf(key), path };
 }
 
 /** The signature label of the final-outcome block: `ed25519 <first 16 hex of keyid>`, or UNSIGNED. */

@@ -27,7 +27,8 @@ export interface GaterunPredicate {
   verifier: { id: string };
   timeVerified: string;
   resourceUri: string;
-  policy: { uri: string; digest: { sha256: string } };
+  /** The macro as an in-toto ResourceDescriptor: file, sha256 and (name) the macro id, so a reader can require "a run of O8B". */
+  policy: { uri: string; name?: string; digest: { sha256: string } };
   inputAttestations: { uri: string; digest: { sha256: string } }[];
   verificationResult: 'PASSED' | 'FAILED';
   verifiedLevels: string[];
@@ -46,6 +47,8 @@ export interface SignBundleOptions {
   /** Path of the macro file as the policy uri (e.g. macros/O8C.yaml). */
   macroFile: string;
   macroSha256: string;
+  /** The macro id (O8C); default: `macro.id` of the run dir's run.json. */
+  macroId?: string;
   /** The target's name or file: the VSA resourceUri. */
   target: string;
   /** A | B | C | D. */
@@ -80,6 +83,17 @@ export function subjectsOf(runDir: string, names: string[]): Subject[] {
   return names.map((name) => ({ name, digest: { sha256: sha256Hex(readFileSync(join(runDir, name))) } }));
 }
 
+/** `{name: macroId}` from the option, else from run.json's macro.id (the runner writes it before signing); `{}` when neither. */
+function macroName(runDir: string, macroId: string | undefined): { name?: string } {
+  if (macroId) return { name: macroId };
+  try {
+    const id = (JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { macro?: { id?: unknown } }).macro?.id;
+    return typeof id === 'string' && id ? { name: id } : {};
+  } catch {
+    return {};
+  }
+}
+
 /** Signs every file of runDir into runDir/run.intoto.json; returns its path and the signing keyid. */
 export function signBundle(runDir: string, options: SignBundleOptions): { envelopePath: string; keyid: string; statement: Statement } {
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw errors.runDirInvalid(runDir, 'not a directory');
@@ -98,7 +112,7 @@ export function signBundle(runDir: string, options: SignBundleOptions): { envelo
       verifier: { id: `gaterun@${options.version}` },
       timeVerified: (options.now ?? new Date()).toISOString(),
       resourceUri: options.target,
-      policy: { uri: options.macroFile, digest: { sha256: options.macroSha256 } },
+      policy: { uri: options.macroFile, ...macroName(runDir, options.macroId), digest: { sha256: options.macroSha256 } },
       inputAttestations: [{ uri: ledgerFile, digest: { sha256: ledgerDigest } }],
       verificationResult: options.outcomeCode === 'A' ? 'PASSED' : 'FAILED',
       verifiedLevels: [options.outcomeCode],

@@ -33,6 +33,8 @@ export interface VerifiedOutcome {
   timeVerified: string;
   resourceUri: string;
   policy: { uri: string; sha256: string };
+  /** The macro id the statement names (policy.name); absent in bundles signed before it was recorded. */
+  macroId?: string;
   ledgerSha256?: string;
   files: number;
 }
@@ -88,46 +90,38 @@ function statementProblem(value: unknown): string | null {
   return null;
 }
 
-/** Verifies runDir/run.intoto.json against trusted Ed25519 public keys and the files on disk. */
-export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[] }): VerifyResult {
-  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw errors.runDirInvalid(runDir, 'not a directory');
-  const problems: VerifyProblem[] = [];
-  const fail = (p: VerifyProblem): VerifyResult => ({ ok: false, problems: [...problems, p] });
-  const envelopePath = join(runDir, ENVELOPE_FILE);
-  if (!existsSync(envelopePath))
-    return fail({ code: 'unsigned', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is missing: the run is not signed` });
+/** Outcome of checking the envelope alone: the signature by a trusted key and the statement's shape. */
+export type EnvelopeCheck =
+  { ok: true; keyid: string; statement: Statement; outcome: VerifiedOutcome } | { ok: false; keyid?: string; problem: VerifyProblem };
 
+/** Checks run.intoto.json's bytes: a DSSE envelope, signed by a trusted key, over a gaterun in-toto Statement. No file access. */
+export function verifyEnvelope(raw: Buffer | string, trustedKeys: KeyObject[]): EnvelopeCheck {
+  const bad = (code: ProblemCode, message: string, keyid?: string): EnvelopeCheck => ({
+    ok: false,
+    ...(keyid ? { keyid } : {}),
+    problem: { code, file: ENVELOPE_FILE, message },
+  });
   let envelope: DsseEnvelope;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(envelopePath, 'utf8'));
+    const parsed: unknown = JSON.parse(raw.toString());
     const shape = envelopeShapeProblem(parsed);
-    if (shape)
-      return fail({ code: 'malformed-envelope', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is not a DSSE envelope: ${shape}` });
+    if (shape) return bad('malformed-envelope', `${ENVELOPE_FILE} is not a DSSE envelope: ${shape}`);
     envelope = parsed as DsseEnvelope;
   } catch (e) {
-    return fail({
-      code: 'malformed-envelope',
-      file: ENVELOPE_FILE,
-      message: `${ENVELOPE_FILE} is not valid JSON: ${(e as Error).message}`,
-    });
+    return bad('malformed-envelope', `${ENVELOPE_FILE} is not valid JSON: ${(e as Error).message}`);
   }
-  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    return fail({
-      code: 'wrong-payload-type',
-      file: ENVELOPE_FILE,
-      message: `payloadType is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`,
-    });
-  }
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE)
+    return bad('wrong-payload-type', `payloadType is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`);
   let payload: Buffer;
   try {
     payload = decodeBase64(envelope.payload);
   } catch (e) {
-    return fail({ code: 'malformed-envelope', file: ENVELOPE_FILE, message: `payload: ${(e as Error).message}` });
+    return bad('malformed-envelope', `payload: ${(e as Error).message}`);
   }
 
   // keyid is an unauthenticated hint: a signature naming a trusted keyid is checked with that key only;
   // one without a keyid is tried against every trusted key.
-  const trusted = options.trustedKeys.map((key) => ({ key, keyid: keyIdOf(key) }));
+  const trusted = trustedKeys.map((key) => ({ key, keyid: keyIdOf(key) }));
   let verifiedBy: string | undefined;
   const badSigs: string[] = [];
   const unknownKeyids: string[] = [];
@@ -152,61 +146,27 @@ export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[]
     badSigs.push(`signatures[${i}]${s.keyid ? ` (keyid ${s.keyid.slice(0, 16)})` : ''} does not verify`);
   }
   if (!verifiedBy) {
-    if (badSigs.length)
-      return fail({
-        code: 'bad-signature',
-        file: ENVELOPE_FILE,
-        message: `bad signature: ${badSigs.join('; ')} — the envelope or its payload was altered`,
-      });
+    if (badSigs.length) return bad('bad-signature', `bad signature: ${badSigs.join('; ')} — the envelope or its payload was altered`);
     const known = trusted.length
       ? `trusted: ${trusted.map((t) => t.keyid.slice(0, 16)).join(', ')}`
       : 'no keys are trusted (pass --key PUB.pem or put keys in ~/.config/gaterun/trusted/)';
-    return fail({
-      code: 'unknown-key',
-      file: ENVELOPE_FILE,
-      message: `signed by an untrusted key ${unknownKeyids.map((k) => k.slice(0, 16)).join(', ')}; ${known}`,
-    });
+    return bad('unknown-key', `signed by an untrusted key ${unknownKeyids.map((k) => k.slice(0, 16)).join(', ')}; ${known}`);
   }
 
   let statement: Statement;
   try {
     const parsed: unknown = JSON.parse(payload.toString('utf8'));
     const why = statementProblem(parsed);
-    if (why) return { ok: false, keyid: verifiedBy, problems: [{ code: 'malformed-statement', file: ENVELOPE_FILE, message: why }] };
+    if (why) return bad('malformed-statement', why, verifiedBy);
     statement = parsed as Statement;
   } catch (e) {
-    return {
-      ok: false,
-      keyid: verifiedBy,
-      problems: [{ code: 'malformed-statement', file: ENVELOPE_FILE, message: `payload is not JSON: ${(e as Error).message}` }],
-    };
+    return bad('malformed-statement', `payload is not JSON: ${(e as Error).message}`, verifiedBy);
   }
+  return { ok: true, keyid: verifiedBy, statement, outcome: outcomeOf(statement) };
+}
 
-  const { files, others } = walkRunDir(runDir);
-  const onDisk = new Set(files);
-  const signed = new Set(statement.subject.map((s) => s.name));
-  for (const s of statement.subject) {
-    if (!onDisk.has(s.name)) {
-      const why = others.includes(s.name) ? 'is no longer a regular file' : 'is missing';
-      problems.push({
-        code: others.includes(s.name) ? 'changed' : 'missing',
-        file: s.name,
-        message: `${s.name} ${why} (signed sha256 ${s.digest.sha256.slice(0, 16)}…)`,
-      });
-      continue;
-    }
-    const actual = sha256Hex(readFileSync(join(runDir, s.name)));
-    if (actual !== s.digest.sha256)
-      problems.push({
-        code: 'changed',
-        file: s.name,
-        message: `${s.name} was changed: sha256 ${actual.slice(0, 16)}… ≠ signed ${s.digest.sha256.slice(0, 16)}…`,
-      });
-  }
-  for (const name of [...files, ...others].sort()) {
-    if (!signed.has(name)) problems.push({ code: 'extra', file: name, message: `${name} is not part of the signed run` });
-  }
-
+/** What the signed statement says about the run (everything here is covered by the signature). */
+function outcomeOf(statement: Statement): VerifiedOutcome {
   const p = statement.predicate;
   const ledger = p.inputAttestations?.find((a) => a?.uri === 'ledger.jsonl');
   const outcome: VerifiedOutcome = {
@@ -218,8 +178,61 @@ export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[]
     policy: { uri: String(p.policy?.uri), sha256: String(p.policy?.digest?.sha256) },
     files: statement.subject.length,
   };
+  if (typeof p.policy?.name === 'string') outcome.macroId = p.policy.name;
   if (ledger?.digest?.sha256) outcome.ledgerSha256 = ledger.digest.sha256;
-  return { ok: problems.length === 0, keyid: verifiedBy, problems, outcome };
+  return outcome;
+}
+
+/** The files found in a run dir: regular files (with a way to hash each) and entries that are not regular files. */
+export interface RunDirListing {
+  files: string[];
+  others: string[];
+  sha256(name: string): string;
+}
+
+/** Compares the signed subjects with what is in the run dir: changed, missing and extra files. */
+export function compareSubjects(statement: Statement, listing: RunDirListing): VerifyProblem[] {
+  const problems: VerifyProblem[] = [];
+  const onDisk = new Set(listing.files);
+  const signed = new Set(statement.subject.map((s) => s.name));
+  for (const s of statement.subject) {
+    if (!onDisk.has(s.name)) {
+      const other = listing.others.includes(s.name);
+      problems.push({
+        code: other ? 'changed' : 'missing',
+        file: s.name,
+        message: `${s.name} ${other ? 'is no longer a regular file' : 'is missing'} (signed sha256 ${s.digest.sha256.slice(0, 16)}…)`,
+      });
+      continue;
+    }
+    const actual = listing.sha256(s.name);
+    if (actual !== s.digest.sha256)
+      problems.push({
+        code: 'changed',
+        file: s.name,
+        message: `${s.name} was changed: sha256 ${actual.slice(0, 16)}… ≠ signed ${s.digest.sha256.slice(0, 16)}…`,
+      });
+  }
+  for (const name of [...listing.files, ...listing.others].sort()) {
+    if (!signed.has(name)) problems.push({ code: 'extra', file: name, message: `${name} is not part of the signed run` });
+  }
+  return problems;
+}
+
+/** Verifies runDir/run.intoto.json against trusted Ed25519 public keys and the files on disk. */
+export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[] }): VerifyResult {
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw errors.runDirInvalid(runDir, 'not a directory');
+  const envelopePath = join(runDir, ENVELOPE_FILE);
+  if (!existsSync(envelopePath))
+    return {
+      ok: false,
+      problems: [{ code: 'unsigned', file: ENVELOPE_FILE, message: `${ENVELOPE_FILE} is missing: the run is not signed` }],
+    };
+  const env = verifyEnvelope(readFileSync(envelopePath), options.trustedKeys);
+  if (!env.ok) return { ok: false, ...(env.keyid ? { keyid: env.keyid } : {}), problems: [env.problem] };
+  const { files, others } = walkRunDir(runDir);
+  const problems = compareSubjects(env.statement, { files, others, sha256: (name) => sha256Hex(readFileSync(join(runDir, name))) });
+  return { ok: problems.length === 0, keyid: env.keyid, problems, outcome: env.outcome };
 }
 
 /**
@@ -248,5 +261,89 @@ export function formatVerifyResult(runDir: string, result: VerifyResult): string
   return [
     `FAILED ${runDir}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`,
     ...result.problems.map((p) => `  ${p.code.padEnd(19)} ${p.message}`),
+  ].join('\n');
+}
+
+/** What `gaterun verify` may require of a bundle beyond its integrity; every value is compared with the signed statement. */
+export interface VerifyPolicy {
+  /** Outcome code the run must have ended with (A, B, C or D). */
+  require?: string;
+  /** Macro id the statement must name. */
+  macro?: string;
+  /** sha256 of the macro file the statement must name. */
+  macroSha256?: string;
+  /** Oldest acceptable signing time, as milliseconds before `now`, and as the user wrote it (1d). */
+  maxAge?: { ms: number; text: string };
+  now?: Date;
+}
+
+export interface PolicyProblem {
+  policy: 'require' | 'macro' | 'macro-sha256' | 'max-age';
+  message: string;
+}
+
+/** A signing time this far in the future is a clock skew; beyond it the bundle fails --max-age. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+/** Checks a verified outcome (from the signed statement) against a policy; one problem per policy not met. */
+export function checkPolicy(outcome: VerifiedOutcome, policy: VerifyPolicy): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  if (policy.require && outcome.code !== policy.require)
+    problems.push({ policy: 'require', message: `outcome ${outcome.code}, wanted ${policy.require}` });
+  if (policy.macro && outcome.macroId !== policy.macro)
+    problems.push({
+      policy: 'macro',
+      message: outcome.macroId
+        ? `macro ${outcome.macroId}, wanted ${policy.macro}`
+        : `the signed statement names no macro id (signed before gaterun recorded it), wanted ${policy.macro}`,
+    });
+  if (policy.macroSha256 && outcome.policy.sha256 !== policy.macroSha256.toLowerCase())
+    problems.push({
+      policy: 'macro-sha256',
+      message: `macro file sha256 ${outcome.policy.sha256.slice(0, 16)}…, wanted ${policy.macroSha256.slice(0, 16)}…`,
+    });
+  if (policy.maxAge) {
+    const signed = Date.parse(outcome.timeVerified);
+    const age = (policy.now ?? new Date()).getTime() - signed;
+    if (Number.isNaN(signed)) problems.push({ policy: 'max-age', message: `signed time ${outcome.timeVerified} is not a date` });
+    else if (age < -FUTURE_SKEW_MS)
+      problems.push({ policy: 'max-age', message: `signed ${outcome.timeVerified}, ${formatAge(-age)} in the future` });
+    else if (age > policy.maxAge.ms)
+      problems.push({ policy: 'max-age', message: `signed ${formatAge(age)} ago, max ${policy.maxAge.text}` });
+  }
+  return problems;
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** Parses a duration such as 90s, 30m, 12h, 1d, 2w or 1d12h into milliseconds; null when it is not one. */
+export function parseDuration(text: string): number | null {
+  const t = text.trim();
+  if (!/^(\d+(?:\.\d+)?[smhdw])+$/.test(t)) return null;
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) ms += Number(m[1]) * UNIT_MS[m[2]];
+  return ms > 0 ? ms : null;
+}
+
+/** An age in the largest whole unit: 3 days, 5 hours, 12 minutes, 40 seconds. */
+export function formatAge(ms: number): string {
+  for (const [unit, size] of [
+    ['day', 86_400_000],
+    ['hour', 3_600_000],
+    ['minute', 60_000],
+  ] as const) {
+    const n = Math.floor(ms / size);
+    if (n >= 1) return `${n} ${unit}${n === 1 ? '' : 's'}`;
+  }
+  const s = Math.floor(ms / 1000);
+  return `${s} second${s === 1 ? '' : 's'}`;
+}
+
+/** Human text for the policy part of `gaterun verify`: `POLICY NOT MET …` lines, or '' when every policy holds. */
+export function formatPolicyProblems(runDir: string, problems: PolicyProblem[]): string {
+  if (!problems.length) return '';
+  return [
+    `POLICY NOT MET ${runDir}: ${problems.map((p) => p.message).join('; ')}`,
+    ...problems.map((p) => `  ${p.policy.padEnd(19)} ${p.message}`),
   ].join('\n');
 }

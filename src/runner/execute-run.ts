@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { TargetInfo } from '../gate.js';
 import { findMacroFile, loadMacro } from '../macro/load-macro.js';
 import { findSigningKey, loadPrivateKey } from '../report/keys.js';
+import { assertFreshOutDir } from '../report/out-dir.js';
 import { Redactor } from '../report/redact.js';
 import { defaultTarget, loadTarget } from '../target/load-target.js';
 import { runMacro, type RendererName, type RunResult } from './run-macro.js';
@@ -35,6 +36,7 @@ export function redactorFor(target: TargetInfo): Redactor {
 
 /** Loads target and macro (every problem before anything runs), finds the signing key, runs the macro. */
 export async function executeRun(o: ExecuteOptions): Promise<RunResult> {
+  if (o.outDir) assertFreshOutDir(o.outDir);
   const target = o.targetFile ? loadTarget(o.targetFile) : defaultTarget();
   const loaded = loadMacro(findMacroFile(o.macro), target);
   const keyAt = findSigningKey({ flag: o.keyFlag, targetKey: target.signing_key as string | undefined });

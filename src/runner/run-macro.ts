@@ -156,6 +156,7 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
       signingKey: o.signingKey,
       macroFile: o.loaded.file,
       macroSha256: o.loaded.sha256,
+      macroId: macro.id,
       target: o.target.file ?? o.target.name,
     });
     run.signature = record.final_outcome.signature;

@@ -28,6 +28,8 @@ export interface SealOptions {
   signingKey?: LoadedPrivateKey | null;
   macroFile: string;
   macroSha256: string;
+  /** The macro id the signed statement names (what `verify --macro` and the predecessor gate check). */
+  macroId: string;
   target: string;
 }
 
@@ -59,6 +61,7 @@ export function seal(dir: string, record: RunRecord, ledger: Ledger, o: SealOpti
       privateKey: o.signingKey.key,
       macroFile: o.macroFile,
       macroSha256: o.macroSha256,
+      macroId: o.macroId,
       target: o.target,
       outcomeCode: record.outcome.code,
       version,

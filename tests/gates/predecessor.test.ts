@@ -1,6 +1,7 @@
 // The `predecessor` gate on real signed bundles made by the CLI.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gaterun } from '../helpers/cli.js';
 import { paramsValid, runGateKind } from '../helpers/gate-tester.js';
@@ -8,12 +9,13 @@ import { cleanupTemp, tempDir, writeFiles } from '../helpers/temp.js';
 
 afterAll(cleanupTemp);
 
-async function signedRun(dir: string, runName: string, command: string, key: string) {
+async function signedRun(dir: string, runName: string, command: string, key: string, id = 'PREV') {
+  const file = `${id.toLowerCase()}.yaml`;
   writeFiles(dir, {
-    'prev.yaml': `id: PREV\nmacro: prev\ntitle: prev\noutcome: PREV_OK\ngates:\n  - id: G0\n    title: one\n    kind: command\n    with: { command: "${command}" }\n`,
+    [file]: `id: ${id}\nmacro: ${id.toLowerCase()}\ntitle: ${id.toLowerCase()}\noutcome: ${id}_OK\ngates:\n  - id: G0\n    title: one\n    kind: command\n    with: { command: "${command}" }\n`,
   });
-  const out = join(dir, 'reports', 'PREV', runName);
-  await gaterun(['run', join(dir, 'prev.yaml'), '--out', out, '--key', key, '--renderer', 'silent']);
+  const out = join(dir, 'reports', id, runName);
+  await gaterun(['run', join(dir, file), '--out', out, '--key', key, '--renderer', 'silent']);
   return out;
 }
 
@@ -90,5 +92,75 @@ describe('predecessor gate', () => {
     );
     expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'], manifest: { path: '/t' } })).toBe(false);
     expect(paramsValid('predecessor', { run: '/x', keys: ['/k.pem'], precheck: { probes: [{ name: 'x' }] } })).toBe(false);
+  });
+});
+
+describe('predecessor picks by signed time and checks the signed macro id', () => {
+  async function setup() {
+    const dir = tempDir();
+    const keys = join(dir, 'keys');
+    await gaterun(['keygen', '--out', keys]);
+    return { dir, key: join(keys, 'signing-key.pem'), pub: join(keys, 'signing-key.pub.pem') };
+  }
+
+  test("another macro's signed bundle copied into reports/PREV/<newer-name>/ is refused", async () => {
+    const { dir, key, pub } = await setup();
+    await signedRun(dir, '20260101T000000Z-prev-0001', 'true', key);
+    const other = await signedRun(dir, '20260102T000000Z-other-0001', 'true', key, 'OTHER');
+    cpSync(other, join(dir, 'reports', 'PREV', '20991231T000000Z-prev-9999'), { recursive: true });
+    const r = await runGateKind('predecessor', { macro: 'PREV', reports: join(dir, 'reports'), keys: [pub] });
+    expect(r.result.status).toBe('FAIL');
+    expect(r.result.messageId).toBe('wrongMacro');
+    expect(r.result.summary).toMatch(/20991231T000000Z-prev-9999 is a signed bundle of OTHER, not PREV: refused/);
+  });
+
+  test('a newer-named dir with an older signed time loses; the report names the bundle used and when it was signed', async () => {
+    const { dir, key, pub } = await setup();
+    const failed = await signedRun(dir, '20260101T000000Z-prev-0001', 'false', key); // C, signed first
+    const good = await signedRun(dir, '20260102T000000Z-prev-0002', 'true', key); // A, signed later
+    cpSync(failed, join(dir, 'reports', 'PREV', '20991231T000000Z-prev-9999'), { recursive: true });
+    const r = await runGateKind('predecessor', { macro: 'PREV', reports: join(dir, 'reports'), keys: [pub] });
+    expect(r.result.status).toBe('PASS');
+    expect(r.result.facts).toMatchObject({ run: good, macro: 'PREV', outcome_code: 'A' });
+    const signedAt = String(r.result.facts.signed_at);
+    expect(r.result.summary).toContain(`(signed ${signedAt})`);
+    const texts = r.result.checks.map((c) => c.text);
+    expect(texts).toContainEqual(
+      expect.stringMatching(/^chose 20260102T000000Z-prev-0002: signed .*, the newest signed time of 3 signed bundle/),
+    );
+    expect(texts).toContainEqual(expect.stringMatching(/^20991231T000000Z-prev-9999 has the newest name but was signed earlier/));
+    // Every read went through ctx.files and is in the ledger as a non-mutating entry.
+    expect(r.ledger.entries.length).toBeGreaterThan(10);
+    expect(r.ledger.entries.every((e) => (e.action === 'file.read' || e.action === 'file.list') && !e.mutating)).toBe(true);
+    expect(r.ledger.entries.map((e) => e.target)).toContain(join(good, '01-one.md'));
+  });
+
+  test('an envelope that does not verify in the folder refuses (the order is unknown), naming it', async () => {
+    const { dir, key, pub } = await setup();
+    await signedRun(dir, '20260101T000000Z-prev-0001', 'true', key);
+    const forged = await signedRun(dir, '20260102T000000Z-prev-0002', 'true', key);
+    const envFile = join(forged, 'run.intoto.json');
+    const env = JSON.parse(readFileSync(envFile, 'utf8'));
+    const st = JSON.parse(Buffer.from(env.payload, 'base64').toString());
+    st.predicate.timeVerified = '2099-01-01T00:00:00.000Z'; // claim to be the newest
+    env.payload = Buffer.from(JSON.stringify(st)).toString('base64');
+    writeFileSync(envFile, JSON.stringify(env));
+    const r = await runGateKind('predecessor', { macro: 'PREV', reports: join(dir, 'reports'), keys: [pub] });
+    expect(r.result.status).toBe('FAIL');
+    expect(r.result.summary).toMatch(/20260102T000000Z-prev-0002 cannot be ordered by its signed time: bad-signature run\.intoto\.json/);
+  });
+
+  test('a pinned macro file sha256 must be the signed one', async () => {
+    const { dir, key, pub } = await setup();
+    await signedRun(dir, '20260101T000000Z-prev-0001', 'true', key);
+    const sha = createHash('sha256')
+      .update(readFileSync(join(dir, 'prev.yaml')))
+      .digest('hex');
+    const base = { macro: 'PREV', reports: join(dir, 'reports'), keys: [pub] };
+    expect((await runGateKind('predecessor', { ...base, macro_sha256: sha })).result.status).toBe('PASS');
+    const wrong = await runGateKind('predecessor', { ...base, macro_sha256: 'b'.repeat(64) });
+    expect(wrong.result.status).toBe('FAIL');
+    expect(wrong.result.messageId).toBe('macroSha256');
+    expect(wrong.result.summary).toMatch(/the pinned one is bbbbbbbbbbbbbbbb: refused/);
   });
 });

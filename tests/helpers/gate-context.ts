@@ -53,6 +53,7 @@ export function makeGateContext(
     db: (name: string) => access.db(name, { gateId, signal: abort.signal }),
     hosts: { copy: notUsed('ctx.hosts.copy'), display: () => 'local', isLocal: () => true },
     kb: { publish: notUsed('ctx.kb.publish') },
+    files: { read: notUsed('ctx.files.read'), list: notUsed('ctx.files.list'), exists: notUsed('ctx.files.exists') },
   };
   return {
     ctx,

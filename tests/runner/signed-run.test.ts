@@ -53,13 +53,13 @@ describe('signed runs', () => {
     const report = join(out, '01-one.md');
     writeFileSync(report, readFileSync(report, 'utf8').replace('PASS', 'PASS!'));
     const bad = await gaterun(['verify', out, '--key', k.pub]);
-    expect(bad.exitCode).toBe(1);
+    expect(bad.exitCode).toBe(5); // tampered
     expect(bad.stdout).toMatch(/01-one\.md/);
     expect(bad.stdout).toMatch(/changed/);
 
     const other = await keys();
     const untrusted = await gaterun(['verify', out, '--key', other.pub]);
-    expect(untrusted.exitCode).toBe(1);
+    expect(untrusted.exitCode).toBe(4); // not signed by the required key
   });
 
   test('without a key the run is written and says UNSIGNED; verify says unsigned', async () => {
@@ -70,7 +70,7 @@ describe('signed runs', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('signature: UNSIGNED');
     const v = await gaterun(['verify', out]);
-    expect(v.exitCode).toBe(1);
+    expect(v.exitCode).toBe(5); // unsigned: not a valid signed bundle
     expect(v.stdout).toMatch(/unsigned/i);
   });
 

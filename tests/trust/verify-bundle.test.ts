@@ -49,6 +49,17 @@ describe('signBundle', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  test('the statement names the macro id (policy.name): from the option, else from run.json', () => {
+    const dir = makeRunDir();
+    signBundle(dir, { ...SIGN_OPTIONS, macroId: 'O8C', privateKey });
+    expect(statementOf(dir).predicate.policy).toEqual({ uri: 'macros/O8C.yaml', name: 'O8C', digest: { sha256: 'a'.repeat(64) } });
+    expect(verifyBundle(dir, trust).outcome?.macroId).toBe('O8C');
+    const dir2 = makeRunDir();
+    writeFileSync(join(dir2, 'run.json'), JSON.stringify({ run_id: 'r', macro: { id: 'O8D' } }));
+    signBundle(dir2, { ...SIGN_OPTIONS, privateKey });
+    expect(statementOf(dir2).predicate.policy.name).toBe('O8D');
+  });
+
   test.each(['B', 'C', 'D'])('outcome %s is FAILED', (code) => {
     const st = statementOf(signedRun(code));
     expect(st.predicate.verificationResult).toBe('FAILED');
