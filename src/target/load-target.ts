@@ -17,6 +17,8 @@ export interface TargetFile {
   databases?: Record<string, { url_env?: string; env_file?: string; key?: string; embedded?: boolean }>;
   kb?: { dir?: string; database?: string };
   signing_key?: string;
+  /** Names of env vars / .env keys whose values are secret (see Redactor.forTarget). */
+  secrets?: string[];
 }
 
 let targetSchema: object | undefined;
@@ -70,6 +72,7 @@ export function loadTarget(file: string): TargetInfo {
     databases: data.databases ?? {},
     kb: data.kb ? { ...data.kb, dir: data.kb.dir ? abs(data.kb.dir) : undefined } : undefined,
     signing_key: data.signing_key ? abs(data.signing_key) : undefined,
+    secrets: data.secrets ?? [],
     baseDir: base,
   };
 }
