@@ -47,10 +47,10 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
         // Target references are known now, so check the values they stand for; a value holding a fact or run
         // reference is only known at run time, where the runner checks the resolved params again.
         const params = resolveReferences(g.with ?? {}, { target }, 'target').value;
-        const runtime = runtimeRefPaths(params, ['gates', i, 'with']);
+        const runtime = new Set(runtimeRefPaths(params, ['gates', i, 'with']));
         problems.push(
           ...schemaProblems(mod.params as object, params, src, ['gates', i, 'with'])
-            .filter((p) => !runtime.some((r) => p.includes(` ${r}: `)))
+            .filter((p) => !runtime.size || !runtime.has(problemPath(p, src.file) ?? ''))
             .map((p) => p.replace(/: expected/, ` (${g.kind} params): expected`)),
         );
       }
@@ -98,6 +98,11 @@ function runtimeRefPaths(value: unknown, path: (string | number)[]): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => runtimeRefPaths(v, [...path, i]));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => runtimeRefPaths(v, [...path, k]));
   return [];
+}
+
+/** The dotted path of a `file:line:col path: what` problem (a Set lookup instead of a scan per problem). */
+function problemPath(problem: string, file: string): string | undefined {
+  return /^:\d+:\d+ (.*?): /.exec(problem.startsWith(file) ? problem.slice(file.length) : problem)?.[1];
 }
 
 function pathText(path: (string | number)[]): string {
