@@ -7,6 +7,7 @@ import { benchColdStart } from './cold-start.js';
 import { benchDemo } from './demo.js';
 import { benchGateOverhead } from './gate-overhead.js';
 import { repoRoot, type BenchRow } from './lib.js';
+import { benchMacroValidate } from './macro-validate.js';
 import { benchManifestHash } from './manifest-hash.js';
 import { benchPgColdStart, benchRollbackProof } from './pg.js';
 import { benchVerify } from './verify-bundle.js';
@@ -16,6 +17,7 @@ const benches: [string, () => Promise<BenchRow[]>][] = [
   ['per-gate overhead, RSS, render+sign+verify', () => benchGateOverhead()],
   ['manifest hashing', () => benchManifestHash()],
   ['artifact', () => benchArtifact()],
+  ['macro validation', () => benchMacroValidate()],
   ['PostgreSQL cold start', () => benchPgColdStart()],
   ['rollback-only proofs', () => benchRollbackProof()],
   ['verify', () => benchVerify()],

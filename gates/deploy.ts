@@ -4,6 +4,7 @@ import { readManifest, verifyTree } from '../src/deploy/verify-tree.js';
 import { parseTestCounts, type TestCounts } from '../src/test-counts.js';
 import { DEFAULT_VERIFY_IGNORES } from '../src/files/glob.js';
 import { hostBlocked } from '../src/files/host-ready.js';
+import { describeSwitch, linkNameFor, switchLive } from '../src/deploy/switch-live.js';
 
 export interface DeployParams {
   /** Local path of the artifact (the artifact gate's `path` fact). */
@@ -23,7 +24,7 @@ const messages = {
   transfer: 'transfer to {host} failed: {error}',
   staging: 'staging failed: {error}',
   stagedTree: 'staged tree does not match the manifest: {line}; {problems}',
-  stagedTests: 'staged tests did not pass: {detail}; live tree untouched',
+  stagedTests: '{detail}; live tree untouched',
   aborted: 'interrupted before promote; live tree untouched',
   promote: 'promote failed: {error}',
   promotedTree: 'promoted tree does not match the manifest ({line}); restored the backup',
@@ -38,26 +39,25 @@ export function utcStamp(d: Date): string {
     .replace(/\.\d{3}Z$/, 'Z');
 }
 
-// The two renames run in one shell on the host, so the live path is missing only between them
-// (no `mv --exchange` before coreutils 9.5); if the second fails the first is undone.
-const PROMOTE = `set -u
-live=$1; backup=$2; staged=$3
-if [ -e "$live" ]; then mv -T -- "$live" "$backup" || exit 10; fi
-if ! mv -T -- "$staged" "$live"; then
-  if [ -e "$backup" ]; then mv -T -- "$backup" "$live"; fi
-  exit 11
-fi`;
-
-const RESTORE = `set -u
-live=$1; backup=$2; failed=$3
-mv -T -- "$live" "$failed" && { [ ! -e "$backup" ] || mv -T -- "$backup" "$live"; }`;
-
 function testDetail(r: { exitCode: number | null; timedOut: boolean }, counts: TestCounts | null): string {
   const ran =
     counts === null
       ? 'no test summary found'
       : `${counts.passed}/${counts.total} passed (${counts.failed} failed, ${counts.errors} errors)`;
   return `${ran}; exit ${r.timedOut ? 'timeout' : r.exitCode}`;
+}
+
+/** Why staged tests did not pass, naming only what is wrong: a count short of `expect_ran` is not a failed test. */
+export function stagedTestsProblem(
+  r: { exitCode: number | null; timedOut: boolean },
+  counts: TestCounts | null,
+  expectRan: number | undefined,
+): string | null {
+  if (r.exitCode === 0 && !r.timedOut && counts !== null && counts.failed + counts.errors === 0) {
+    if (expectRan === undefined || counts.total === expectRan) return null;
+    return `staged tests: ${counts.total} test${counts.total === 1 ? '' : 's'} ran, ${expectRan} expected (all that ran passed; exit 0)`;
+  }
+  return `staged tests did not pass: ${testDetail(r, counts)}`;
 }
 
 /** Deploys an artifact side by side into `dir` on ctx.host (see DeployParams); exported for reuse by macros' gates. */
@@ -68,7 +68,9 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   const checks: Check[] = [];
   const deployTs = utcStamp(new Date());
   const backup = `${p.dir}.pre-${ctx.run.macroId.toLowerCase()}-${deployTs}`;
-  const staged = `${p.dir}.staging-${deployTs}`;
+  // The tree is unpacked beside the live path (same filesystem) and, once it passes, the live symlink points at it.
+  const staged = `${p.dir}.release-${deployTs}`;
+  const link = linkNameFor(p.dir, deployTs);
   const incoming = `${p.dir}.incoming-${deployTs}.tar.gz`;
   const write = { host, mutates: true, scope: 'deploy' as const };
   const facts: Record<string, string | number | boolean | null | Record<string, string | number | boolean | null>> = {
@@ -107,18 +109,18 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
     'sh',
     [
       '-c',
-      'p=$(dirname -- "$1"); [ -d "$p" ] || { echo "parent directory $p does not exist"; exit 1; }; for x in "$2" "$3" "$4"; do [ ! -e "$x" ] || { echo "$x already exists"; exit 1; }; done; [ -d "$1" ] && echo live || echo none',
+      'p=$(dirname -- "$1"); [ -d "$p" ] || { echo "parent directory $p does not exist"; exit 1; }; for x in "$2" "$3" "$4" "$5"; do [ ! -e "$x" ] && [ ! -L "$x" ] || { echo "$x already exists"; exit 1; }; done; if [ -d "$1" ]; then echo live; elif [ -e "$1" ]; then echo "$1 exists but is not a directory"; exit 1; else echo none; fi',
       'sh',
       p.dir,
       backup,
       staged,
       incoming,
+      link,
     ],
     { host },
   );
   evidence.push(pre.evidence);
   if (pre.exitCode !== 0) return out(fail(`${where}: ${pre.stdout.trim() || pre.stderr.trim()}`, { messageId: 'precondition' }));
-  const hadLive = pre.stdout.trim() === 'live';
 
   // 3. Transfer and verify the bytes on the host.
   try {
@@ -185,37 +187,34 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
     };
     const wantRan = p.tests.expect_ran;
     // As in the tests gate: no parsable count is no proof that the tests passed.
-    const ok =
-      t.exitCode === 0 && counts !== null && counts.failed + counts.errors === 0 && (wantRan === undefined || counts.total === wantRan);
+    const problem = stagedTestsProblem(t, counts, wantRan);
     checks.push({
       id: 'STAGED-TESTS',
-      status: ok ? 'PASS' : 'FAIL',
+      status: problem ? 'FAIL' : 'PASS',
       text: `${testDetail(t, counts)}${wantRan !== undefined ? ` (expected ${wantRan} ran)` : ''}`,
     });
-    if (!ok) {
+    if (problem) {
       await cleanup();
-      return out(fail(`staged tests did not pass: ${testDetail(t, counts)}; live tree untouched`, { messageId: 'stagedTests' }));
+      return out(fail(`${problem}; live tree untouched`, { messageId: 'stagedTests' }));
     }
   }
   if (interrupted()) return interrupted()!;
 
-  // 6. Backup (rename) and promote (rename).
-  const pr = await ctx.exec('sh', ['-c', PROMOTE, 'sh', p.dir, backup, staged], write);
-  evidence.push({ ...pr.evidence, title: 'backup + promote' });
-  if (pr.exitCode !== 0) {
-    await cleanup();
-    return out(
-      fail(
-        `promote failed: ${pr.exitCode === 10 ? 'could not move the live tree to the backup' : 'could not move the staged tree into place; live tree restored'}: ${pr.stderr.trim()}`,
-        { messageId: 'promote' },
-      ),
-    );
+  // 6. Promote: the live path becomes (or stays) a symlink, switched to the staged tree in one rename; the
+  // previous tree is renamed to the backup name.
+  const sw = await switchLive(ctx, { host, live: p.dir, tree: staged, aside: backup, link, title: 'promote (atomic switch) + backup' });
+  evidence.push(sw.evidence);
+  facts.switch = sw.mode;
+  if (!sw.ok) {
+    if (!sw.switched) await cleanup();
+    return out(fail(`promote failed: ${sw.error}`, { messageId: 'promote' }));
   }
-  facts.backup = hadLive ? backup : null;
+  facts.backup = sw.previous;
+  facts.release = staged;
   checks.push({
     id: 'PROMOTE',
-    status: 'PASS',
-    text: hadLive ? `backup ${backup}; promoted ${staged} -> ${p.dir}` : `no live tree before; promoted ${staged} -> ${p.dir}`,
+    status: sw.mode === 'two-renames' ? 'INFO' : 'PASS',
+    text: `${p.dir} -> ${staged}: ${describeSwitch(sw.mode)}${sw.previous ? `; backup ${sw.previous}` : ''}`,
   });
 
   // 7. The promoted tree must be exactly the manifest; otherwise put the backup back.
@@ -231,24 +230,36 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   });
   if (!pv.exact) {
     const failedDir = `${p.dir}.failed-${deployTs}`;
-    const rs = await ctx.exec('sh', ['-c', RESTORE, 'sh', p.dir, backup, failedDir], write);
-    evidence.push({ ...rs.evidence, title: 'restore the backup' });
-    facts.restored = rs.exitCode === 0;
+    let restored: boolean;
+    let why = '';
+    if (sw.previous) {
+      // Switch back to the backup (atomically, as the promote); the failed tree is moved aside.
+      const rs = await switchLive(ctx, { host, live: p.dir, tree: sw.previous, aside: failedDir, link, title: 'restore the backup' });
+      evidence.push(rs.evidence);
+      restored = rs.ok;
+      why = rs.error ?? '';
+    } else {
+      const rs = await ctx.exec('sh', ['-c', 'rm -f -- "$1" && mv -T -- "$2" "$3"', 'sh', p.dir, staged, failedDir], write);
+      evidence.push({ ...rs.evidence, title: 'remove the live symlink (there was no tree before)' });
+      restored = rs.exitCode === 0;
+      why = rs.stderr.trim();
+    }
+    facts.restored = restored;
     return out(
       fail(
-        `promoted tree does not match the manifest (${pv.line}); ${rs.exitCode === 0 ? `restored the backup, failed tree kept at ${failedDir}` : 'RESTORE FAILED: ' + rs.stderr.trim()}`,
+        `promoted tree does not match the manifest (${pv.line}); ${restored ? `${sw.previous ? 'restored the backup' : 'removed the live path'}, failed tree kept at ${failedDir}` : 'RESTORE FAILED: ' + why}`,
         { messageId: 'promotedTree' },
       ),
     );
   }
   const rm = await ctx.exec('rm', ['-f', '--', incoming], write);
   evidence.push(rm.evidence);
-  return out(pass(`deployed ${localSha.slice(0, 8)}… to ${where}:${p.dir}; ${pv.line}${hadLive ? `; backup ${backup}` : ''}`));
+  return out(pass(`deployed ${localSha.slice(0, 8)}… to ${where}:${p.dir}; ${pv.line}${sw.previous ? `; backup ${sw.previous}` : ''}`));
 }
 
 export default defineGate<DeployParams>({
   kind: 'deploy',
-  summary: 'Deploys an artifact side by side: sha-verified transfer, staged tests, backup + atomic promote, manifest check',
+  summary: 'Deploys an artifact side by side: sha-verified transfer, staged tests, atomic symlink promote + backup, manifest check',
   params: {
     type: 'object',
     additionalProperties: false,

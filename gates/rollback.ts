@@ -1,9 +1,10 @@
-// rollback: puts a backup directory back in place of the live one (rename swap) and verifies it.
+// rollback: points the live path at a backup tree again (one atomic switch, as deploy's promote) and verifies it.
 import { defineGate, fail, pass, type Check, type Evidence } from '../src/gate.js';
 import { readManifest, verifyTree } from '../src/deploy/verify-tree.js';
 import { DEFAULT_VERIFY_IGNORES } from '../src/files/glob.js';
 import { hostBlocked } from '../src/files/host-ready.js';
 import { utcStamp } from './deploy.js';
+import { describeSwitch, linkNameFor, switchLive } from '../src/deploy/switch-live.js';
 
 export interface RollbackParams {
   dir: string;
@@ -20,19 +21,9 @@ const messages = {
   verify: 'restored tree does not match the manifest: {line}',
 };
 
-// Same two-rename shape as deploy's promote; the displaced tree is kept, never deleted.
-const SWAP = `set -u
-live=$1; backup=$2; displaced=$3
-[ -d "$backup" ] || exit 20
-if [ -e "$live" ]; then mv -T -- "$live" "$displaced" || exit 21; fi
-if ! mv -T -- "$backup" "$live"; then
-  [ -e "$displaced" ] && mv -T -- "$displaced" "$live"
-  exit 22
-fi`;
-
 export default defineGate<RollbackParams>({
   kind: 'rollback',
-  summary: 'Restores a backup directory in place of the live one by rename and verifies it against a manifest',
+  summary: 'Switches the live path back to a backup tree atomically (symlink rename) and verifies it against a manifest',
   params: {
     type: 'object',
     additionalProperties: false,
@@ -60,22 +51,34 @@ export default defineGate<RollbackParams>({
       if (!m.manifest) return fail(m.error!, { messageId: 'verify', evidence });
       manifest = m.manifest;
     }
-    const displaced = `${p.dir}.rolled-back-${utcStamp(new Date())}`;
-    const s = await ctx.exec('sh', ['-c', SWAP, 'sh', p.dir, p.backup, displaced], { host, mutates: true, scope: 'deploy' });
-    evidence.push({ ...s.evidence, title: 'swap backup into place' });
-    if (s.exitCode === 20)
+    const stamp = utcStamp(new Date());
+    const displaced = `${p.dir}.rolled-back-${stamp}`;
+    const s = await switchLive(ctx, {
+      host,
+      live: p.dir,
+      tree: p.backup,
+      aside: displaced,
+      link: linkNameFor(p.dir, stamp),
+      title: 'switch the live path to the backup',
+    });
+    evidence.push(s.evidence);
+    if (s.code === 20)
       return fail(`backup ${p.backup} does not exist on ${where}; nothing was changed`, {
         messageId: 'noBackup',
         evidence,
         facts: { restored: false },
       });
-    if (s.exitCode !== 0)
-      return fail(`swap failed (exit ${s.exitCode}): ${s.stderr.trim()}`, { messageId: 'swap', evidence, facts: { restored: false } });
-    checks.push({ id: 'SWAP', status: 'PASS', text: `${p.backup} -> ${p.dir}; previous tree kept at ${displaced}` });
+    if (!s.ok) return fail(`swap failed: ${s.error}`, { messageId: 'swap', evidence, facts: { restored: s.switched, switch: s.mode } });
+    checks.push({
+      id: 'SWAP',
+      status: s.mode === 'two-renames' ? 'INFO' : 'PASS',
+      text: `${p.dir} -> ${p.backup}: ${describeSwitch(s.mode)}; ${s.previous ? `previous tree kept at ${s.previous}` : 'no previous tree'}`,
+    });
     const facts: Record<string, string | number | boolean | null> = {
       restored: true,
       restored_from: p.backup,
-      displaced,
+      displaced: s.previous,
+      switch: s.mode,
       dir: p.dir,
       host,
     };

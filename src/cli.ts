@@ -53,8 +53,9 @@ Options:
   --key FILE           Ed25519 private key (PEM) to sign the bundle; else $GATERUN_SIGNING_KEY,
                        the target's signing_key, ~/.config/gaterun/signing-key.pem; none: UNSIGNED
 
-Secrets (env vars named *PASSWORD*, *SECRET*, *TOKEN*, *KEY*, *DSN*, URL passwords, .env values)
-are shown as [secure] everywhere; a secret found in any output file leaves the run unsigned (exit 1).
+Secrets (values of env vars and .env keys named *PASS*, *SECRET*, *TOKEN*, *KEY*, *DSN*, *CREDENTIAL*…,
+URL passwords, and the target's secrets: list) are shown as [secure] everywhere, in their encoded forms
+too; a secret found in any output file leaves the run unsigned (exit 1).
 
 Exit codes: 0 A · 1 C · 2 usage/config · 3 B · 130 D (SIGINT/SIGTERM)`,
   verify: `Usage: gaterun verify <run-dir> [--key PUB.pem ...] [--require A] [--macro ID] [--max-age 1d] [--json]

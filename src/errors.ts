@@ -21,22 +21,17 @@ export function isGaterunError(e: unknown): e is GaterunError {
 
 /** One function per code, so messages stay consistent. */
 export const errors = {
-  macroInvalid: (file: string, problems: string[]) =>
+  macroInvalid: (file: string, problems: string[], total = problems.length) =>
     new GaterunError(
       'EMACROINVALID',
-      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was run`,
+      `${file}: ${total} problem${total === 1 ? '' : 's'}; nothing was run`,
       'fix the lines above and run `gaterun plan <macro>` to check',
       problems,
     ),
   macroNotFound: (name: string, known: string[]) =>
     new GaterunError('EMACRONOTFOUND', `no macro "${name}"`, known.length ? `known macros: ${known.join(', ')}` : 'macros/ is empty'),
-  targetInvalid: (file: string, problems: string[]) =>
-    new GaterunError(
-      'ETARGETINVALID',
-      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-      'fix the target file',
-      problems,
-    ),
+  targetInvalid: (file: string, problems: string[], total = problems.length) =>
+    new GaterunError('ETARGETINVALID', `${file}: ${total} problem${total === 1 ? '' : 's'}`, 'fix the target file', problems),
   usage: (message: string, hint?: string) => new GaterunError('EUSAGE', message, hint ?? 'see `gaterun --help`'),
   runDirInvalid: (dir: string, why: string) =>
     new GaterunError('ERUNDIR', `${dir}: ${why}`, 'pass a run directory such as reports/<MACRO>/<run-id>'),

@@ -82,10 +82,51 @@ const BUILD_SCRIPT = [
   'cat "$stage/h"/* 2>/dev/null || true',
 ].join('\n');
 
+/** The `why` of files `git archive` leaves out because an attribute file marks them export-ignore. */
+export const EXPORT_IGNORE = 'export-ignore (.gitattributes)';
+
+// The commit's own attributes, as `git archive` reads them: a throw-away index holding the commit's tree,
+// then `check-attr --cached` over every file and every directory (`dir/`): archive skips a directory whose
+// attribute is set, so its files count as ignored too. (`check-attr --source` needs git 2.40.)
+const CHECK_ATTR_SCRIPT = [
+  'set -e',
+  'idx=$(mktemp "${TMPDIR:-/tmp}/gaterun-index-XXXXXX")',
+  'trap \'rm -f "$idx"\' EXIT',
+  'GIT_INDEX_FILE=$idx git -C "$1" read-tree "$2"',
+  'GIT_INDEX_FILE=$idx git -C "$1" check-attr --cached -z --stdin export-ignore',
+].join('\n');
+
+/** Paths of a commit that its attributes mark export-ignore (directly or through a directory). */
+export async function exportIgnored(
+  ctx: GateContext,
+  repo: string,
+  commit: string,
+  paths: string[],
+  host: string,
+): Promise<{ paths: Set<string>; evidence: Evidence; error?: string }> {
+  const dirs = new Set<string>();
+  for (const p of paths) for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i + 1));
+  const asked = [...dirs, ...paths];
+  const r = await ctx.exec('sh', ['-c', CHECK_ATTR_SCRIPT, 'sh', repo, commit], { host, input: asked.map((p) => `${p}\0`).join('') });
+  const evidence = { ...r.evidence, title: 'export-ignore attributes of the commit (git check-attr)' };
+  if (r.exitCode !== 0) return { paths: new Set(), evidence, error: `reading .gitattributes: ${gitError(r)}` };
+  const set = new Set<string>();
+  const f = r.stdout.split('\0');
+  for (let i = 0; i + 2 < f.length; i += 3) if (f[i + 1] === 'export-ignore' && f[i + 2] === 'set') set.add(f[i]);
+  const ignored = new Set<string>();
+  if (set.size)
+    for (const p of paths) {
+      if (set.has(p)) ignored.add(p);
+      else for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) if (set.has(p.slice(0, i + 1))) ignored.add(p);
+    }
+  return { paths: ignored, evidence };
+}
+
 /** `:(exclude,literal)` pathspecs for excluded entries: whole directories where a directory rule matched, else files. */
 export function excludePathspecs(excluded: { path: string; why: string }[]): string[] {
   const out = new Set<string>();
   for (const e of excluded) {
+    if (e.why === EXPORT_IGNORE) continue;
     let spec = e.path;
     if (e.why.endsWith('/')) {
       const dirRule = globMatcher(e.why);
@@ -136,12 +177,26 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
       return { mode, type, size: Number(size) || 0, path: rec.slice(tab + 1) };
     });
 
+  // `git archive` leaves out what the commit's attributes mark export-ignore; the file list must too.
+  const ignoredByAttr = await exportIgnored(
+    ctx,
+    o.repo,
+    sha,
+    entries.filter((e) => e.type !== 'commit').map((e) => e.path),
+    host,
+  );
+  evidence.push(ignoredByAttr.evidence);
+  if (ignoredByAttr.error) return { ok: false, messageId: 'buildFailed', error: ignoredByAttr.error, evidence };
   const excludedBy = anyGlob([...DEFAULT_ARTIFACT_EXCLUDES, ...(o.exclude ?? [])]);
   const excluded: { path: string; why: string }[] = [];
   const shipped: { path: string; mode: string; size: number }[] = [];
   for (const e of entries) {
     if (e.type === 'commit') {
       excluded.push({ path: e.path, why: 'submodule' });
+      continue;
+    }
+    if (ignoredByAttr.paths.has(e.path)) {
+      excluded.push({ path: e.path, why: EXPORT_IGNORE });
       continue;
     }
     const why = excludedBy(e.path);
@@ -171,10 +226,11 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
   const unexpected = [...hashes.keys()].filter((p) => !regular.includes(p));
   const absent = regular.filter((p) => !hashes.has(p));
   if (unexpected.length || absent.length) {
+    const attrFiles = entries.filter((e) => /(^|\/)\.gitattributes$/.test(e.path)).map((e) => e.path);
     return {
       ok: false,
       messageId: 'buildFailed',
-      error: `archive content differs from the file list: ${[...absent.map((p) => `missing ${p}`), ...unexpected.map((p) => `unexpected ${p}`)].slice(0, 10).join(', ')}`,
+      error: `archive content differs from the file list: ${[...absent.map((p) => `missing ${p}`), ...unexpected.map((p) => `unexpected ${p}`)].slice(0, 10).join(', ')}${attrFiles.length ? `; check the export-ignore/export-subst rules in ${attrFiles.join(', ')}` : '; check export-* attributes in .gitattributes, .git/info/attributes or core.attributesFile'}`,
       evidence,
     };
   }

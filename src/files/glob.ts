@@ -1,41 +1,35 @@
-// Small gitignore-flavoured globs for file lists (no dependency): `*.pyc`, `__pycache__/`, `src/**/x.ts`.
+// Globs for file lists, matched by picomatch (braces, classes, extglobs): `*.{pem,key}`, `id_[rd]sa`, `__pycache__/`, `src/**/x.ts`.
+import picomatch from 'picomatch';
 
-function globBody(glob: string): string {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*' && glob[i + 1] === '*') {
-      if (glob[i + 2] === '/') {
-        re += '(?:.*/)?';
-        i += 2;
-      } else {
-        re += '.*';
-        i += 1;
-      }
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return re;
-}
+// dot: `.env.*` and `.git/` must match dot files; no other options, so a glob means what it means in a shell.
+const OPTIONS = { dot: true } as const;
 
 /**
- * Compiles a glob to a matcher of repo-relative paths. No slash: matches a base name anywhere
- * (`*.pem`); trailing slash: a directory anywhere (`__pycache__/`); otherwise anchored (`a/**\/b`).
+ * Compiles a glob to a matcher of repo-relative paths, with gitignore's placement rules: no slash
+ * matches a base name anywhere (`*.pem`); a trailing slash matches a directory anywhere (`__pycache__/`)
+ * or, with a slash inside, a directory anchored at the root (`docs/build/`); otherwise anchored (`a/**\/b`).
  */
 export function globMatcher(glob: string): (path: string) => boolean {
-  const g = glob.replace(/^\.\//, '');
+  // `[!…]` is the shell's and gitignore's negated class; picomatch spells it `[^…]` only.
+  const g = glob.replace(/^\.\//, '').replace(/(^|[^\\])\[!/g, '$1[^');
   if (g.endsWith('/')) {
-    const dir = g.slice(0, -1);
-    const re = dir.includes('/') ? new RegExp(`^${globBody(dir)}/`) : new RegExp(`(?:^|/)${globBody(dir)}/`);
-    return (p) => re.test(p);
+    const dir = g.slice(0, -1).replace(/^\//, '');
+    const anchored = g.slice(0, -1).includes('/');
+    const m = picomatch(dir, OPTIONS);
+    // The directories of a path are its segments but the last (a path ending in `/` names only directories).
+    return (p) => {
+      const dirs = p.split('/').slice(0, -1);
+      if (!anchored) return dirs.some((d) => m(d));
+      for (let i = 1; i <= dirs.length; i++) if (m(dirs.slice(0, i).join('/'))) return true;
+      return false;
+    };
   }
   if (!g.includes('/')) {
-    const re = new RegExp(`^${globBody(g)}$`);
-    return (p) => re.test(p.slice(p.lastIndexOf('/') + 1));
+    const m = picomatch(g, OPTIONS);
+    return (p) => m(p.slice(p.lastIndexOf('/') + 1));
   }
-  const re = new RegExp(`^${globBody(g.replace(/^\//, ''))}$`);
-  return (p) => re.test(p);
+  const m = picomatch(g.replace(/^\//, ''), OPTIONS);
+  return (p) => m(p);
 }
 
 /** A matcher that is true when any of the globs matches; also returns which one. */

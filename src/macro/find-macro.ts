@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { errors } from '../errors.js';
 import { packagePath } from '../paths.js';
 import type { Macro } from './types.js';
-import { parseYamlSource } from './yaml-source.js';
+import { parseYamlSource, yamlData } from './yaml-source.js';
 
 /** The folder holding the bundled macros (GATERUN_MACROS overrides). */
 export function macrosDir(): string {
@@ -75,7 +75,9 @@ export function listMacros(dir = macrosDir()): { id: string; title: string; gate
       const quick = quickSummary(text);
       if (quick) return { ...quick, file };
       const src = parseYamlSource(file, text);
-      const data = src.doc.toJS() as Partial<Macro> | null;
+      const parsed = yamlData(src);
+      src.problems.push(...parsed.problems);
+      const data = parsed.data as Partial<Macro> | null;
       const id = typeof data?.id === 'string' ? data.id : basename(f).replace(/\.ya?ml$/i, '');
       return {
         id,

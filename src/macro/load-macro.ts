@@ -9,7 +9,7 @@ import { checkReferences, resolveReferences } from './references.js';
 import { schemaProblems } from './schema-check.js';
 import { didYouMean } from './find-macro.js';
 import type { LoadedMacro, Macro } from './types.js';
-import { parseYamlSource, positionOf, type YamlSource } from './yaml-source.js';
+import { capProblems, parseYamlSource, positionOf, readUtf8File, sortByLine, yamlData, type YamlSource } from './yaml-source.js';
 
 export { findMacroFile, listMacros, macrosDir, didYouMean } from './find-macro.js';
 
@@ -27,7 +27,7 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
   const mainCount = Array.isArray(m.gates) ? m.gates.length : 0;
   const where = (i: number): ['gates' | 'finally', number] => (i < mainCount ? ['gates', i] : ['finally', i - mainCount]);
   const seen = new Map<string, number>();
-  const earlier: string[] = [];
+  const earlier = new Set<string>();
   const kinds = Object.keys(gateKinds);
   const hosts = Object.keys(target.hosts ?? {}).concat('local');
   if (m.host && typeof m.host === 'string' && !hosts.includes(m.host))
@@ -52,27 +52,28 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
         // Target references are known now, so check the values they stand for; a value holding a fact or run
         // reference is only known at run time, where the runner checks the resolved params again.
         const params = resolveReferences(g.with ?? {}, { target }, 'target').value;
-        const runtime = runtimeRefPaths(params, [...where(i), 'with']);
+        const runtime = new Set(runtimeRefPaths(params, [...where(i), 'with']));
         problems.push(
           ...schemaProblems(mod.params as object, params, src, [...where(i), 'with'])
-            .filter((p) => !runtime.some((r) => p.includes(` ${r}: `)))
+            .filter((p) => !runtime.size || !runtime.has(problemPath(p, src.file) ?? ''))
             .map((p) => p.replace(/: expected/, ` (${g.kind} params): expected`)),
         );
       }
     }
     if (typeof g.host === 'string' && !hosts.includes(g.host))
       problems.push(`${at('host')} ${name}.host: unknown host "${g.host}"; the target declares ${hosts.join(', ')}`);
-    for (const r of checkReferences(g.with ?? {}, [...where(i), 'with'], target, [...earlier]))
+    for (const r of checkReferences(g.with ?? {}, [...where(i), 'with'], target, earlier))
       problems.push(`${positionOf(src, r.path)} ${pathText(r.path)}: ${r.message}`);
-    if (typeof g.id === 'string') earlier.push(g.id);
+    if (typeof g.id === 'string') earlier.add(g.id);
   });
   const ids = [...seen.keys()];
+  const idList = ids.length > 20 ? `${ids.slice(0, 20).join(', ')}, … (${ids.length})` : ids.join(', ');
   const checkFact = (fact: unknown, path: (string | number)[]) => {
     if (typeof fact !== 'string') return;
     const gid = fact.split('.')[0];
-    if (!ids.includes(gid))
+    if (!seen.has(gid))
       problems.push(
-        `${positionOf(src, path)} ${pathText(path)}: fact ${fact} names gate ${gid}, which this macro does not have (gates: ${ids.join(', ')})`,
+        `${positionOf(src, path)} ${pathText(path)}: fact ${fact} names gate ${gid}, which this macro does not have (gates: ${idList})`,
       );
   };
   (m.criteria ?? []).forEach((c, i) =>
@@ -98,8 +99,7 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
     }
   });
   for (const [k, v] of Object.entries(m.outcome_facts ?? {})) checkFact(v, ['outcome_facts', k]);
-  const lineOf = (x: string) => Number(/:(\d+):\d+ /.exec(x)?.[1] ?? 0);
-  return problems.sort((a, b) => lineOf(a) - lineOf(b));
+  return sortByLine(problems);
 }
 
 /** Dotted paths of the strings under `value` that still hold a `${gates.…}` or `${run.…}` reference. */
@@ -110,23 +110,31 @@ function runtimeRefPaths(value: unknown, path: (string | number)[]): string[] {
   return [];
 }
 
+/** The dotted path of a `file:line:col path: what` problem (a Set lookup instead of a scan per problem). */
+function problemPath(problem: string, file: string): string | undefined {
+  return /^:\d+:\d+ (.*?): /.exec(problem.startsWith(file) ? problem.slice(file.length) : problem)?.[1];
+}
+
 function pathText(path: (string | number)[]): string {
   return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
 /** Reads and checks a macro file; throws EMACROINVALID listing every problem. */
 export function loadMacro(file: string, target: TargetInfo): LoadedMacro {
-  let text: string;
+  let read: ReturnType<typeof readUtf8File>;
   try {
-    text = readFileSync(file, 'utf8');
+    read = readUtf8File(file);
   } catch (e) {
     throw errors.usage(`cannot read macro file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  if (read.text === null) throw errors.macroInvalid(file, [read.problem]);
+  const text = read.text;
   const src = parseYamlSource(file, text);
-  if (src.problems.length) throw errors.macroInvalid(file, src.problems);
-  const data = src.doc.toJS();
+  if (src.problems.length) throw errors.macroInvalid(file, capProblems(sortByLine(src.problems)), src.problems.length);
+  const { data, problems: aliasProblems } = yamlData(src);
+  if (aliasProblems.length) throw errors.macroInvalid(file, aliasProblems);
   const problems = checkMacro(src, data, target);
-  if (problems.length) throw errors.macroInvalid(file, problems);
+  if (problems.length) throw errors.macroInvalid(file, capProblems(problems), problems.length);
   const macro = data as Macro;
   // Target references are fixed for the whole run: substitute them now (fact references wait for run time).
   macro.finally ??= [];

@@ -30,9 +30,26 @@ function eachString(value: unknown, path: (string | number)[], fn: (s: string, p
 }
 
 /** Checks every reference under `value` before anything runs: target refs must resolve, fact refs must name an earlier gate. */
-export function checkReferences(value: unknown, path: (string | number)[], target: unknown, earlierGates: string[]): RefProblem[] {
+export function checkReferences(
+  value: unknown,
+  path: (string | number)[],
+  target: unknown,
+  earlierGates: ReadonlySet<string> | readonly string[],
+): RefProblem[] {
   const problems: RefProblem[] = [];
+  const earlier: ReadonlySet<string> = 'has' in earlierGates ? earlierGates : new Set(earlierGates);
+  const earlierText = () => {
+    const all = [...earlier];
+    return all.length > 20 ? `${all.slice(-20).join(', ')} and ${all.length - 20} more` : all.join(', ') || 'none';
+  };
   eachString(value, path, (s, p) => {
+    // `${` with no `}` after it would otherwise stay literal text and run as such (the first one is enough).
+    const open = s.indexOf('${', s.lastIndexOf('}') + 1);
+    if (open >= 0)
+      problems.push({
+        path: p,
+        message: `unclosed reference "${s.slice(open, open + 40)}${s.length > open + 40 ? '…' : ''}" at character ${open + 1}: expected \`}\``,
+      });
     for (const m of s.matchAll(REF)) {
       const ref = m[1].trim();
       const [head, ...rest] = ref.split('.');
@@ -43,10 +60,10 @@ export function checkReferences(value: unknown, path: (string | number)[], targe
         const [gid, facts, ...fact] = rest;
         if (facts !== 'facts' || !fact.length)
           problems.push({ path: p, message: `bad reference \${${ref}}: expected \${gates.<gate id>.facts.<name>}` });
-        else if (!earlierGates.includes(gid))
+        else if (!earlier.has(gid))
           problems.push({
             path: p,
-            message: `bad reference \${${ref}}: ${gid} is not an earlier gate of this macro (earlier: ${earlierGates.join(', ') || 'none'})`,
+            message: `bad reference \${${ref}}: ${gid} is not an earlier gate of this macro (earlier: ${earlierText()})`,
           });
       } else if (head === 'run') {
         if (!RUN_KEYS.includes(rest.join('.')))

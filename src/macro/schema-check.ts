@@ -1,6 +1,6 @@
 // JSON Schema checks (ajv, compiled once per schema) rendered as file:line:col problems.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { dottedPath, positionOf, type YamlSource } from './yaml-source.js';
+import { dottedPath, positionOf, sortByLine, type YamlSource } from './yaml-source.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
 const compiled = new Map<unknown, ValidateFunction>();
@@ -34,11 +34,18 @@ export function schemaProblems(schema: object, data: unknown, src: YamlSource, b
     if (e.keyword === 'anyOf' && branchTypes.has(e.instancePath))
       (e.params as Record<string, unknown>).types = branchTypes.get(e.instancePath);
   // When a deeper error explains what is wrong inside an alternative, the "expected one of" summary only confuses.
-  const deeper = (p: string) => errs.some((x) => x.instancePath.startsWith(`${p}/`));
-  for (let i = errs.length - 1; i >= 0; i--) if (errs[i].keyword === 'anyOf' && deeper(errs[i].instancePath)) errs.splice(i, 1);
+  // Every proper ancestor path of an error's path, so the test is a Set lookup (a scan per error was quadratic).
+  const ancestors = new Set<string>();
+  for (const x of errs)
+    for (let i = x.instancePath.lastIndexOf('/'); i >= 0; i = x.instancePath.lastIndexOf('/', i - 1)) {
+      ancestors.add(x.instancePath.slice(0, i));
+      if (i === 0) break;
+    }
+  const deeper = (p: string) => ancestors.has(p);
+  const kept = errs.filter((e) => !(e.keyword === 'anyOf' && deeper(e.instancePath)));
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const e of errs) {
+  for (const e of kept) {
     const path = [...base, ...pointerToPath(e.instancePath)];
     const key = e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined;
     const where = positionOf(src, path, key);
@@ -48,10 +55,8 @@ export function schemaProblems(schema: object, data: unknown, src: YamlSource, b
       out.push(line);
     }
   }
-  return out.sort((a, b) => lineOf(a) - lineOf(b));
+  return sortByLine(out);
 }
-
-const lineOf = (problem: string) => Number(/:(\d+):\d+ /.exec(problem)?.[1] ?? 0);
 
 function pointerToPath(pointer: string): (string | number)[] {
   if (!pointer) return [];

@@ -1,5 +1,6 @@
 // YAML parsing that keeps source positions, so every error can name file:line:column.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 
 export interface YamlSource {
   file: string;
@@ -9,16 +10,121 @@ export interface YamlSource {
   problems: string[];
 }
 
-/** Parses YAML text, collecting syntax errors with positions instead of throwing. */
+/** Problems (`file:line:col …`) in line order; stable, and one regex per problem (not one per comparison). */
+export function sortByLine(problems: string[]): string[] {
+  return problems
+    .map((p, i) => ({ p, i, line: Number(/:(\d+):\d+ /.exec(p)?.[1] ?? 0) }))
+    .sort((a, b) => a.line - b.line || a.i - b.i)
+    .map((x) => x.p);
+}
+
+/** At most this many problems are listed; the rest are counted ("… and N more"). */
+export const MAX_PROBLEMS = 50;
+
+/** The first `max` problems, then one line counting the rest. */
+export function capProblems(problems: string[], max = MAX_PROBLEMS): string[] {
+  if (problems.length <= max) return problems;
+  return [
+    ...problems.slice(0, max),
+    `… and ${problems.length - max} more problems (fix these first; \`gaterun plan\` lists the next ones)`,
+  ];
+}
+
+/**
+ * Parses YAML text, collecting syntax errors with positions instead of throwing. Duplicate keys are found here
+ * with one Set per mapping: yaml's own `uniqueKeys` compares every key with every earlier one (quadratic:
+ * 40k keys took 50 s).
+ */
 export function parseYamlSource(file: string, text: string): YamlSource {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
+  const where = (offset: number | undefined) => {
+    if (offset === undefined) return file;
+    const { line, col } = lines.linePos(offset);
+    return `${file}:${line}:${col}`;
+  };
   const problems = [...doc.errors, ...doc.warnings].map((e) => {
     const pos = e.linePos?.[0];
-    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    return `${where} ${yamlMessage(e.code, e.message)}`;
+    return `${pos ? `${file}:${pos.line}:${pos.col}` : file} ${yamlMessage(e.code, e.message)}`;
+  });
+  visit(doc, {
+    Map(_k, map) {
+      const keys = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (keys.has(pair.key.value))
+          problems.push(
+            `${where(pair.key.range?.[0])} ${yamlMessage('DUPLICATE_KEY', `Map keys must be unique ("${String(pair.key.value)}")`)}`,
+          );
+        else keys.add(pair.key.value);
+      }
+    },
   });
   return { file, doc, lines, problems };
+}
+
+/**
+ * The plain data of a parsed document. Aliases are expanded at most yaml's default 100 times per anchor use
+ * (a "billion laughs" file would otherwise eat the memory); more is a problem at the first alias, not a crash.
+ */
+export function yamlData(src: YamlSource): { data: unknown; problems: string[] } {
+  try {
+    return { data: src.doc.toJS({ maxAliasCount: 100 }), problems: [] };
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    let at: number | undefined;
+    visit(src.doc, {
+      Alias(_k, node) {
+        at = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const { line, col } = src.lines.linePos(at ?? 0);
+    return {
+      data: undefined,
+      problems: [
+        `${src.file}:${line}:${col} YAML aliases expand too far (${e.message.replace(/\.$/, '')}); a file that multiplies aliases (a "billion laughs") is refused`,
+      ],
+    };
+  }
+}
+
+/**
+ * Reads a YAML file as strict UTF-8: invalid bytes are a problem at their line:column, never replaced by U+FFFD.
+ * Returns the text, or null and the problem; a file that cannot be read throws the fs error.
+ */
+export function readUtf8File(file: string): { text: string; problem: null } | { text: null; problem: string } {
+  const bytes = readFileSync(file);
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes), problem: null };
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const lineStart = bytes.lastIndexOf(0x0a, bad - 1) + 1;
+    const line = bytes.subarray(0, lineStart).filter((b) => b === 0x0a).length + 1;
+    const col = bytes.subarray(lineStart, bad).toString('utf8').length + 1;
+    const hex = [...bytes.subarray(bad, Math.min(bad + 4, bytes.length))].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    return { text: null, problem: `${file}:${line}:${col} invalid UTF-8 (bytes ${hex} at byte offset ${bad}); save the file as UTF-8` };
+  }
+}
+
+/** Byte offset of the first byte that does not start a valid UTF-8 sequence (-1 when all are valid). */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+    if (!n || i + n >= b.length) return i;
+    for (let k = 1; k <= n; k++) if ((b[i + k] & 0xc0) !== 0x80) return i;
+    // overlong forms, UTF-16 surrogates, above U+10FFFF
+    const c1 = b[i + 1];
+    if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f) || (c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return i;
+    i += n + 1;
+  }
+  return -1;
 }
 
 function yamlMessage(code: string, message: string): string {
@@ -48,8 +154,8 @@ export function positionOf(src: YamlSource, path: (string | number)[], key?: str
     best = (next.key ?? next.value ?? best) as Node;
     if (next.value) best = next.value as Node;
   }
-  if (key !== undefined) {
-    const pair = isMap(node) ? node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key) : undefined;
+  if (key !== undefined && isMap(node)) {
+    const pair = pairsOf(node).get(key);
     if (pair && isScalar(pair.key)) best = pair.key;
   }
   const offset = best?.range?.[0] ?? 0;
@@ -57,9 +163,21 @@ export function positionOf(src: YamlSource, path: (string | number)[], key?: str
   return `${src.file}:${line}:${col}`;
 }
 
+// Key → pair of each mapping, built once: looking keys up by scanning made N problems in one mapping cost N².
+const pairIndex = new WeakMap<YAMLMap, Map<unknown, Pair>>();
+function pairsOf(map: YAMLMap): Map<unknown, Pair> {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) if (isPair(p) && isScalar(p.key) && !index.has(p.key.value)) index.set(p.key.value, p);
+    pairIndex.set(map, index);
+  }
+  return index;
+}
+
 function childOf(node: unknown, seg: string | number): { key?: unknown; value: unknown } | null {
   if (isMap(node)) {
-    const pair = node.items.find((p) => isScalar(p.key) && p.key.value === seg);
+    const pair = pairsOf(node).get(seg);
     return pair ? { key: pair.key, value: pair.value ?? pair.key } : null;
   }
   if (isSeq(node) && typeof seg === 'number') {

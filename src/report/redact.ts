@@ -1,12 +1,25 @@
-// Secret redaction: collects secret values (env, .env files, URL passwords) and replaces them by [secure]; scans outputs for leaks.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Secret redaction: collects secret values (secret-named env/.env variables, the target's `secrets:`, URL passwords),
+// replaces them and their encoded forms by [secure]; scans outputs for leaks.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 
 export const SECURE = '[secure]';
-/** Env var names that hold secrets. */
-export const SECRET_NAME = /PASSWORD|SECRET|TOKEN|KEY|DSN/i;
+/**
+ * What is a secret (README "What counts as a secret"): the value of a variable whose name says so (this pattern:
+ * PASSWORD, PASSWD, PGPASS, SECRET, TOKEN, KEY, DSN, CREDENTIAL…), the password of a `scheme://user:pass@` URL,
+ * and the value of every variable the target lists under `secrets:`. Other .env values are not secrets:
+ * `APP_ENV=production` would otherwise turn every "production" in a report into a leak.
+ */
+export const SECRET_NAME = /PASS|SECRET|TOKEN|KEY|DSN|CREDENTIAL|PRIVATE|COOKIE/i;
 /** Values found by name or in .env files shorter than this are ignored: `on`, `5432`-like noise would shred every report. */
 export const MIN_SECRET_LENGTH = 4;
+/** Base64 of a secret at an unknown offset (`user:secret` in Basic auth) is only matched when this long: shorter fragments collide with ordinary text. */
+const MIN_SHIFTED_BASE64 = 8;
+
+/** Whether a variable's value is a secret: its name says so, or the target lists it under `secrets:`. */
+export function isSecretName(name: string, listed: ReadonlySet<string> | readonly string[] = []): boolean {
+  return SECRET_NAME.test(name) || ('has' in listed ? listed.has(name) : listed.includes(name));
+}
 
 // ://user:password@ — anchored on "://" (any scheme, even glued to preceding text); the password may not
 // contain whitespace, quotes, / ? # or @ (URL syntax). Bounded lengths keep it linear on long lines.
@@ -14,12 +27,38 @@ const URL_PASSWORD = /(:\/\/[^\s:/?#@'"<>`]{0,256}:)([^\s/?#@'"<>`]{1,256})@/g;
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The forms a secret may take in output: raw, URL-encoded, base64 (standard and URL-safe, unpadded so a padded copy matches too). */
+/**
+ * The forms a secret may take in output: raw; JSON-escaped (once and twice: a JSON string inside JSON); percent-encoded
+ * with upper- and lower-case hex (and `+` for spaces); base64 (standard and URL-safe, unpadded so a padded copy
+ * matches too) at all three byte offsets, so a secret inside a longer base64 text (`Basic base64(user:secret)`) is
+ * found whatever comes before it.
+ */
 export function secretForms(value: string): string[] {
-  const forms = new Set([value, encodeURIComponent(value)]);
-  const b64 = Buffer.from(value, 'utf8').toString('base64').replace(/=+$/, '');
-  forms.add(b64);
-  forms.add(b64.replace(/\+/g, '-').replace(/\//g, '_'));
+  const forms = new Set([value]);
+  let json = value;
+  for (let i = 0; i < 2; i++) {
+    json = JSON.stringify(json).slice(1, -1);
+    forms.add(json);
+  }
+  const pct = encodeURIComponent(value);
+  for (const p of [pct, pct.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())]) {
+    forms.add(p);
+    forms.add(p.replace(/%20/g, '+')); // form encoding
+  }
+  const bytes = Buffer.from(value, 'utf8');
+  for (let shift = 0; shift < 3; shift++) {
+    const b64 = Buffer.concat([Buffer.alloc(shift), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
+    // Characters that depend only on the secret's bits: drop those shared with the `shift` bytes before it and
+    // the one shared with whatever follows it.
+    const middle = shift === 0 ? b64 : b64.slice(Math.ceil((8 * shift) / 6), Math.floor((8 * (shift + bytes.length)) / 6));
+    if (shift === 0 || middle.length >= MIN_SHIFTED_BASE64) {
+      forms.add(middle);
+      forms.add(middle.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+  }
+  forms.delete('');
   return [...forms];
 }
 
@@ -79,8 +118,23 @@ export class Redactor {
   private bytePattern: RegExp | null = null;
 
   /** A redactor primed with the secrets of an environment (default: process.env). */
-  static fromEnv(env: NodeJS.ProcessEnv = process.env): Redactor {
-    return new Redactor().addEnv(env);
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, listed: readonly string[] = []): Redactor {
+    return new Redactor().addEnv(env, listed);
+  }
+
+  /**
+   * The redactor of a run on a target: the environment's secrets, the secrets of the target's .env files
+   * (databases' `env_file`), and every variable the target lists under `secrets:`.
+   */
+  static forTarget(target: { secrets?: unknown; databases?: unknown; baseDir?: string }, env: NodeJS.ProcessEnv = process.env): Redactor {
+    const listed = Array.isArray(target.secrets) ? target.secrets.filter((x): x is string => typeof x === 'string') : [];
+    const r = Redactor.fromEnv(env, listed);
+    for (const db of Object.values((target.databases ?? {}) as Record<string, { env_file?: string }>)) {
+      if (!db.env_file) continue;
+      const f = isAbsolute(db.env_file) ? db.env_file : resolve(target.baseDir ?? '.', db.env_file);
+      if (existsSync(f)) r.addEnvFile(f, listed);
+    }
+    return r;
   }
 
   /** Number of distinct secret values known (forms not counted). */
@@ -88,35 +142,47 @@ export class Redactor {
     return this.secrets.size;
   }
 
-  /** Adds one secret value (any non-empty string: the caller says it is secret). */
+  /**
+   * Adds one secret value (any non-empty string: the caller says it is secret). Each line of a multi-line value
+   * (length ≥ 4, PEM armour lines aside) is a secret too: a report may show the lines apart.
+   */
   add(value: string | undefined | null): this {
     if (value && value !== SECURE && !this.secrets.has(value)) {
       this.secrets.add(value);
       this.textPattern = this.bytePattern = null;
+      if (/[\r\n]/.test(value))
+        for (const line of value.split(/\r?\n|\r/)) {
+          const t = line.trim();
+          if (t.length >= MIN_SECRET_LENGTH && !/^-----(BEGIN|END) [A-Z0-9 ]+-----$/.test(t)) this.add(t);
+        }
     }
     return this;
   }
 
-  /** Adds values of env vars whose names say secret (length ≥ 4) and passwords of URLs in any value. */
-  addEnv(env: NodeJS.ProcessEnv): this {
+  /**
+   * Adds the values (length ≥ 4) of env vars whose names say secret or that `listed` names (the target's
+   * `secrets:`), and the passwords of URLs in any value.
+   */
+  addEnv(env: NodeJS.ProcessEnv, listed: readonly string[] = []): this {
+    const names = new Set(listed);
     for (const [name, value] of Object.entries(env)) {
       if (!value) continue;
-      if (SECRET_NAME.test(name) && value.length >= MIN_SECRET_LENGTH) this.add(value);
+      if (isSecretName(name, names) && value.length >= MIN_SECRET_LENGTH) this.add(value);
       this.learnUrlPasswords(value);
     }
     return this;
   }
 
   /**
-   * Adds the values of a .env file (length ≥ 4) and the passwords of URLs in them; returns the parsed variables.
-   * Plain numbers and booleans are skipped unless the name says secret: `PORT=5432` would otherwise turn every
-   * 5432 (and every sha256 containing it) into [secure]; `PIN_SECRET=5555` is still taken.
+   * Adds the secrets of a .env file and returns the parsed variables: values (length ≥ 4) of secret-named
+   * variables and of those `listed` names (the target's `secrets:`), and the passwords of URLs in any value.
+   * Other values are not secrets (`APP_ENV=production`, `REGION=local`): see SECRET_NAME.
    */
-  addEnvFile(path: string): Record<string, string> {
+  addEnvFile(path: string, listed: readonly string[] = []): Record<string, string> {
     const vars = parseEnvFile(readFileSync(path, 'utf8'));
+    const names = new Set(listed);
     for (const [name, value] of Object.entries(vars)) {
-      const plain = /^(?:\d+|true|false|yes|no|on|off)$/i.test(value);
-      if (value.length >= MIN_SECRET_LENGTH && (!plain || SECRET_NAME.test(name))) this.add(value);
+      if (value.length >= MIN_SECRET_LENGTH && isSecretName(name, names)) this.add(value);
       this.learnUrlPasswords(value);
     }
     return vars;

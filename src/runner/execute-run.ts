@@ -1,6 +1,4 @@
 // Everything a run needs around the runner core: target, macro, redactor primed with the target's secrets, signing key.
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import type { TargetInfo } from '../gate.js';
 import { findMacroFile, loadMacro } from '../macro/load-macro.js';
 import { findSigningKey, loadPrivateKey } from '../report/keys.js';
@@ -23,15 +21,9 @@ export interface ExecuteOptions {
   warn?: (message: string) => void;
 }
 
-/** A redactor that knows the environment's secrets and every value of the target's .env files. */
+/** A redactor that knows the environment's secrets, the target's .env secrets and its `secrets:` (see Redactor.forTarget). */
 export function redactorFor(target: TargetInfo): Redactor {
-  const redactor = Redactor.fromEnv();
-  for (const db of Object.values((target.databases ?? {}) as Record<string, { env_file?: string }>)) {
-    if (!db.env_file) continue;
-    const f = isAbsolute(db.env_file) ? db.env_file : resolve(target.baseDir ?? '.', db.env_file);
-    if (existsSync(f)) redactor.addEnvFile(f);
-  }
-  return redactor;
+  return Redactor.forTarget(target);
 }
 
 /** Loads target and macro (every problem before anything runs), finds the signing key, runs the macro. */

@@ -6,7 +6,7 @@ import type { TargetInfo } from '../gate.js';
 import { parseHost, type HostSpec } from '../context/hosts.js';
 import { packagePath } from '../paths.js';
 import { schemaProblems } from '../macro/schema-check.js';
-import { parseYamlSource } from '../macro/yaml-source.js';
+import { capProblems, parseYamlSource, readUtf8File, sortByLine, yamlData } from '../macro/yaml-source.js';
 
 export interface TargetFile {
   name: string;
@@ -17,6 +17,8 @@ export interface TargetFile {
   databases?: Record<string, { url_env?: string; env_file?: string; key?: string; embedded?: boolean }>;
   kb?: { dir?: string; database?: string };
   signing_key?: string;
+  /** Names of env vars / .env keys whose values are secret (see Redactor.forTarget). */
+  secrets?: string[];
 }
 
 let targetSchema: object | undefined;
@@ -35,18 +37,21 @@ export function defaultTarget(): TargetInfo {
 
 /** Reads a target YAML file; relative paths are resolved against the file's folder. */
 export function loadTarget(file: string): TargetInfo {
-  let text: string;
+  let read: ReturnType<typeof readUtf8File>;
   try {
-    text = readFileSync(file, 'utf8');
+    read = readUtf8File(file);
   } catch (e) {
     throw errors.usage(`cannot read target file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const src = parseYamlSource(file, text);
-  if (src.problems.length) throw errors.targetInvalid(file, src.problems);
-  const data = src.doc.toJS() as TargetFile;
+  if (read.text === null) throw errors.targetInvalid(file, [read.problem]);
+  const src = parseYamlSource(file, read.text);
+  if (src.problems.length) throw errors.targetInvalid(file, capProblems(sortByLine(src.problems)), src.problems.length);
+  const parsed = yamlData(src);
+  if (parsed.problems.length) throw errors.targetInvalid(file, parsed.problems);
+  const data = parsed.data as TargetFile;
   targetSchema ??= JSON.parse(readFileSync(packagePath('schemas', 'target.schema.json'), 'utf8'));
   const problems = schemaProblems(targetSchema!, data, src);
-  if (problems.length) throw errors.targetInvalid(file, problems);
+  if (problems.length) throw errors.targetInvalid(file, capProblems(problems), problems.length);
   const base = dirname(resolve(file));
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const hostSpecs: Record<string, HostSpec> = { local: { name: 'local', kind: 'local', url: 'local' } };
@@ -67,6 +72,7 @@ export function loadTarget(file: string): TargetInfo {
     databases: data.databases ?? {},
     kb: data.kb ? { ...data.kb, dir: data.kb.dir ? abs(data.kb.dir) : undefined } : undefined,
     signing_key: data.signing_key ? abs(data.signing_key) : undefined,
+    secrets: data.secrets ?? [],
     baseDir: base,
   };
 }

@@ -113,6 +113,49 @@ describe('artifact', () => {
     expect(result.facts.forbidden).toEqual(['bin/run.sh', 'tests/test_core.py']);
   });
 
+  test('forbid: braces and classes match (`*.{p12,pfx}`, `secret_[ab].txt`): the file does not ship', async () => {
+    const r = await makeRepo({ 'README.md': 'x\n', 'certs/client.pfx': 'pfx', 'conf/secret_b.txt': 'b', 'conf/secret_c.txt': 'c' });
+    cleanup.push(r.dir);
+    const { result } = await build(r.dir, tmp('gaterun-out-'), { forbid: ['*.{p12,pfx}', 'secret_[ab].txt'] });
+    expect(result.status).toBe('FAIL');
+    expect(result.facts.forbidden).toEqual(['certs/client.pfx', 'conf/secret_b.txt']);
+    // and exclude: takes the same globs: the build passes without them
+    const ok = await build(r.dir, tmp('gaterun-out-'), { exclude: ['*.{p12,pfx}', 'secret_[!c].txt'] });
+    expect(ok.result.status).toBe('PASS');
+    expect(ok.result.facts.excluded).toEqual(['certs/client.pfx', 'conf/secret_b.txt']);
+  });
+
+  test('.gitattributes export-ignore: the file list follows git archive (a dir, a glob, a nested attributes file)', async () => {
+    const r = await makeRepo({
+      '.gitattributes': '.github/ export-ignore\n*.snap export-ignore\n',
+      '.github/workflows/ci.yml': 'on: push\n',
+      'src/app.py': 'print(1)\n',
+      'src/app.snap': 'snapshot\n',
+      'vendor/.gitattributes': 'big.bin export-ignore\n',
+      'vendor/big.bin': 'bytes\n',
+      'vendor/small.txt': 'kept\n',
+    });
+    cleanup.push(r.dir);
+    const out = tmp('gaterun-out-');
+    const { result } = await build(r.dir, out);
+    expect(result.summary).not.toContain('differs');
+    expect(result.status).toBe('PASS');
+    const manifest = readFileSync(String(result.facts.manifest), 'utf8');
+    const listed = manifest
+      .trim()
+      .split('\n')
+      .map((l) => l.slice(66));
+    expect(listed.sort()).toEqual(['.gitattributes', 'src/app.py', 'vendor/.gitattributes', 'vendor/small.txt']);
+    expect(result.facts.excluded).toEqual(['.github/workflows/ci.yml', 'src/app.snap', 'vendor/big.bin']);
+    expect(result.checks.find((c) => c.id === 'CLEAN')?.text).toContain('.github/workflows/ci.yml (export-ignore (.gitattributes))');
+    // the archive itself holds exactly the manifest's files
+    const tarList = (await run('tar', ['-tzf', String(result.facts.path)])).split('\n').filter((l) => !l.endsWith('/'));
+    expect(tarList.sort()).toEqual(listed.sort());
+    // a forbid: glob does not fire on a file git archive leaves out anyway
+    const f = await build(r.dir, tmp('gaterun-out-'), { forbid: ['.github/'] });
+    expect(f.result.status).toBe('PASS');
+  });
+
   test('a mutation: none macro refuses an out dir outside the run dir', async () => {
     await expect(runGate(artifact, { repo: repo.dir, name: 'x', out: tmp('gaterun-out-') }, { policy: 'none' })).rejects.toThrow(
       /refused before it happened/,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import artifact from '../../gates/artifact.js';
@@ -13,6 +13,7 @@ import { runGate } from '../helpers/host-context.js';
 import { startHosts, type HostKind, type TestHosts } from '../helpers/hosts.js';
 import { snapshotTree } from '../helpers/tree.js';
 import { run } from '../helpers/run.js';
+import { startFixture } from '../helpers/processes.js';
 
 const TESTS = (extra = '') => `import unittest
 from cutter.core import cut
@@ -109,7 +110,11 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     expect(f.staged_tests).toMatchObject({ runner: 'unittest', ran: 2, passed: 2, failed: 0 });
     expect(String(f.deploy_ts)).toMatch(/^\d{8}T\d{6}Z$/);
     expect(f.backup).toBe(`${live}.pre-o8b-${f.deploy_ts}`);
-    expect(siblings(root)).toEqual(['iu-cutter-v0.6', basename(String(f.backup))]);
+    // The old real directory became the backup; the live path is now a symlink to the release beside it.
+    expect(f.switch).toBe('exchange');
+    expect(siblings(root)).toEqual(['iu-cutter-v0.6', basename(String(f.backup)), `iu-cutter-v0.6.release-${f.deploy_ts}`]);
+    expect(lstatSync(live).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(live)).toBe(`iu-cutter-v0.6.release-${f.deploy_ts}`);
     expect(await snapshotTree(String(f.backup))).toBe(before);
     expect(readFileSync(join(live, 'README.md'), 'utf8')).toBe('v2\n');
     expect(result.checks.map((c) => `${c.id} ${c.status}`)).toEqual([
@@ -131,8 +136,12 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
 
     const rb = await runGate(rollback, { dir: live, backup: String(f.backup), manifest: String(built.v1.manifest) }, opts());
     expect(rb.result.status).toBe('PASS');
-    expect(rb.result.facts).toMatchObject({ matched: built.v1.files, total: built.v1.files, restored: true });
+    expect(rb.result.facts).toMatchObject({ matched: built.v1.files, total: built.v1.files, restored: true, switch: 'symlink' });
     expect(await snapshotTree(live)).toBe(before);
+    expect(readlinkSync(live)).toBe(basename(String(f.backup)));
+    // the v2 release is kept aside, never deleted
+    expect(await snapshotTree(String(rb.result.facts.displaced))).not.toBe(before);
+    expect(String(rb.result.facts.displaced)).toMatch(/iu-cutter-v0\.6\.rolled-back-\d{8}T\d{6}Z$/);
   });
 
   test('first deploy (no live tree yet): promotes without a backup', async () => {
@@ -145,8 +154,8 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
       opts(),
     );
     expect(result.status).toBe('PASS');
-    expect(result.facts).toMatchObject({ backup: null, promoted: `${built.v2.files}/${built.v2.files}` });
-    expect(siblings(root)).toEqual(['iu-cutter-v0.6']);
+    expect(result.facts).toMatchObject({ backup: null, switch: 'first', promoted: `${built.v2.files}/${built.v2.files}` });
+    expect(siblings(root)).toEqual(['iu-cutter-v0.6', `iu-cutter-v0.6.release-${result.facts.deploy_ts}`]);
   });
 
   test('staged tests fail: never promotes, live tree byte-identical, nothing left beside it', async () => {
@@ -162,6 +171,21 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     expect(await snapshotTree(live)).toBe(before);
     expect(siblings(root)).toEqual(['iu-cutter-v0.6']);
     expect(ledger.entries.some((e) => /mv -T/.test(e.target))).toBe(false);
+  });
+
+  test('expect_ran unmet, every test passed: the message says how many ran and how many were expected', async () => {
+    const { root, live } = await layout();
+    const before = await snapshotTree(live);
+    const { result } = await runGate(
+      deployGate,
+      { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: TEST_COMMAND, expect_ran: 3 } },
+      opts(),
+    );
+    expect(result.status).toBe('FAIL');
+    expect(result.summary).toBe('staged tests: 2 tests ran, 3 expected (all that ran passed; exit 0); live tree untouched');
+    expect(result.summary).not.toContain('did not pass');
+    expect(await snapshotTree(live)).toBe(before);
+    expect(siblings(root)).toEqual(['iu-cutter-v0.6']);
   });
 
   test('interrupted before promote: live tree byte-identical', async () => {
@@ -279,4 +303,77 @@ describe('unreachable SSH host', () => {
     expect(JSON.stringify(result)).not.toContain(readFileSync(join(hosts.sshd.dir, 'host_ed25519'), 'utf8').split('\n')[1]);
     expect(existsSync(live)).toBe(true);
   });
+});
+
+/** Waits until the UTC second differs from the last call's (deploy/rollback names carry a second-resolution stamp). */
+let lastSecond = 0;
+async function freshSecond(): Promise<void> {
+  while (Math.floor(Date.now() / 1000) === lastSecond) await new Promise((r) => setTimeout(r, 20));
+  lastSecond = Math.floor(Date.now() / 1000);
+}
+
+/** A watcher process reading <live>/README.md in a tight loop; stop() returns what it saw. */
+async function watch(live: string) {
+  const w = await startFixture('live-watcher', [join(live, 'README.md')], /^READY$/);
+  return async () => {
+    const exited = new Promise<void>((r) => w.child.once('exit', () => r()));
+    w.child.kill('SIGTERM');
+    await exited;
+    const last = w.output().trim().split('\n').pop()!;
+    return JSON.parse(last) as { reads: number; missing: number; contents: string[]; errors: string[] };
+  };
+}
+
+describe('atomic promote and rollback: a watcher never sees the live path missing', () => {
+  test('control: the watcher does catch a two-rename swap (the old promote), so a 0 below means something', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'gaterun-swap-'));
+    cleanup.push(root);
+    await run('sh', ['-c', 'mkdir live other && echo v1 > live/README.md && echo v2 > other/README.md', 'sh'], { cwd: root });
+    const stop = await watch(join(root, 'live'));
+    await run('sh', ['-c', 'for i in $(seq 20); do mv -T live tmp && mv -T other live && mv -T tmp other; sleep 0.02; done'], {
+      cwd: root,
+    });
+    const seen = await stop();
+    expect(seen.missing).toBeGreaterThan(0);
+    expect(seen.errors).toEqual(['ENOENT']);
+  });
+
+  const cycle = (kind: HostKind, rounds: number) => async () => {
+    const { root, live } = await layout();
+    const v1 = readFileSync(join(live, 'README.md'), 'utf8');
+    const opts = { host: hosts.name(kind), hosts: hosts.hosts, policy: 'deploy' as const, macroId: 'O8B' };
+    const stop = await watch(live);
+    const modes: string[] = [];
+    try {
+      for (let i = 0; i < rounds; i++) {
+        await freshSecond();
+        const d = await runGate(
+          deployGate,
+          { artifact: String(built.v2.path), sha256: String(built.v2.sha256), manifest: String(built.v2.manifest), dir: live },
+          opts,
+        );
+        expect(d.result.summary).toContain('sha256 match');
+        expect(d.result.status).toBe('PASS');
+        modes.push(String(d.result.facts.switch));
+        await freshSecond();
+        const r = await runGate(rollback, { dir: live, backup: String(d.result.facts.backup), manifest: String(built.v1.manifest) }, opts);
+        expect(r.result.status).toBe('PASS');
+        modes.push(String(r.result.facts.switch));
+      }
+    } finally {
+      const seen = await stop();
+      // every read found a complete tree: v1 or v2, never missing; and the watcher really was reading throughout
+      expect({ missing: seen.missing, errors: seen.errors }).toEqual({ missing: 0, errors: [] });
+      expect(seen.contents.sort()).toEqual([v1, 'v2\n'].sort());
+      expect(seen.reads).toBeGreaterThan(rounds * 1000);
+    }
+    // the first promote turned the old directory into a symlink by exchange; every later switch is a symlink rename
+    expect(modes).toEqual(['exchange', ...Array<string>(rounds * 2 - 1).fill('symlink')]);
+    expect(readFileSync(join(live, 'README.md'), 'utf8')).toBe(v1);
+    // nothing deleted: the original tree, every release and every rolled-back tree are still beside the live path
+    expect(siblings(root).filter((n) => n.includes('.rolled-back-')).length).toBe(rounds);
+  };
+
+  test('local: 20 deploys and 20 rollbacks, 0 missing instants', cycle('local', 20), 180_000);
+  test('ssh: 3 deploys and 3 rollbacks over the real sshd, 0 missing instants', cycle('ssh', 3), 120_000);
 });

@@ -1,7 +1,7 @@
 // Macro checking: every problem at once, with file:line:column, dotted path and what was expected.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gaterun } from '../helpers/cli.js';
 import { cleanupTemp, tempDir, writeFiles } from '../helpers/temp.js';
 
@@ -133,5 +133,98 @@ describe('the CLI surface', () => {
     const badOpt = await gaterun(['run', 'SELFCHECK', '--frobnicate']);
     expect(badOpt.exitCode).toBe(2);
     expect(badOpt.stderr).toMatch(/EUSAGE: Unknown option '--frobnicate'/);
+  });
+});
+
+// Billion laughs: each level multiplies the one before by 9 (9^9 ≈ 387 million strings if expanded).
+const LAUGHS = [
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ...'bcdefghi'.split('').map((k, i) => {
+    const prev = 'abcdefghi'[i];
+    return `${k}: &${k} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`;
+  }),
+].join('\n');
+
+describe('hostile and broken input: exit 2 naming the file and the place, never a crash', () => {
+  const gate = `gates:\n  - id: G0\n    title: a\n    kind: command\n    with: { command: "true" }\n`;
+
+  test('a YAML alias bomb in a macro', async () => {
+    const r = await plan(`${head}${gate}values:\n  ${LAUGHS.split('\n').join('\n  ')}\n`);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`EMACROINVALID: ${r.file}: 1 problem`);
+    expect(r.stderr).toMatch(/m\.yaml:12:\d+ YAML aliases expand too far .*billion laughs/);
+    expect(r.stderr).not.toMatch(/crashed|^\s+at /m);
+  });
+
+  test('a YAML alias bomb in a target', async () => {
+    const r = await plan(`${head}${gate}`, `name: t\nvalues:\n  ${LAUGHS.split('\n').join('\n  ')}\n`);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/ETARGETINVALID: .*t\.yaml: 1 problem/);
+    expect(r.stderr).toMatch(/t\.yaml:4:\d+ YAML aliases expand too far/);
+    expect(r.stderr).not.toMatch(/crashed|^\s+at /m);
+  });
+
+  test('a few ordinary aliases still load', async () => {
+    const r = await plan(
+      `${head}gates:\n  - id: G0\n    title: a\n    kind: command\n    with: &w { command: "true" }\n  - id: G1\n    title: b\n    kind: command\n    with: *w\n`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+
+  test('invalid UTF-8 is an error at its line:column, not replaced and run', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'ran');
+    const text = Buffer.concat([
+      Buffer.from(`${head}gates:\n  - id: G0\n    title: a\n    kind: command\n    with: { command: "touch ${marker} # caf`),
+      Buffer.from([0xc3, 0x28]), // a lead byte without its continuation
+      Buffer.from('" }\n'),
+    ]);
+    writeFileSync(join(dir, 'm.yaml'), text);
+    for (const cmd of ['plan', 'run']) {
+      const r = await gaterun([cmd, join(dir, 'm.yaml'), ...(cmd === 'run' ? ['--out', join(dir, 'out')] : [])]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `m\\.yaml:9:${'    with: { command: "touch '.length + marker.length + ' # caf'.length + 1} invalid UTF-8 \\(bytes c3 28`,
+        ),
+      );
+    }
+    expect(existsSync(marker)).toBe(false);
+    // and in a target file
+    writeFileSync(join(dir, 't.yaml'), Buffer.concat([Buffer.from('name: t\ndescription: "'), Buffer.from([0xff]), Buffer.from('"\n')]));
+    writeFileSync(join(dir, 'ok.yaml'), `${head}${gate}`);
+    const t = await gaterun(['plan', join(dir, 'ok.yaml'), '--target', join(dir, 't.yaml')]);
+    expect(t.exitCode).toBe(2);
+    expect(t.stderr).toMatch(/t\.yaml:2:15 invalid UTF-8 \(bytes ff/);
+  });
+
+  test('an unclosed ${target.paths.x is an error with line:col, not literal text', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'ran');
+    const text = `${head}gates:\n  - id: G0\n    title: a\n    kind: command\n    with:\n      command: "touch ${marker}; echo \${target.paths.repo"\n`;
+    writeFiles(dir, { 'm.yaml': text, 't.yaml': 'name: t\npaths:\n  repo: .\n' });
+    const r = await gaterun(['run', join(dir, 'm.yaml'), '--target', join(dir, 't.yaml'), '--out', join(dir, 'out')]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(
+      /m\.yaml:10:16 gates\[0\]\.with\.command: unclosed reference "\$\{target\.paths\.repo" at character \d+: expected `}`/,
+    );
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  test('thousands of problems: the first 50 are listed, the rest counted, the total is exact', async () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => `stray_${i}: x`).join('\n');
+    const r = await plan(`${head}${gate}${keys}\nstray_7: again\n`);
+    expect(r.exitCode).toBe(2);
+    // 3000 unknown keys; the duplicate stray_7 is a syntax problem, reported first (alone, as syntax stops the check)
+    expect(r.stderr).toContain(`${r.file}: 1 problem`);
+    expect(r.stderr).toMatch(/m\.yaml:3010:1 YAML syntax error: duplicate key/);
+    const r2 = await plan(`${head}${gate}${keys}\n`);
+    expect(r2.stderr).toContain(`${r2.file}: 3000 problems; nothing was run`);
+    const listed = r2.stderr.split('\n').filter((l) => /^ {2}\S+m\.yaml:\d+:\d+ stray_\d+: unknown key/.test(l));
+    expect(listed).toHaveLength(50);
+    expect(listed[0]).toMatch(/m\.yaml:10:1 stray_0:/);
+    expect(listed[49]).toMatch(/m\.yaml:59:1 stray_49:/);
+    expect(r2.stderr).toContain('… and 2950 more problems');
   });
 });

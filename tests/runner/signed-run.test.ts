@@ -79,7 +79,7 @@ describe('signed runs', () => {
     const dir = tempDir();
     writeFiles(dir, {
       '.env': `CUTTER_DSN=postgres://cutter:${SECRET}-env@db:5432/x\nPLAIN_VALUE=${SECRET}-dotenv\n`,
-      't.yaml': 'name: t\ndatabases:\n  production: { env_file: .env, key: CUTTER_DSN }\n',
+      't.yaml': 'name: t\ndatabases:\n  production: { env_file: .env, key: CUTTER_DSN }\nsecrets: [PLAIN_VALUE]\n',
     });
     const file = macro(
       dir,

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnvFile, Redactor, secretForms } from '../../src/report/redact.js';
+import { isSecretName, parseEnvFile, Redactor, secretForms } from '../../src/report/redact.js';
 import { cleanupTempDirs, tempDir } from './fixtures.js';
 
 afterAll(cleanupTempDirs);
@@ -76,10 +76,17 @@ describe('Redactor', () => {
       MULTI: 'line1\nline2',
       URL: 'postgres://u:env-url-pw@h/db',
     });
+    // Secret-named (PGPASS, PIN_SECRET), URL passwords, and the names the target lists under secrets:.
     const r = new Redactor();
-    r.addEnvFile(file);
+    r.addEnvFile(file, ['SINGLE', 'PLAIN', 'HOST', 'MULTI']);
     expect(r.redact('dq-secret "quoted" sq-secret plain-secret db.internal 5555 5432 false on env-url-pw line1\nline2')).toBe(
       '[secure] [secure] [secure] [secure] [secure] 5432 false on [secure] [secure]',
+    );
+    // Without the list, other values are not secrets (APP_ENV=production must not shred reports).
+    const bare = new Redactor();
+    bare.addEnvFile(file);
+    expect(bare.redact('dq-secret "quoted" sq-secret plain-secret db.internal 5555 env-url-pw')).toBe(
+      '[secure] sq-secret plain-secret db.internal [secure] [secure]',
     );
   });
 
@@ -87,7 +94,7 @@ describe('Redactor', () => {
     const r = Redactor.fromEnv(ENV);
     const envDir = tempDir();
     writeFileSync(join(envDir, '.env'), 'CUTTER_PG=dotenv-only-value\n');
-    r.addEnvFile(join(envDir, '.env'));
+    r.addEnvFile(join(envDir, '.env'), ['CUTTER_PG']);
     const dir = tempDir();
     mkdirSync(join(dir, 'evidence'));
     const files: Record<string, string> = {
@@ -115,6 +122,48 @@ describe('Redactor', () => {
       'evidence/06-urlenc.txt',
       'evidence/09-binary.bin',
     ]);
+  });
+
+  test('secret shapes: JSON-escaped, each line, Basic-auth base64 at any offset, percent-encoding in both cases', () => {
+    const r = new Redactor().add('tok"en\\back-1').add('first-line\nsecond-line').add('p@ss w/rd-9').add('basic-token-77');
+    const shapes = [
+      JSON.stringify('tok"en\\back-1'),
+      JSON.stringify(JSON.stringify('tok"en\\back-1')),
+      '  first-line\n  second-line',
+      JSON.stringify('first-line\nsecond-line'),
+      encodeURIComponent('p@ss w/rd-9'),
+      encodeURIComponent('p@ss w/rd-9').toLowerCase(),
+      'q=p%40ss+w%2frd-9',
+      ...['u', 'us', 'use', 'deploy', 'deploy-bot'].map((u) => `Basic ${Buffer.from(`${u}:basic-token-77`).toString('base64')}`),
+      Buffer.from('x:basic-token-77').toString('base64url'),
+    ];
+    for (const text of shapes) {
+      expect(r.containsSecret(text)).toBe(true);
+      expect(r.containsSecret(r.redact(text))).toBe(false);
+    }
+    // and short base64 fragments are not taken (they would match ordinary text)
+    expect(secretForms('abcd').every((f) => f.length >= 4)).toBe(true);
+  });
+
+  test('what counts as a secret: secret names, listed names, URL passwords; not APP_ENV=production', () => {
+    const r = Redactor.fromEnv(
+      {
+        APP_ENV: 'production',
+        MODE: 'none',
+        REGION: 'local',
+        PGPASSWORD: 'pg-pass-1',
+        DEPLOY_CREDENTIAL: 'cred-22',
+        SESSION_ID: 'sess-99',
+        PWD: '/root',
+      },
+      ['SESSION_ID'],
+    );
+    expect(r.redact('production none local pg-pass-1 cred-22 sess-99 /root')).toBe(
+      'production none local [secure] [secure] [secure] /root',
+    );
+    expect(isSecretName('DB_PASSWORD')).toBe(true);
+    expect(isSecretName('APP_ENV')).toBe(false);
+    expect(isSecretName('APP_ENV', ['APP_ENV'])).toBe(true);
   });
 
   test('correct on MBs of text: 8 MB with 40 secrets (no catastrophic backtracking)', () => {
