@@ -68,7 +68,7 @@ describe('runner order: redact/scan → sign → verify → kb publish', () => {
     const final = readFileSync(join(runDir, '12-final-o8c-report.md'), 'utf8');
     expect(final).toContain('production_mutation: NONE');
     expect(final).toContain('db_transactions: 1 rollback-only transaction, rolled back (#1)');
-    expect(final).toContain('| Restart a service | NOT DONE — no ledger entry matches /systemctl/ (checked 2 entries #1–#2) |');
+    expect(final).toContain('| Restart a service | NOT DONE — no ledger entry matches /systemctl/ (examined 2 entries: #1, #2) |');
     expect(final).toContain('debug: connected with [secure]');
     const ledgerText = readFileSync(join(runDir, 'ledger.jsonl'), 'utf8');
     expect(ledgerText).not.toContain(DB_PASSWORD);
