@@ -1,6 +1,6 @@
 // Gate `kb-publish`: after the bundle is signed, copies its reports into the knowledge base as new revisions.
 import { defineGate, fail, pass } from '../src/gate.js';
-import { databaseUrl, type DatabaseEntry } from '../src/context/db.js';
+import { databaseUrl, type DatabaseEntry } from '../src/db/database-url.js';
 import { publishToKbDir } from '../src/kb/kb-dir.js';
 import { publishToKbPostgres, withKbDatabase } from '../src/kb/kb-postgres.js';
 

@@ -46,6 +46,22 @@ export const errors = {
       `cannot connect to ${display}: ${why}`,
       "check the server is up and the credentials in the target's env var or .env file",
     ),
+  dbLost: (display: string, why: string) =>
+    new GaterunError(
+      'EDBLOST',
+      `lost the connection to ${display} inside the transaction (${why}); the server rolls back a transaction whose session ends`,
+      'check the database server, then run the macro again',
+      [],
+      3,
+    ),
+  dbLockLost: (display: string, reason: string) =>
+    new GaterunError(
+      'EDBLOCKLOST',
+      `refused: the run lock on ${display} is no longer held: ${reason}; another run may now be using the target's databases`,
+      'check the database server, then run the macro again',
+      [],
+      3,
+    ),
   dbUnknown: (name: string, known: string[]) =>
     new GaterunError(
       'EDBUNKNOWN',

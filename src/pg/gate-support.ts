@@ -1,7 +1,7 @@
 // Shared pieces of the PostgreSQL gate kinds: counting, probes, JSON-able rows, value matching.
 import { textOf } from '../text.js';
 import type { DbHandle, FactValue } from '../gate.js';
-import { quoteQualified } from '../context/db.js';
+import { quoteQualified } from '../db/sql-quote.js';
 
 /** `table` or `schema.table`, unquoted identifiers only (they are quoted when used). */
 export const TABLE_PATTERN = '^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$';

@@ -1,6 +1,7 @@
 // Secret redaction: collects secret values (env, .env files, URL passwords) and replaces them by [secure]; scans outputs for leaks.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseEnvText } from '../db/env-file.js';
 
 export const SECURE = '[secure]';
 /** Env var names that hold secrets. */
@@ -21,44 +22,6 @@ export function secretForms(value: string): string[] {
   forms.add(b64);
   forms.add(b64.replace(/\+/g, '-').replace(/\//g, '_'));
   return [...forms];
-}
-
-/** Parses a .env file: KEY=VALUE lines, `export ` prefix, # comments, single/double quotes (double quotes may span lines and take \n \" \\ escapes). */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const [, key, rest] = m;
-    let value: string;
-    if (rest.startsWith('"')) {
-      let body = rest.slice(1);
-      let end = findClosingQuote(body);
-      while (end < 0 && i + 1 < lines.length) {
-        body += '\n' + lines[++i];
-        end = findClosingQuote(body);
-      }
-      value = (end < 0 ? body : body.slice(0, end)).replace(/\\(["\\n])/g, (_m, c: string) => (c === 'n' ? '\n' : c));
-    } else if (rest.startsWith("'")) {
-      const end = rest.indexOf("'", 1);
-      value = end < 0 ? rest.slice(1) : rest.slice(1, end);
-    } else {
-      value = rest.replace(/\s+#.*$/, '').trim();
-    }
-    out[key] = value;
-  }
-  return out;
-}
-
-function findClosingQuote(s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '\\') i++;
-    else if (s[i] === '"') return i;
-  }
-  return -1;
 }
 
 /** Relative paths (sorted) of every regular file under dir. */
@@ -113,7 +76,7 @@ export class Redactor {
    * 5432 (and every sha256 containing it) into [secure]; `PIN_SECRET=5555` is still taken.
    */
   addEnvFile(path: string): Record<string, string> {
-    const vars = parseEnvFile(readFileSync(path, 'utf8'));
+    const vars = parseEnvText(readFileSync(path, 'utf8'));
     for (const [name, value] of Object.entries(vars)) {
       const plain = /^(?:\d+|true|false|yes|no|on|off)$/i.test(value);
       if (value.length >= MIN_SECRET_LENGTH && (!plain || SECRET_NAME.test(name))) this.add(value);

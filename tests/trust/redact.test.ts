@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnvFile, Redactor, secretForms } from '../../src/report/redact.js';
+import { parseEnvText } from '../../src/db/env-file.js';
+import { Redactor, secretForms } from '../../src/report/redact.js';
 import { cleanupTempDirs, tempDir } from './fixtures.js';
 
 afterAll(cleanupTempDirs);
@@ -64,8 +65,9 @@ describe('Redactor', () => {
         '   ',
       ].join('\n'),
     );
-    expect(parseEnvFile(readFileSync(file, 'utf8'))).toEqual({
-      PGPASS: 'dq-secret "quoted"',
+    expect(parseEnvText(readFileSync(file, 'utf8'))).toEqual({
+      // dotenv keeps a backslash before a double quote (it expands only \n and \r)
+      PGPASS: 'dq-secret \\"quoted\\"',
       SINGLE: 'sq-secret',
       PLAIN: 'plain-secret',
       HOST: 'db.internal',
@@ -78,7 +80,7 @@ describe('Redactor', () => {
     });
     const r = new Redactor();
     r.addEnvFile(file);
-    expect(r.redact('dq-secret "quoted" sq-secret plain-secret db.internal 5555 5432 false on env-url-pw line1\nline2')).toBe(
+    expect(r.redact('dq-secret \\"quoted\\" sq-secret plain-secret db.internal 5555 5432 false on env-url-pw line1\nline2')).toBe(
       '[secure] [secure] [secure] [secure] [secure] 5432 false on [secure] [secure]',
     );
   });
