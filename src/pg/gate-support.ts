@@ -29,6 +29,17 @@ export function countSql(table: string): string {
   return `select count(*) from ${quoteQualified(table)}`;
 }
 
+/** The tables of the list that do not exist (or are not visible) on the handle's database. */
+export async function missingTables(h: DbHandle, tables: string[]): Promise<string[]> {
+  if (!tables.length) return [];
+  return h.readOnly(async (sql) => {
+    const rows = await sql<{ name: string }[]>`
+      select t.name from unnest(${tables}::text[], ${tables.map(quoteQualified)}::text[]) as t(name, quoted)
+      where to_regclass(t.quoted) is null`;
+    return rows.map((r) => r.name);
+  });
+}
+
 /** Row counts per table on the handle's independent connection. */
 export async function countTables(h: DbHandle, tables: string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
