@@ -68,6 +68,10 @@ export const errors = {
       `the target declares no database "${name}"`,
       known.length ? `declared: ${known.join(', ')}` : 'add it under databases: in the target file',
     ),
+  schemaFile: (file: string, why: string) =>
+    new GaterunError('ESCHEMAFILE', `schema file ${file}: ${why}`, 'pass an existing SQL file: gaterun db up --schema FILE'),
+  sqlScript: (file: string, line: number, why: string) =>
+    new GaterunError('ESQLSCRIPT', `${file}:${line}: ${why}`, 'the file is loaded as `psql -f` would, stopping at the first error'),
   pgBinaries: (tried: string[]) =>
     new GaterunError(
       'EPGBINARIES',
