@@ -3,6 +3,8 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { stringify } from 'yaml';
@@ -102,5 +104,59 @@ describe('the target database goes away while a non-database gate runs', () => {
     await admin.end();
     expect(killed.length).toBeGreaterThanOrEqual(1);
     await expectSignedFailureNamingDb(await child, out, pub, server);
+  });
+});
+
+describe('the database URL is answered by something that is not PostgreSQL (issue 13, item 2)', () => {
+  async function runAgainst(server: net.Server, entry: string) {
+    let connections = 0;
+    server.on('connection', () => connections++);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as net.AddressInfo;
+    const dir = tempDir();
+    writeFiles(dir, {
+      't.yaml': `name: wrong-service\ndatabases:\n  main: { url_env: WRONG_DB_URL${entry} }\n`,
+      'm.yaml': stringify({
+        id: 'W1',
+        macro: 'wrong-service',
+        title: 'wrong service',
+        outcome: 'W1_OK',
+        gates: [{ id: 'G0', title: 'snapshot', kind: 'pg-snapshot', with: { database: 'main', tables: ['public.t'] } }],
+      }),
+    });
+    const out = join(dir, 'run');
+    const r = await gaterun(['run', join(dir, 'm.yaml'), '--target', join(dir, 't.yaml'), '--out', out, '--renderer', 'silent'], {
+      env: { WRONG_DB_URL: `postgres://u:pw-wrong-svc@127.0.0.1:${port}/db` },
+    });
+    server.close();
+    return { r, out, connections, port };
+  }
+
+  test('an HTTP server: B at G0 naming the database and what answered, after at most two connections; reports written', async () => {
+    const { r, out, connections, port } = await runAgainst(
+      http.createServer((_q, res) => res.end('hi')),
+      '',
+    );
+    expect(r.exitCode).toBe(3);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.outcome.text).toBe('B — BLOCKED at G0');
+    expect(run.gates[0].summary).toContain(`u@127.0.0.1:${port}/db is not a PostgreSQL server: it answered "HTTP/1.1 400`);
+    expect(r.all).not.toContain('pw-wrong-svc');
+    expect(connections).toBeLessThanOrEqual(2);
+  });
+
+  // postgres.js starts one more attempt for a reserve() it already rejected; the pool is ended right after.
+  test("a port that never answers: B at the target's connect_timeout (1 s here), at most two connections", async () => {
+    const held: net.Socket[] = [];
+    const server = net.createServer((c) => void held.push(c));
+    const done = runAgainst(server, ', connect_timeout: 1');
+    const { r, out, connections } = await done;
+    held.forEach((c) => c.destroy());
+    expect(r.exitCode).toBe(3);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.gates[0].summary).toMatch(
+      /cannot take the run lock on database "main": cannot connect to u@127\.0\.0\.1:\d+\/db: connect timeout/,
+    );
+    expect(connections).toBeLessThanOrEqual(2);
   });
 });
