@@ -129,7 +129,12 @@ function holdClose(socket: net.Socket, onUnexpected: (deliver: () => void) => vo
     on: (event: string, fn: (...a: unknown[]) => void) => (event === 'close' ? (hold(fn, false), socket) : on(event, fn)),
     once: (event: string, fn: (...a: unknown[]) => void) => (event === 'close' ? (hold(fn, true), socket) : once(event, fn)),
     removeAllListeners: (event?: string) => {
-      if (event === undefined || event === 'close') held.length = 0;
+      if (event === undefined) {
+        // postgres.js clears the socket before wrapping it in TLS (sslmode): from here on the TLS socket it makes
+        // is unguarded, and this one gets its own methods back so TLS sees its 'close' as usual.
+        held.length = 0;
+        for (const k of ['on', 'once', 'removeAllListeners', 'write', 'end']) delete (socket as unknown as Record<string, unknown>)[k];
+      } else if (event === 'close') held.length = 0;
       return removeAll(event);
     },
     write: (chunk: unknown, ...rest: unknown[]) => ((goodbye ||= isGoodbye(chunk)), write(chunk, ...rest)),
