@@ -8,7 +8,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import rollbackProof, { type RollbackProofParams } from '../gates/rollback-proof.js';
 import { createContext } from '../src/context/create-context.js';
-import { createDbAccess } from '../src/context/db.js';
+import { createDbAccess } from '../src/db/db-access.js';
 import { Ledger } from '../src/context/ledger.js';
 import { startEmbeddedPostgres } from '../src/pg/embedded-server.js';
 import { applySampleSchema } from '../src/pg/sample-schema.js';

@@ -1,12 +1,12 @@
 // Tables, functions (with the sha256 of their definition) and triggers exist as the macro expects.
 import { createHash } from 'node:crypto';
-import { defineGate, fail, message, pass, type Check, type Evidence, type FactValue } from '../src/gate.js';
+import { defineGate, fail, message, pass, type Check, type Evidence, type FactValue, type TxSql } from '../src/gate.js';
 import { TABLE_PATTERN } from '../src/pg/gate-support.js';
 
 export interface FunctionSpec {
   /** `schema.name` or `name` (search_path). */
   name: string;
-  /** Argument types, e.g. `text, text`; without it the name must be unique. */
+  /** Arguments as psql shows them (`text, text` or `p_id integer, OUT n integer`); without it the name must be unique. */
   args?: string;
   /** Expected sha256 (hex) of pg_get_functiondef. */
   sha256?: string;
@@ -23,6 +23,62 @@ const messages = {
   present: '{tables} table(s), {functions} function(s), {triggers} trigger(s) present on {db}',
   problems: '{n} schema problem(s) on {db}: {list}',
 };
+
+/** An argument list compared loosely: case, spaces around commas and parentheses, repeated spaces. */
+function normArgs(args: string): string {
+  const text = args.includes('"') ? args : args.toLowerCase();
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([,()[\]])\s*/g, '$1')
+    .trim();
+}
+
+/** The input parameters of an argument list with their names: OUT parameters and DEFAULT values left out. */
+function inputArgs(full: string): string {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= full.length; i++) {
+    const c = full[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if ((c === ',' && depth === 0) || i === full.length) {
+      parts.push(full.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  return parts
+    .filter((p) => p && !/^out\s/i.test(p))
+    .map((p) => p.replace(/\s+default\s.*$/i, ''))
+    .join(', ');
+}
+
+/**
+ * The functions named `name` whose arguments are `args` in one of the forms psql shows: `\df`'s argument list
+ * (names, modes, OUT parameters, defaults: pg_get_function_arguments), the identity arguments
+ * (pg_get_function_identity_arguments), the named input parameters alone, or the bare input types (oidvectortypes). Anything else a regprocedure
+ * cast accepts (`int4, varchar`) is tried last, in a savepoint, so a list it cannot parse is "not found", not a crash.
+ */
+async function functionsByArgs(sql: TxSql, name: string, args: string): Promise<string[]> {
+  const [schema, proname] = name.includes('.') ? name.split('.') : [null, name];
+  const rows = await sql.unsafe(
+    `select p.oid::text as oid, pg_get_function_arguments(p.oid) as full_args,
+       pg_get_function_identity_arguments(p.oid) as identity_args, oidvectortypes(p.proargtypes) as types
+     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+     where p.proname = $1 and ($2::text is null and pg_function_is_visible(p.oid) or n.nspname = $2)`,
+    [proname, schema],
+  );
+  const want = normArgs(args);
+  const hits = rows
+    .filter((r) => [r.full_args, r.identity_args, r.types, inputArgs(String(r.full_args))].some((form) => normArgs(String(form)) === want))
+    .map((r) => r.oid as string);
+  if (hits.length) return [...new Set(hits)];
+  const cast = await sql
+    .savepoint((sp) => sp.unsafe('select to_regprocedure($1)::oid::text as oid', [`${name}(${args})`]))
+    .catch(() => [] as { oid?: unknown }[]);
+  const oid = (cast as { oid?: unknown }[])[0]?.oid;
+  return typeof oid === 'string' ? [oid] : [];
+}
 
 export default defineGate<PgSchemaParams>({
   kind: 'pg-schema',
@@ -44,7 +100,8 @@ export default defineGate<PgSchemaParams>({
           required: ['name'],
           properties: {
             name: { type: 'string', pattern: TABLE_PATTERN },
-            args: { type: 'string', pattern: '^[A-Za-z0-9_ ,.\\[\\]"()]*$' },
+            // As psql's \df prints them too: parameter names, IN/OUT/INOUT/VARIADIC, DEFAULT values.
+            args: { type: 'string', pattern: '^[A-Za-z0-9_ ,.\\[\\]"()\'=:+-]*$' },
             sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
           },
         },
@@ -76,8 +133,7 @@ export default defineGate<PgSchemaParams>({
       for (const fn of functions) {
         let oids: string[];
         if (fn.args !== undefined) {
-          const [{ oid }] = await sql.unsafe('select to_regprocedure($1)::oid::text as oid', [`${fn.name}(${fn.args})`]);
-          oids = oid ? [oid as string] : [];
+          oids = await functionsByArgs(sql, fn.name, fn.args);
         } else {
           const [schema, name] = fn.name.includes('.') ? fn.name.split('.') : [null, fn.name];
           const rows = await sql.unsafe(

@@ -1,6 +1,6 @@
 // Row counts of tables (and probe numbers), compared with expected counts or an earlier gate's snapshot.
 import { defineGate, fail, message, pass, type Check, type Facts } from '../src/gate.js';
-import { countSql, countTables, PROBE_SCHEMA, runProbes, TABLE_PATTERN, type Probe } from '../src/pg/gate-support.js';
+import { countSql, countTables, missingTables, PROBE_SCHEMA, runProbes, TABLE_PATTERN, type Probe } from '../src/pg/gate-support.js';
 
 export interface PgSnapshotParams {
   database: string;
@@ -15,6 +15,7 @@ const messages = {
   matches: 'row counts on {db} match {what}',
   differs: '{n} row-count difference(s) on {db} against {what}: {list}',
   noEarlier: '{gate} recorded no counts to compare with',
+  noTable: '{n} table(s) to count do not exist on {db}: {list}',
 };
 
 export default defineGate<PgSnapshotParams>({
@@ -46,6 +47,14 @@ export default defineGate<PgSnapshotParams>({
     const earlier = earlierRaw as Record<string, number> | undefined;
     // Count every table the comparison mentions, so a table only in the expectation is not silently skipped.
     const tables = [...new Set([...params.tables, ...Object.keys(params.expect ?? {}), ...Object.keys(earlier ?? {})])];
+    const missing = await missingTables(h, tables);
+    if (missing.length) {
+      return fail(message(messages.noTable, { n: missing.length, db, list: missing.join(', ') }), {
+        messageId: 'noTable',
+        checks: missing.map((t) => ({ id: 'COUNT', status: 'FAIL' as const, text: `${t} does not exist` })),
+        facts: { database: db, missing },
+      });
+    }
     const counts = await countTables(h, tables);
     const probes = await runProbes(h, params.probes ?? []);
 

@@ -1,7 +1,8 @@
 // SQL proofs inside one transaction that is always rolled back, with independent before/after counts.
 import { textOf } from '../src/text.js';
 import { defineGate, fail, message, pass, type Check, type Evidence, type Facts, type FactValue, type TxSql } from '../src/gate.js';
-import { isConnectError, quoteQualified } from '../src/context/db.js';
+import { isConnectError } from '../src/db/connect.js';
+import { quoteQualified } from '../src/db/sql-quote.js';
 import { isGaterunError } from '../src/errors.js';
 import {
   countSql,

@@ -363,7 +363,7 @@ async function cmdKb(argv: string[]): Promise<number> {
   };
   if (!a.values.dir && !kb.dir && kb.database && target) {
     // The target keeps its KB in PostgreSQL (schema kb).
-    const { databaseUrl } = await import('./context/db.js');
+    const { databaseUrl } = await import('./db/database-url.js');
     const { withKbDatabase, listKbPostgres, showKbPostgres } = await import('./kb/kb-postgres.js');
     const url = databaseUrl((target.databases ?? {}) as never, kb.database, target.baseDir ?? '.');
     if (sub === 'list') return withKbDatabase(url, async (sql) => (print(await listKbPostgres(sql), `database ${kb.database}`), 0));

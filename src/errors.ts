@@ -41,12 +41,32 @@ export const errors = {
       `cannot connect to ${display}: ${why}`,
       "check the server is up and the credentials in the target's env var or .env file",
     ),
+  dbLost: (display: string, why: string) =>
+    new GaterunError(
+      'EDBLOST',
+      `lost the connection to ${display} inside the transaction (${why}); the server rolls back a transaction whose session ends`,
+      'check the database server, then run the macro again',
+      [],
+      3,
+    ),
+  dbLockLost: (display: string, reason: string) =>
+    new GaterunError(
+      'EDBLOCKLOST',
+      `refused: the run lock on ${display} is no longer held: ${reason}; another run may now be using the target's databases`,
+      'check the database server, then run the macro again',
+      [],
+      3,
+    ),
   dbUnknown: (name: string, known: string[]) =>
     new GaterunError(
       'EDBUNKNOWN',
       `the target declares no database "${name}"`,
       known.length ? `declared: ${known.join(', ')}` : 'add it under databases: in the target file',
     ),
+  schemaFile: (file: string, why: string) =>
+    new GaterunError('ESCHEMAFILE', `schema file ${file}: ${why}`, 'pass an existing SQL file: gaterun db up --schema FILE'),
+  sqlScript: (file: string, line: number, why: string) =>
+    new GaterunError('ESQLSCRIPT', `${file}:${line}: ${why}`, 'the file is loaded as `psql -f` would, stopping at the first error'),
   pgBinaries: (tried: string[]) =>
     new GaterunError(
       'EPGBINARIES',

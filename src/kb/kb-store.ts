@@ -1,6 +1,6 @@
 // The knowledge-base store a run publishes to (the target's kb.dir or kb.database), behind ctx.kb.
 import type { TargetInfo } from '../gate.js';
-import { databaseUrl, type DatabaseEntry } from '../context/db.js';
+import { databaseUrl, type DatabaseEntry } from '../db/database-url.js';
 import { publishToKbDir } from './kb-dir.js';
 import type { KbPublished, KbPublishOptions } from './kb-document.js';
 import { publishToKbPostgres, withKbDatabase } from './kb-postgres.js';

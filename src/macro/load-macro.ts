@@ -30,6 +30,7 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
   const earlier = new Set<string>();
   const kinds = Object.keys(gateKinds);
   const hosts = Object.keys(target.hosts ?? {}).concat('local');
+  const databases = target.databases ? Object.keys(target.databases) : null;
   if (m.host && typeof m.host === 'string' && !hosts.includes(m.host))
     problems.push(`${positionOf(src, ['host'])} host: unknown host "${m.host}"; the target declares ${hosts.join(', ')}`);
   gates.forEach((g, i) => {
@@ -62,6 +63,12 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
     }
     if (typeof g.host === 'string' && !hosts.includes(g.host))
       problems.push(`${at('host')} ${name}.host: unknown host "${g.host}"; the target declares ${hosts.join(', ')}`);
+    // A database name is checked like a host, when a target file says which databases exist (a reference is checked at run time).
+    const database = (g.with as { database?: unknown } | undefined)?.database;
+    if (databases && typeof database === 'string' && !database.includes('${') && !databases.includes(database))
+      problems.push(
+        `${at('with', 'database')} ${name}.with.database: unknown database "${database}"; ${databases.length ? `the target declares ${databases.join(', ')}` : 'the target declares no databases'}`,
+      );
     for (const r of checkReferences(g.with ?? {}, [...where(i), 'with'], target, earlier))
       problems.push(`${positionOf(src, r.path)} ${pathText(r.path)}: ${r.message}`);
     if (typeof g.id === 'string') earlier.add(g.id);

@@ -1,6 +1,6 @@
-// `gaterun db up`: a throwaway server with schema files applied, kept until Ctrl-C.
+// `gaterun db up`: a throwaway server with schema files applied (as `psql -f` would, COPY blocks included), kept until Ctrl-C.
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-server.js';
-import { applySqlFiles } from './sample-schema.js';
+import { readSqlScripts, runSqlScripts } from './sql-script.js';
 
 export interface DbUpOptions {
   /** Where the URL and status lines go (default: stdout). */
@@ -14,12 +14,14 @@ export interface DbUpOptions {
 /** Starts an embedded server, applies schemaFiles in order, prints the URL, and stops it on SIGINT/SIGTERM (or the signal). */
 export async function dbUp(schemaFiles: string[], options: DbUpOptions = {}): Promise<void> {
   const print = options.print ?? ((line: string) => process.stdout.write(line + '\n'));
+  // A missing file or an unsupported line stops here, before a server is started.
+  const scripts = readSqlScripts(schemaFiles);
   const server = await startEmbeddedPostgres();
   try {
-    await applySqlFiles(server.url, schemaFiles);
+    const loaded = await runSqlScripts(server.url, scripts);
     print(server.url);
     print(
-      `# PostgreSQL ${server.version} on 127.0.0.1:${server.port} (initdb ${server.timings.initdbMs} ms, start ${server.timings.startMs} ms); ${schemaFiles.length} file(s) applied; Ctrl-C stops it and deletes its data`,
+      `# PostgreSQL ${server.version} on 127.0.0.1:${server.port} (initdb ${server.timings.initdbMs} ms, start ${server.timings.startMs} ms); ${schemaFiles.length} file(s) applied (${loaded.statements} statements, ${loaded.copies} COPY blocks with ${loaded.rows} rows); Ctrl-C stops it and deletes its data`,
     );
     options.onReady?.(server);
     await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 // Shared pieces of the PostgreSQL gate kinds: counting, probes, JSON-able rows, value matching.
 import { textOf } from '../text.js';
 import type { DbHandle, FactValue } from '../gate.js';
-import { quoteQualified } from '../context/db.js';
+import { quoteQualified } from '../db/sql-quote.js';
 
 /** `table` or `schema.table`, unquoted identifiers only (they are quoted when used). */
 export const TABLE_PATTERN = '^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$';
@@ -27,6 +27,17 @@ export interface Probe {
 /** The count(*) statement for a table. */
 export function countSql(table: string): string {
   return `select count(*) from ${quoteQualified(table)}`;
+}
+
+/** The tables of the list that do not exist (or are not visible) on the handle's database. */
+export async function missingTables(h: DbHandle, tables: string[]): Promise<string[]> {
+  if (!tables.length) return [];
+  return h.readOnly(async (sql) => {
+    const rows = await sql<{ name: string }[]>`
+      select t.name from unnest(${tables}::text[], ${tables.map(quoteQualified)}::text[]) as t(name, quoted)
+      where to_regclass(t.quoted) is null`;
+    return rows.map((r) => r.name);
+  });
 }
 
 /** Row counts per table on the handle's independent connection. */

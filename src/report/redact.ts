@@ -2,6 +2,7 @@
 // replaces them and their encoded forms by [secure]; scans outputs for leaks.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { parseEnvText } from '../db/env-file.js';
 
 export const SECURE = '[secure]';
 /**
@@ -60,44 +61,6 @@ export function secretForms(value: string): string[] {
   }
   forms.delete('');
   return [...forms];
-}
-
-/** Parses a .env file: KEY=VALUE lines, `export ` prefix, # comments, single/double quotes (double quotes may span lines and take \n \" \\ escapes). */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const [, key, rest] = m;
-    let value: string;
-    if (rest.startsWith('"')) {
-      let body = rest.slice(1);
-      let end = findClosingQuote(body);
-      while (end < 0 && i + 1 < lines.length) {
-        body += '\n' + lines[++i];
-        end = findClosingQuote(body);
-      }
-      value = (end < 0 ? body : body.slice(0, end)).replace(/\\(["\\n])/g, (_m, c: string) => (c === 'n' ? '\n' : c));
-    } else if (rest.startsWith("'")) {
-      const end = rest.indexOf("'", 1);
-      value = end < 0 ? rest.slice(1) : rest.slice(1, end);
-    } else {
-      value = rest.replace(/\s+#.*$/, '').trim();
-    }
-    out[key] = value;
-  }
-  return out;
-}
-
-function findClosingQuote(s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '\\') i++;
-    else if (s[i] === '"') return i;
-  }
-  return -1;
 }
 
 /** Relative paths (sorted) of every regular file under dir. */
@@ -179,7 +142,7 @@ export class Redactor {
    * Other values are not secrets (`APP_ENV=production`, `REGION=local`): see SECRET_NAME.
    */
   addEnvFile(path: string, listed: readonly string[] = []): Record<string, string> {
-    const vars = parseEnvFile(readFileSync(path, 'utf8'));
+    const vars = parseEnvText(readFileSync(path, 'utf8'));
     const names = new Set(listed);
     for (const [name, value] of Object.entries(vars)) {
       if (value.length >= MIN_SECRET_LENGTH && isSecretName(name, names)) this.add(value);

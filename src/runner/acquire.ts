@@ -1,7 +1,9 @@
 // Phase `acquire`: the run lock on the target (always), the databases the macro uses and the embedded server.
 import { realpathSync } from 'node:fs';
 import type { TargetInfo } from '../gate.js';
-import { createDbAccess, hostName, type DatabaseEntry, type DbAccess, type RunLock } from '../context/db.js';
+import type { DatabaseEntry } from '../db/database-url.js';
+import { createDbAccess, type DbAccess } from '../db/db-access.js';
+import { hostName, type RunLock } from '../db/run-lock.js';
 import type { Ledger } from '../context/ledger.js';
 import { kbAccessFor, type KbAccess } from '../kb/kb-store.js';
 import type { GateSpec } from '../macro/types.js';

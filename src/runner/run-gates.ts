@@ -2,7 +2,7 @@
 import { gateKinds } from '../../gates/index.js';
 import type { Facts, GateModule, RunInfo, TargetInfo } from '../gate.js';
 import { createContext } from '../context/create-context.js';
-import type { DbAccess } from '../context/db.js';
+import type { DbAccess } from '../db/db-access.js';
 import type { Ledger } from '../context/ledger.js';
 import type { KbAccess } from '../kb/kb-store.js';
 import type { GateSpec } from '../macro/types.js';

@@ -14,7 +14,7 @@ export interface TargetFile {
   hosts?: Record<string, string | { url: string; identity?: string; known_hosts?: string }>;
   paths?: Record<string, string>;
   values?: Record<string, unknown>;
-  databases?: Record<string, { url_env?: string; env_file?: string; key?: string; embedded?: boolean }>;
+  databases?: Record<string, { url_env?: string; env_file?: string; key?: string; embedded?: boolean; connect_timeout?: number }>;
   kb?: { dir?: string; database?: string };
   signing_key?: string;
   /** Names of env vars / .env keys whose values are secret (see Redactor.forTarget). */

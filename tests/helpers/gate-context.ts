@@ -1,7 +1,8 @@
 // A real, minimal GateContext for gate tests: real Ledger, real createDbAccess; exec/hosts are not used here.
 import type { FactValue, Facts, GateContext, GateModule, GateResult } from '../../src/gate.js';
 import { Ledger } from '../../src/context/ledger.js';
-import { createDbAccess, type DbAccess, type DatabaseEntry } from '../../src/context/db.js';
+import type { DatabaseEntry } from '../../src/db/database-url.js';
+import { createDbAccess, type DbAccess } from '../../src/db/db-access.js';
 
 export interface TestGateContext {
   ctx: GateContext;

@@ -85,6 +85,17 @@ describe('invalid macros exit 2 with positioned problems and no stack trace', ()
     expect(r.stderr).not.toContain('paths.repo');
   });
 
+  test('a database the target does not declare is an error at plan time with line:col, next to a known one', async () => {
+    const snap = (db: string) => `    kind: pg-snapshot\n    with: { database: ${db}, tables: [public.t] }\n`;
+    const text = `${head}gates:\n  - id: G0\n    title: a\n${snap('main')}  - id: G1\n    title: b\n${snap('nosuch')}`;
+    const r = await plan(text, 'name: t\ndatabases:\n  main: { url_env: MAIN_URL }\n');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/m\.yaml:13:\d+ gates\[1\]\.with\.database: unknown database "nosuch"; the target declares main/);
+    expect(r.stderr).not.toMatch(/gates\[0\]\.with\.database/);
+    const none = await plan(text, 'name: t\n');
+    expect(none.stderr).toMatch(/gates\[0\]\.with\.database: unknown database "main"; the target declares no databases/);
+  });
+
   test('a bad target file is named with its line', async () => {
     const r = await plan(
       `${head}gates:\n  - id: G0\n    title: a\n    kind: command\n    with: { command: "true" }\n`,

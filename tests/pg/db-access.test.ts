@@ -209,7 +209,7 @@ test('count refuses writes and needs one value', async () => {
 test('statement_timeout applies inside rollback-only transactions; the work is rolled back', async () => {
   process.env.GATERUN_TEST_TIMEOUT_URL = db.url;
   const { Ledger } = await import('../../src/context/ledger.js');
-  const { createDbAccess } = await import('../../src/context/db.js');
+  const { createDbAccess } = await import('../../src/db/db-access.js');
   const ledger = new Ledger();
   const a = createDbAccess({
     databases: { main: { url_env: 'GATERUN_TEST_TIMEOUT_URL' } },

@@ -3,7 +3,8 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { Ledger } from '../../src/context/ledger.js';
-import { createDbAccess, displayUrl, parseEnvFile } from '../../src/context/db.js';
+import { displayUrl } from '../../src/db/database-url.js';
+import { createDbAccess } from '../../src/db/db-access.js';
 import { testServerUrl } from '../helpers/pg.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -137,13 +138,7 @@ test('missing URL sources are coded errors', () => {
   expect(() => a.db('nope').display).toThrow(expect.objectContaining({ code: 'EDBUNKNOWN' }));
 });
 
-test('parseEnvFile and displayUrl', () => {
-  expect(parseEnvFile('A=1\n# x\nexport B=\'two words\'\nC="q\\"x" \nD=plain # trailing\n')).toEqual({
-    A: '1',
-    B: 'two words',
-    C: 'q"x',
-    D: 'plain',
-  });
+test('displayUrl', () => {
   expect(displayUrl('postgres://u:secret@db.example:6543/app')).toBe('u@db.example:6543/app');
   expect(displayUrl('postgresql://u@h/x')).toBe('u@h:5432/x');
 });

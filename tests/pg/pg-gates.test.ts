@@ -43,6 +43,18 @@ afterAll(async () => {
 });
 
 describe('pg-snapshot', () => {
+  test('a table that does not exist: FAIL naming it (mixed case is quoted, not folded), nothing counted', async () => {
+    const r = await runGate(snapshot, t, {
+      database: 'main',
+      tables: ['public.information_unit', 'public.no_such_table', 'public.Information_Unit'],
+    });
+    expect(r.status).toBe('FAIL');
+    expect(r.messageId).toBe('noTable');
+    expect(r.summary).toMatch(/2 table\(s\) to count do not exist on .*: public\.no_such_table, public\.Information_Unit/);
+    expect(r.facts.missing).toEqual(['public.no_such_table', 'public.Information_Unit']);
+    expect(r.facts.counts).toBeUndefined();
+  });
+
   test('the sample has the reference counts (9 tables)', async () => {
     const r = await runGate(snapshot, t, {
       database: 'main',
@@ -148,6 +160,29 @@ describe('pg-grants', () => {
 });
 
 describe('pg-schema', () => {
+  test('args in the forms psql shows (\\df with names and OUT, identity, bare types, aliases) find the function; others FAIL, none crash', async () => {
+    const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
+    await sql.unsafe(`create or replace function public.film_in_stock(p_film_id integer, p_store_id integer, OUT p_film_count integer)
+      returns setof integer language sql as 'select p_film_id + p_store_id'`);
+    await sql.end();
+    for (const args of [
+      'p_film_id integer, p_store_id integer, OUT p_film_count integer',
+      'P_FILM_ID INTEGER,p_store_id   integer, out p_film_count integer',
+      'p_film_id integer, p_store_id integer',
+      'integer, integer',
+      'int4,int',
+    ]) {
+      const r = await runGate(schema, t, { database: 'main', functions: [{ name: 'public.film_in_stock', args }] });
+      expect([args, r.status, r.summary]).toEqual([args, 'PASS', expect.any(String)]);
+      expect(Object.keys(r.facts.functions as object)).toEqual(['public.film_in_stock(integer, integer)']);
+    }
+    for (const args of ['text, integer', 'p_film_id integer', 'integer integer (', 'OUT p_film_count integer']) {
+      const r = await runGate(schema, t, { database: 'main', functions: [{ name: 'public.film_in_stock', args }] });
+      expect([args, r.status]).toEqual([args, 'FAIL']);
+      expect(r.summary).toContain(`function public.film_in_stock(${args}) does not exist`);
+    }
+  });
+
   test('tables, fn_iu_create (sha256 of its definition) and the enacted trigger exist', async () => {
     const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
     const [{ def }] = await sql`select pg_get_functiondef(${FN}::regprocedure) as def`;

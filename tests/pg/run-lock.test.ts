@@ -1,8 +1,8 @@
 // takeRunLock: one holder per key; the second taker learns who holds it.
 import { randomBytes } from 'node:crypto';
-import { takeRunLock } from '../../src/context/db.js';
+import { takeRunLock } from '../../src/db/run-lock.js';
 import { Ledger } from '../../src/context/ledger.js';
-import { createDbAccess } from '../../src/context/db.js';
+import { createDbAccess } from '../../src/db/db-access.js';
 import { testServerUrl } from '../helpers/pg.js';
 
 test("the second taker gets the holder's identity; after release it can take the lock", async () => {

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSecretName, parseEnvFile, Redactor, secretForms } from '../../src/report/redact.js';
+import { parseEnvText } from '../../src/db/env-file.js';
+import { isSecretName, Redactor, secretForms } from '../../src/report/redact.js';
 import { cleanupTempDirs, tempDir } from './fixtures.js';
 
 afterAll(cleanupTempDirs);
@@ -64,8 +65,9 @@ describe('Redactor', () => {
         '   ',
       ].join('\n'),
     );
-    expect(parseEnvFile(readFileSync(file, 'utf8'))).toEqual({
-      PGPASS: 'dq-secret "quoted"',
+    expect(parseEnvText(readFileSync(file, 'utf8'))).toEqual({
+      // dotenv keeps a backslash before a double quote (it expands only \n and \r)
+      PGPASS: 'dq-secret \\"quoted\\"',
       SINGLE: 'sq-secret',
       PLAIN: 'plain-secret',
       HOST: 'db.internal',
@@ -79,7 +81,7 @@ describe('Redactor', () => {
     // Secret-named (PGPASS, PIN_SECRET), URL passwords, and the names the target lists under secrets:.
     const r = new Redactor();
     r.addEnvFile(file, ['SINGLE', 'PLAIN', 'HOST', 'MULTI']);
-    expect(r.redact('dq-secret "quoted" sq-secret plain-secret db.internal 5555 5432 false on env-url-pw line1\nline2')).toBe(
+    expect(r.redact('dq-secret \\"quoted\\" sq-secret plain-secret db.internal 5555 5432 false on env-url-pw line1\nline2')).toBe(
       '[secure] [secure] [secure] [secure] [secure] 5432 false on [secure] [secure]',
     );
     // Without the list, other values are not secrets (APP_ENV=production must not shred reports).
