@@ -145,7 +145,11 @@ export class Redactor {
     const vars = parseEnvText(readFileSync(path, 'utf8'));
     const names = new Set(listed);
     for (const [name, value] of Object.entries(vars)) {
-      if (value.length >= MIN_SECRET_LENGTH && isSecretName(name, names)) this.add(value);
+      if (value.length >= MIN_SECRET_LENGTH && isSecretName(name, names)) {
+        this.add(value);
+        // dotenv keeps `\"` inside double quotes as written; a shell that sources the file sees `"`: learn both.
+        if (value.includes('\\"')) this.add(value.replace(/\\"/g, '"'));
+      }
       this.learnUrlPasswords(value);
     }
     return vars;
