@@ -27,6 +27,21 @@ const messages = {
 export default defineGate<ArtifactParams>({
   kind: 'artifact',
   summary: 'Builds a byte-reproducible tar.gz of a commit without VCS, env, key or cache files, plus a sha256 manifest',
+  facts: {
+    path: 'where the tar.gz was written',
+    name: 'its file name',
+    sha256: 'sha256 of the tar.gz',
+    bytes: 'its size',
+    files: 'files in it',
+    symlinks: 'symlinks in it',
+    manifest: 'path of DEPLOY-MANIFEST-<sha>.txt',
+    manifest_sha256: 'sha256 of the manifest',
+    commit: 'the commit archived',
+    short_sha: 'its short sha',
+    commit_time: 'its commit time',
+    excluded: 'paths left out (.git, .env, keys, caches)',
+    excluded_count: 'how many were left out',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

@@ -126,6 +126,19 @@ export async function computeChangeSet(
 export default defineGate<ChangeSetParams>({
   kind: 'change-set',
   summary: 'Lists and counts the files a commit range or an overlay changes, with sha256, and checks the overlay applies cleanly',
+  facts: {
+    mode: 'overlay or commits',
+    base: 'overlay mode: the commit the overlay is compared with',
+    from: 'commits mode: the first commit',
+    to: 'commits mode: the last commit',
+    added: 'files added',
+    modified: 'files modified',
+    deleted: 'files deleted',
+    total: 'files changed',
+    unchanged: 'overlay files equal to the base',
+    files: 'each changed file: path, status, sha256',
+    conflicts: 'overlay paths that conflict with the base',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

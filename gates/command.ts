@@ -37,6 +37,12 @@ const messages = {
 export default defineGate<CommandParams>({
   kind: 'command',
   summary: 'Runs a command and checks its exit code and output',
+  facts: {
+    exit_code: 'the exit code (null when killed)',
+    duration_ms: 'how long it ran',
+    '<fact>': 'with fact: the trimmed stdout',
+    '<group>': 'with facts_from_stdout: each named group of the regex',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

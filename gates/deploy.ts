@@ -249,6 +249,18 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
 export default defineGate<DeployParams>({
   kind: 'deploy',
   summary: 'Deploys an artifact side by side: sha-verified transfer, staged tests, backup + atomic promote, manifest check',
+  facts: {
+    host: 'the host deployed to',
+    dir: 'the deploy directory',
+    deploy_ts: 'timestamp used for backup and incoming names',
+    artifact_sha256: 'sha256 of the artifact transferred',
+    staged_tests: 'results of the tests run in the staged tree',
+    backup: 'where the previous tree was kept (null when there was none)',
+    promoted: 'the promoted tree vs the manifest',
+    matched: 'files matching the manifest after promotion',
+    total: 'files in the manifest',
+    restored: 'set when a failed promotion was rolled back',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

@@ -24,6 +24,17 @@ const messages = {
 export default defineGate<GitCommitParams>({
   kind: 'git-commit',
   summary: 'Commits working changes or a reconciled overlay and reports the commit, its parent and its shortstat',
+  facts: {
+    commit: 'the new commit',
+    short_sha: 'its short sha',
+    parent: 'its parent',
+    branch: 'the branch (null when detached)',
+    subject: 'the commit subject',
+    files_changed: 'files changed',
+    insertions: 'lines inserted',
+    deletions: 'lines deleted',
+    head: 'on FAIL: HEAD before committing',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

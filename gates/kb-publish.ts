@@ -23,6 +23,12 @@ const messages = {
 export default defineGate<KbPublishParams>({
   kind: 'kb-publish',
   summary: 'Publishes the signed report bundle to the knowledge base',
+  facts: {
+    documents: 'documents published',
+    kb_root: 'the KB root (dir or database)',
+    kb_path: 'the KB path published under',
+    revisions: 'revision number of each document',
+  },
   phase: 'finalize',
   params: {
     type: 'object',

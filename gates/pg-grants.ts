@@ -38,6 +38,14 @@ const HAS: Record<GrantSpec['on'], string> = {
 export default defineGate<PgGrantsParams>({
   kind: 'pg-grants',
   summary: 'Checks that roles exist and hold exactly the expected privileges (missing and surplus grants both FAIL)',
+  facts: {
+    database: 'the database display (role@host:port/db)',
+    roles: 'each expected role: whether it exists',
+    grants_ok: 'grants as expected',
+    grants_total: 'grants checked',
+    missing: 'expected grants that are absent',
+    surplus: 'grants present but not expected',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

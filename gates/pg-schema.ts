@@ -27,6 +27,12 @@ const messages = {
 export default defineGate<PgSchemaParams>({
   kind: 'pg-schema',
   summary: 'Checks that tables, functions (by definition sha256) and triggers exist',
+  facts: {
+    database: 'the database display',
+    tables: 'tables checked and whether each exists',
+    functions: 'functions checked and whether each exists',
+    triggers: 'triggers checked and whether each exists',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

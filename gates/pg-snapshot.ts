@@ -20,6 +20,12 @@ const messages = {
 export default defineGate<PgSnapshotParams>({
   kind: 'pg-snapshot',
   summary: 'Counts rows of tables on an independent read-only connection and compares them with expected or earlier counts',
+  facts: {
+    database: 'the database display',
+    counts: 'exact row count of each table',
+    probes: 'value of each probe query',
+    differences: 'with compare_with: how many counts differ',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

@@ -25,6 +25,13 @@ const messages = {
 export default defineGate<PrecheckParams>({
   kind: 'precheck',
   summary: 'Checks the host, repos, paths and probe readings before anything changes',
+  facts: {
+    hostname: 'the host name seen (with host:)',
+    repos: 'each repo: head, branch, clean',
+    paths: 'each path checked: exists or not',
+    '<probe name>': 'each probe: its trimmed output',
+    kb_readable: 'with kb: readable: whether the KB could be read',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

@@ -63,6 +63,19 @@ function latestRun(reports: string, macro: string): string | null {
 export default defineGate<PredecessorParams>({
   kind: 'predecessor',
   summary: "Verifies the previous macro's signed bundle and requires its outcome",
+  facts: {
+    run: 'the predecessor run directory',
+    run_id: 'its run id',
+    macro: 'its macro id',
+    outcome: 'its outcome line',
+    outcome_code: 'its outcome letter',
+    keyid: 'keyid of the key that signed it',
+    verified: 'the signed bundle verifies',
+    final: 'its final-outcome block',
+    manifest: 'with manifest: the manifest-verify facts plus in_bundle',
+    untouched: 'with untouched: the untouched facts',
+    '<precheck facts>': 'with precheck: the precheck facts',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

@@ -60,6 +60,23 @@ function expectedCount(spec: string | number, before: number): number {
 export default defineGate<RollbackProofParams>({
   kind: 'rollback-proof',
   summary: 'Runs SQL proofs inside a transaction that is always rolled back; counts before and after on an independent connection',
+  facts: {
+    database: 'the database display',
+    role: 'the role proofs ran as (null: the connection role)',
+    proofs_passed: 'proofs that passed',
+    proofs_total: 'proofs run',
+    leaked: 'probe rows visible after ROLLBACK (must be 0)',
+    counts_before: 'row counts before (independent connection)',
+    counts_after: 'row counts after (independent connection)',
+    counts_in_txn: 'row counts inside the transaction, per proof',
+    counts_unchanged: 'counts after equal counts before',
+    counts_table: 'before / in transaction / after per table',
+    probes_before: 'probe values before',
+    probes_after: 'probe values after',
+    probes_table: 'before / after per probe',
+    transaction: 'always ROLLBACK',
+    transaction_error: 'an error that ended the transaction early (null: none)',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

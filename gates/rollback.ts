@@ -33,6 +33,15 @@ fi`;
 export default defineGate<RollbackParams>({
   kind: 'rollback',
   summary: 'Restores a backup directory in place of the live one by rename and verifies it against a manifest',
+  facts: {
+    restored: 'whether the backup was swapped in',
+    restored_from: 'the backup used',
+    displaced: 'where the replaced tree was kept',
+    dir: 'the directory restored',
+    host: 'the host',
+    matched: 'with manifest: files matching it after the swap',
+    total: 'with manifest: files in it',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

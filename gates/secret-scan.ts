@@ -40,6 +40,15 @@ const messages = {
 export default defineGate<SecretScanParams>({
   kind: 'secret-scan',
   summary: 'Scans a tree or a change set for private keys, passwords in URLs, access keys, tokens, .env files and custom patterns',
+  facts: {
+    findings: 'secrets found (0 on PASS)',
+    files_scanned: 'files scanned',
+    files_skipped: 'files not scanned (binary, too large)',
+    rules: 'the rules applied',
+    by_rule: 'findings per rule',
+    locations: 'file:line and rule of each finding (values never shown)',
+    scope: 'what was scanned',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

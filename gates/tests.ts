@@ -22,6 +22,15 @@ const messages = {
 export default defineGate<TestsParams>({
   kind: 'tests',
   summary: 'Runs a test suite and requires every test to pass',
+  facts: {
+    passed: 'tests passed',
+    failed: 'tests failed',
+    errors: 'tests that errored',
+    skipped: 'tests skipped',
+    total: 'tests run',
+    format: 'the runner output recognised (unittest, pytest, jest, node --test, go test)',
+    exit_code: 'the exit code',
+  },
   params: {
     type: 'object',
     additionalProperties: false,

@@ -5,8 +5,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import type { DbHandle, TxSql } from '../gate.js';
 import type { Ledger } from './ledger.js';
-import { errors, GaterunError, isGaterunError } from '../errors.js';
-import { pgErrors } from '../pg/pg-errors.js';
+import { errors, isGaterunError } from '../errors.js';
 import { assertNoTxControl } from '../pg/sql-guard.js';
 
 /** A database entry of the target file. */
@@ -184,17 +183,17 @@ export function databaseUrl(databases: Record<string, DatabaseEntry>, name: stri
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      throw pgErrors.dbUrlMissing(name, `cannot read env_file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw errors.dbUrlMissing(name, `cannot read env_file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const value = parseEnvFile(text)[key];
     if (value) return value;
-    throw pgErrors.dbUrlMissing(name, `${file} has no ${key}`);
+    throw errors.dbUrlMissing(name, `${file} has no ${key}`);
   }
   if (entry.embedded || (!entry.url_env && !entry.env_file)) {
     if (embeddedUrl) return embeddedUrl;
-    throw pgErrors.dbUrlMissing(name, 'wants the embedded server, but none was started');
+    throw errors.dbUrlMissing(name, 'wants the embedded server, but none was started');
   }
-  throw pgErrors.dbUrlMissing(name, `environment variable ${entry.url_env} is not set`);
+  throw errors.dbUrlMissing(name, `environment variable ${entry.url_env} is not set`);
 }
 
 /** Creates the database door of a run: handles by name, pools opened lazily, closeAll at the end. */
@@ -470,7 +469,7 @@ function guardTx(tx: TxSql, onStatement: () => void): TxSql {
       // prepare() would turn the transaction into a two-phase one that outlives the session.
       if (prop === 'prepare' || prop === 'file' || prop === 'begin' || prop === 'reserve') {
         return () => {
-          throw new GaterunError('ETXCONTROL', `sql.${String(prop)} is not available inside a gaterun transaction`, undefined, [], 1);
+          throw errors.txMethod(String(prop));
         };
       }
       return value;

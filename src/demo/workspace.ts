@@ -3,7 +3,7 @@
 import { execa } from 'execa';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { GaterunError } from '../errors.js';
+import { errors } from '../errors.js';
 import { packagePath } from '../paths.js';
 import { generateKeyPair } from '../report/keys.js';
 
@@ -55,11 +55,7 @@ async function git(cwd: string, args: string[], date?: string): Promise<string> 
 export async function buildWorkspace(dir: string, opts: WorkspaceOptions = {}): Promise<Workspace> {
   const root = resolve(dir);
   if (existsSync(root) && readdirSync(root).length && !existsSync(join(root, MARKER))) {
-    throw new GaterunError(
-      'EWORKSPACE',
-      `${root} is not empty and is not a gaterun demo workspace; refusing to wipe it`,
-      'pass --workspace with a new or empty folder',
-    );
+    throw errors.workspaceNotEmpty(root);
   }
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
