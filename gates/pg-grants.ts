@@ -52,9 +52,10 @@ export default defineGate<PgGrantsParams>({
     required: ['database'],
     anyOf: [{ required: ['roles_exist'] }, { required: ['grants'] }],
     properties: {
-      database: { type: 'string', minLength: 1 },
-      roles_exist: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+      database: { type: 'string', minLength: 1, description: 'a database of the target' },
+      roles_exist: { description: 'roles that must exist', type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
       grants: {
+        description: 'privileges to check; a missing or a surplus grant FAILs',
         type: 'array',
         minItems: 1,
         items: {
@@ -62,11 +63,11 @@ export default defineGate<PgGrantsParams>({
           additionalProperties: false,
           required: ['role', 'on', 'object', 'privilege', 'expect'],
           properties: {
-            role: { type: 'string', minLength: 1 },
-            on: { enum: ['table', 'function', 'schema', 'sequence'] },
-            object: { type: 'string', minLength: 1 },
-            privilege: { type: 'string', pattern: '^[A-Za-z ,]+$' },
-            expect: { type: 'boolean' },
+            role: { type: 'string', minLength: 1, description: 'the role' },
+            on: { enum: ['table', 'function', 'schema', 'sequence'], description: 'the kind of object' },
+            object: { type: 'string', minLength: 1, description: 'schema.name (functions with their argument types)' },
+            privilege: { type: 'string', pattern: '^[A-Za-z ,]+$', description: 'e.g. SELECT, INSERT or EXECUTE' },
+            expect: { type: 'boolean', description: 'true: the role must hold it; false: it must not' },
           },
         },
       },

@@ -37,6 +37,15 @@ describe('generated files are current', () => {
       expect(Object.keys(mod.facts ?? {}).length).toBeGreaterThan(0);
     }
   });
+
+  test('every with: param of every kind has a description', () => {
+    const missing = Object.entries(gateKinds).flatMap(([kind, mod]) =>
+      paramRows(mod.params as object)
+        .filter((r) => !r.description)
+        .map((r) => `${kind}.${r.name}`),
+    );
+    expect(missing).toEqual([]);
+  });
 });
 
 describe('gaterun explain', () => {
