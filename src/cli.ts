@@ -350,7 +350,9 @@ async function cmdKb(argv: string[]): Promise<number> {
     'kb',
   );
   if (a.values.help || !a.positionals.length) return (out(HELP.kb), a.values.help ? 0 : EXIT.usage);
-  const target = a.values.target ? await loadTargetFor(a.values.target as string) : null;
+  const { loadProjectConfig } = await import('./config/project-config.js');
+  const targetFile = (a.values.target as string | undefined) ?? (a.values.dir ? undefined : loadProjectConfig().target);
+  const target = targetFile ? await loadTargetFor(targetFile) : null;
   const kb = (target?.kb ?? {}) as { dir?: string; database?: string };
   const [sub, query] = a.positionals;
   const rev = a.values.revision ? Number(a.values.revision) : undefined;
