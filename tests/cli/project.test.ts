@@ -87,6 +87,14 @@ describe('macro lookup and gaterun.config.yaml', () => {
     expect(JSON.parse(plan.stdout).error.code).toBe('ETARGETREQUIRED');
   });
 
+  test('a target that lacks a host names the hosts it has, each once', async () => {
+    const d = tempDir();
+    writeFiles(d, { 't.yaml': 'name: bare\n', 'm.yaml': macro('H', 'needs vps').replace('kind: command', 'kind: command\n    host: vps') });
+    const r = await gaterun(['plan', join(d, 'm.yaml'), '--target', join(d, 't.yaml')]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/gates\[0\]\.host: unknown host "vps"; the target declares local$/m);
+  });
+
   test('unknown flags get did-you-mean; an unknown gate kind for explain too', async () => {
     const r = await gaterun(['run', 'SELFCHECK', '--tagret', 'x.yaml']);
     expect(r.exitCode).toBe(2);
