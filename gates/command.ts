@@ -24,7 +24,10 @@ export interface CommandParams {
 const rules = {
   type: 'object',
   additionalProperties: false,
-  properties: { matches: { type: 'array', items: { type: 'string' } }, not_matches: { type: 'array', items: { type: 'string' } } },
+  properties: {
+    matches: { type: 'array', items: { type: 'string' }, description: 'regular expressions that must match (multiline)' },
+    not_matches: { type: 'array', items: { type: 'string' }, description: 'regular expressions that must not match' },
+  },
 };
 
 const messages = {
@@ -37,27 +40,37 @@ const messages = {
 export default defineGate<CommandParams>({
   kind: 'command',
   summary: 'Runs a command and checks its exit code and output',
+  facts: {
+    exit_code: 'the exit code (null when killed)',
+    duration_ms: 'how long it ran',
+    '<fact>': 'with fact: the trimmed stdout',
+    '<group>': 'with facts_from_stdout: each named group of the regex',
+  },
   params: {
     type: 'object',
     additionalProperties: false,
     required: ['command'],
     properties: {
       command: {
+        description: 'a shell command line (sh -c), or [program, ...args] run without a shell',
         anyOf: [
           { type: 'string', minLength: 1 },
           { type: 'array', minItems: 1, items: { type: 'string' } },
         ],
       },
-      cwd: { type: 'string' },
-      env: { type: 'object', additionalProperties: { type: 'string' } },
-      timeout: { type: 'number', exclusiveMinimum: 0 },
-      expect_exit: { anyOf: [{ type: 'integer' }, { type: 'array', items: { type: 'integer' } }] },
-      stdout: rules,
-      stderr: rules,
-      fact: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-      facts_from_stdout: { type: 'string' },
-      mutates: { type: 'boolean' },
-      scope: { enum: ['run', 'source', 'deploy'] },
+      cwd: { description: 'working directory', type: 'string' },
+      env: { description: 'extra environment variables', type: 'object', additionalProperties: { type: 'string' } },
+      timeout: { description: 'seconds (the gate timeout still applies)', type: 'number', exclusiveMinimum: 0 },
+      expect_exit: {
+        description: 'exit code(s) that count as success (default 0)',
+        anyOf: [{ type: 'integer' }, { type: 'array', items: { type: 'integer' } }],
+      },
+      stdout: { ...rules, description: 'regular expressions stdout must (matches) and must not (not_matches) match' },
+      stderr: { ...rules, description: 'regular expressions stderr must (matches) and must not (not_matches) match' },
+      fact: { description: 'store the trimmed stdout as this fact', type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      facts_from_stdout: { description: 'regular expression with named groups over stdout; each group becomes a fact', type: 'string' },
+      mutates: { description: 'the command changes state outside the run dir (refused by mutation: none)', type: 'boolean' },
+      scope: { description: 'where a mutating command writes, for the policy check (default deploy)', enum: ['run', 'source', 'deploy'] },
     },
   },
   messages,

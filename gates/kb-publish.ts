@@ -21,15 +21,21 @@ const messages = {
 export default defineGate<KbPublishParams>({
   kind: 'kb-publish',
   summary: 'Publishes the signed report bundle to the knowledge base',
+  facts: {
+    documents: 'documents published',
+    kb_root: 'the KB root (dir or database)',
+    kb_path: 'the KB path published under',
+    revisions: 'revision number of each document',
+  },
   phase: 'finalize',
   params: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      dir: { type: 'string' },
-      path: { type: 'string' },
-      tags: { type: 'array', items: { type: 'string' } },
-      store: { enum: ['dir', 'database'] },
+      dir: { description: "KB folder (default the target's kb.dir)", type: 'string' },
+      path: { description: "path inside the KB (default the macro's kb.path)", type: 'string' },
+      tags: { description: 'tags written into each document', type: 'array', items: { type: 'string' } },
+      store: { description: "dir (default with kb.dir) or database (the target's kb.database, schema kb)", enum: ['dir', 'database'] },
     },
   },
   messages,

@@ -38,15 +38,24 @@ const HAS: Record<GrantSpec['on'], string> = {
 export default defineGate<PgGrantsParams>({
   kind: 'pg-grants',
   summary: 'Checks that roles exist and hold exactly the expected privileges (missing and surplus grants both FAIL)',
+  facts: {
+    database: 'the database display (role@host:port/db)',
+    roles: 'each expected role: whether it exists',
+    grants_ok: 'grants as expected',
+    grants_total: 'grants checked',
+    missing: 'expected grants that are absent',
+    surplus: 'grants present but not expected',
+  },
   params: {
     type: 'object',
     additionalProperties: false,
     required: ['database'],
     anyOf: [{ required: ['roles_exist'] }, { required: ['grants'] }],
     properties: {
-      database: { type: 'string', minLength: 1 },
-      roles_exist: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+      database: { type: 'string', minLength: 1, description: 'a database of the target' },
+      roles_exist: { description: 'roles that must exist', type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
       grants: {
+        description: 'privileges to check; a missing or a surplus grant FAILs',
         type: 'array',
         minItems: 1,
         items: {
@@ -54,11 +63,11 @@ export default defineGate<PgGrantsParams>({
           additionalProperties: false,
           required: ['role', 'on', 'object', 'privilege', 'expect'],
           properties: {
-            role: { type: 'string', minLength: 1 },
-            on: { enum: ['table', 'function', 'schema', 'sequence'] },
-            object: { type: 'string', minLength: 1 },
-            privilege: { type: 'string', pattern: '^[A-Za-z ,]+$' },
-            expect: { type: 'boolean' },
+            role: { type: 'string', minLength: 1, description: 'the role' },
+            on: { enum: ['table', 'function', 'schema', 'sequence'], description: 'the kind of object' },
+            object: { type: 'string', minLength: 1, description: 'schema.name (functions with their argument types)' },
+            privilege: { type: 'string', pattern: '^[A-Za-z ,]+$', description: 'e.g. SELECT, INSERT or EXECUTE' },
+            expect: { type: 'boolean', description: 'true: the role must hold it; false: it must not' },
           },
         },
       },

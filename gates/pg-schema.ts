@@ -83,15 +83,27 @@ async function functionsByArgs(sql: TxSql, name: string, args: string): Promise<
 export default defineGate<PgSchemaParams>({
   kind: 'pg-schema',
   summary: 'Checks that tables, functions (by definition sha256) and triggers exist',
+  facts: {
+    database: 'the database display',
+    tables: 'tables checked and whether each exists',
+    functions: 'functions checked and whether each exists',
+    triggers: 'triggers checked and whether each exists',
+  },
   params: {
     type: 'object',
     additionalProperties: false,
     required: ['database'],
     anyOf: [{ required: ['tables'] }, { required: ['functions'] }, { required: ['triggers'] }],
     properties: {
-      database: { type: 'string', minLength: 1 },
-      tables: { type: 'array', minItems: 1, items: { type: 'string', pattern: TABLE_PATTERN } },
+      database: { description: 'a database of the target', type: 'string', minLength: 1 },
+      tables: {
+        description: 'schema.table names that must exist',
+        type: 'array',
+        minItems: 1,
+        items: { type: 'string', pattern: TABLE_PATTERN },
+      },
       functions: {
+        description: 'functions that must exist, optionally with the sha256 of their definition',
         type: 'array',
         minItems: 1,
         items: {
@@ -107,13 +119,17 @@ export default defineGate<PgSchemaParams>({
         },
       },
       triggers: {
+        description: 'triggers that must exist on a table',
         type: 'array',
         minItems: 1,
         items: {
           type: 'object',
           additionalProperties: false,
           required: ['table', 'name'],
-          properties: { table: { type: 'string', pattern: TABLE_PATTERN }, name: { type: 'string', minLength: 1 } },
+          properties: {
+            table: { description: 'schema.table the trigger is on', type: 'string', pattern: TABLE_PATTERN },
+            name: { description: 'trigger name', type: 'string', minLength: 1 },
+          },
         },
       },
     },

@@ -21,16 +21,33 @@ const messages = {
 export default defineGate<PgSnapshotParams>({
   kind: 'pg-snapshot',
   summary: 'Counts rows of tables on an independent read-only connection and compares them with expected or earlier counts',
+  facts: {
+    database: 'the database display',
+    counts: 'exact row count of each table',
+    probes: 'value of each probe query',
+    differences: 'with compare_with: how many counts differ',
+  },
   params: {
     type: 'object',
     additionalProperties: false,
     required: ['database', 'tables'],
     properties: {
-      database: { type: 'string', minLength: 1 },
-      tables: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: TABLE_PATTERN } },
-      probes: { type: 'array', items: PROBE_SCHEMA },
-      expect: { type: 'object', propertyNames: { pattern: TABLE_PATTERN }, additionalProperties: { type: 'integer', minimum: 0 } },
-      compare_with: { type: 'string', minLength: 1 },
+      database: { description: 'a database of the target', type: 'string', minLength: 1 },
+      tables: {
+        description: 'schema.table names to count (exact count(*))',
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: 'string', pattern: TABLE_PATTERN },
+      },
+      probes: { description: 'named scalar queries recorded with the counts', type: 'array', items: PROBE_SCHEMA },
+      expect: {
+        description: 'expected counts by table: FAIL when any differs',
+        type: 'object',
+        propertyNames: { pattern: TABLE_PATTERN },
+        additionalProperties: { type: 'integer', minimum: 0 },
+      },
+      compare_with: { description: 'an earlier pg-snapshot gate whose counts must be equal', type: 'string', minLength: 1 },
     },
   },
   messages,

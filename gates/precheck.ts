@@ -7,6 +7,13 @@ export type { PrecheckParams };
 export default defineGate<PrecheckParams>({
   kind: 'precheck',
   summary: 'Checks the host, repos, paths and probe readings before anything changes',
+  facts: {
+    hostname: 'the host name seen (with host:)',
+    repos: 'each repo: head, branch, clean',
+    paths: 'each path checked: exists or not',
+    '<probe name>': 'each probe: its trimmed output',
+    kb_readable: 'with kb: readable: whether the KB could be read',
+  },
   params: precheckParamsSchema,
   messages: precheckMessages,
   run: (ctx, p) => runPrecheck(ctx, p),

@@ -61,16 +61,40 @@ function expectedCount(spec: string | number, before: number): number {
 export default defineGate<RollbackProofParams>({
   kind: 'rollback-proof',
   summary: 'Runs SQL proofs inside a transaction that is always rolled back; counts before and after on an independent connection',
+  facts: {
+    database: 'the database display',
+    role: 'the role proofs ran as (null: the connection role)',
+    proofs_passed: 'proofs that passed',
+    proofs_total: 'proofs run',
+    leaked: 'probe rows visible after ROLLBACK (must be 0)',
+    counts_before: 'row counts before (independent connection)',
+    counts_after: 'row counts after (independent connection)',
+    counts_in_txn: 'row counts inside the transaction, per proof',
+    counts_unchanged: 'counts after equal counts before',
+    counts_table: 'before / in transaction / after per table',
+    probes_before: 'probe values before',
+    probes_after: 'probe values after',
+    probes_table: 'before / after per probe',
+    transaction: 'always ROLLBACK',
+    transaction_error: 'an error that ended the transaction early (null: none)',
+  },
   params: {
     type: 'object',
     additionalProperties: false,
     required: ['database', 'tables', 'proofs'],
     properties: {
-      database: { type: 'string', minLength: 1 },
-      role: { type: 'string', minLength: 1 },
-      tables: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: TABLE_PATTERN } },
-      probes: { type: 'array', items: PROBE_SCHEMA },
+      database: { description: 'a database of the target', type: 'string', minLength: 1 },
+      role: { description: 'SET LOCAL ROLE inside the transaction (default the connection role)', type: 'string', minLength: 1 },
+      tables: {
+        description: 'schema.table names counted before and after on an independent connection',
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: 'string', pattern: TABLE_PATTERN },
+      },
+      probes: { description: 'named scalar queries compared before and after', type: 'array', items: PROBE_SCHEMA },
       proofs: {
+        description: 'SQL proofs run in one transaction that is always rolled back',
         type: 'array',
         minItems: 1,
         items: {
@@ -78,16 +102,22 @@ export default defineGate<RollbackProofParams>({
           additionalProperties: false,
           required: ['name', 'sql'],
           properties: {
-            name: { type: 'string', minLength: 1 },
-            sql: { type: 'string', minLength: 1 },
-            params: { type: 'array' },
+            name: { description: 'proof id shown in the report (PROOF-n)', type: 'string', minLength: 1 },
+            sql: { description: 'statements run inside the transaction (no COMMIT, ROLLBACK or BEGIN)', type: 'string', minLength: 1 },
+            params: { description: 'query parameters ($1, $2…)', type: 'array' },
             expect: {
+              description: 'what must hold inside the transaction',
               type: 'object',
               additionalProperties: false,
               properties: {
-                rows: { type: 'integer', minimum: 0 },
-                first: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
+                rows: { description: 'number of rows returned', type: 'integer', minimum: 0 },
+                first: {
+                  description: 'columns of the first row and their values',
+                  type: 'object',
+                  additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+                },
                 counts: {
+                  description: 'row count of tables inside the transaction',
                   type: 'object',
                   propertyNames: { pattern: TABLE_PATTERN },
                   additionalProperties: {
@@ -97,7 +127,7 @@ export default defineGate<RollbackProofParams>({
                     ],
                   },
                 },
-                error: { type: 'string', minLength: 1 },
+                error: { description: 'the statement must fail with an error matching this', type: 'string', minLength: 1 },
               },
             },
           },

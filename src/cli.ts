@@ -2,7 +2,8 @@
 // The gaterun command line: the only place that prints results and picks exit codes.
 import { join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { GaterunError, isGaterunError } from './errors.js';
+import { didYouMean } from './did-you-mean.js';
+import { errorJson, errors, isGaterunError } from './errors.js';
 
 // verify: 4 = a --require/--macro/--max-age/--key policy is not met; 5 = tampered, unsigned or not a valid bundle.
 const EXIT = { A: 0, C: 1, usage: 2, B: 3, D: 130, crash: 70, policy: 4, invalid: 5 } as const;
@@ -13,8 +14,10 @@ const HELP: Record<string, string> = {
 Usage: gaterun <command> [options]
 
 Commands:
+  init                         scaffold macros/ with a starter macro and a target file
   list                         macros with id, title and gate count
   plan <macro>                 check a macro and print its gates; runs nothing
+  explain <kind>               what a gate kind does, its with: params and the facts it sets
   run <macro-id|file.yaml>     run a macro and write its reports
   outcome <run-dir>            print a run's final-outcome block
   verify <run-dir>             check a run's signature, every file of it and a policy
@@ -27,13 +30,26 @@ Options:
   -h, --help                   help for a command (gaterun run --help)
   -v, --version                print the version
 
-Exit codes: 0 A (all PASS) · 1 C (a gate failed) · 2 usage or config error · 3 B (blocked) · 130 D (aborted)
+Macros are looked up in ./macros (or gaterun.config.yaml's macros:), then $GATERUN_MACROS, then gaterun's own.
+gaterun.config.yaml may also set reports:, target: and key: (see README).
+Exit codes: 0 A (all PASS) · 1 C (a gate or criterion failed) · 2 usage or config error · 3 B (blocked)
+            · 70 gaterun crashed (a bug: please report) · 130 D (aborted by SIGINT/SIGTERM)
 verify: 0 OK · 4 policy not met · 5 tampered or invalid`,
-  list: `Usage: gaterun list
+  list: `Usage: gaterun list [--json]
 
-Lists the macros in macros/ (or $GATERUN_MACROS) with id, title and gate count, read off each file's
-top-level lines; it does not check them: \`gaterun plan <macro>\` does.`,
-  plan: `Usage: gaterun plan <macro-id|file.yaml> [--target FILE]
+Lists the macros found in ./macros (or gaterun.config.yaml's macros:), $GATERUN_MACROS and gaterun's
+own, with id, title and gate count, read off each file's top-level lines; it does not check them:
+\`gaterun plan <macro>\` does. A macro id found earlier hides a later one.`,
+  init: `Usage: gaterun init [--dir DIR] [--force]
+
+Scaffolds a project (default: the working directory): macros/CHECK.yaml (tests, secret scan, a
+release artifact), gaterun.target.yaml (this repository on this machine) and gaterun.config.yaml.
+Then: gaterun plan CHECK && gaterun run CHECK. Refuses to overwrite unless --force.`,
+  explain: `Usage: gaterun explain <kind> [--json]
+
+Prints what a gate kind does: its with: params (type, required, description), the facts it sets
+and its messages — the same text as docs/gates.md. \`gaterun explain\` alone lists the kinds.`,
+  plan: `Usage: gaterun plan <macro-id|file.yaml> [--target FILE] [--json]
 
 Checks the whole macro (syntax, schema, gate kinds, params, references) and prints its gates.
 Nothing runs. Exit 2 with every problem listed when the macro is invalid.`,
@@ -48,7 +64,9 @@ Options:
   --out DIR            run directory (default reports/<MACRO-ID>/<run-id>)
   --renderer R         progress display: default | simple | verbose | silent
                        (default on a terminal, simple otherwise)
-  --json               print only the final outcome as JSON on stdout (progress goes to stderr)
+  --json               print the run as JSON on stdout (format_version 1, schemas/run-output.schema.json;
+                       errors as schemas/error-output.schema.json); progress goes to stderr
+  --junit FILE         also write the gates and PASS criteria as JUnit XML test cases to FILE
   --wait-lock SECONDS  wait this long for the target's run lock when another run holds it (default 0)
   --key FILE           Ed25519 private key (PEM) to sign the bundle; else $GATERUN_SIGNING_KEY,
                        the target's signing_key, ~/.config/gaterun/signing-key.pem; none: UNSIGNED
@@ -57,7 +75,10 @@ Secrets (values of env vars and .env keys named *PASS*, *SECRET*, *TOKEN*, *KEY*
 URL passwords, and the target's secrets: list) are shown as [secure] everywhere, in their encoded forms
 too; a secret found in any output file leaves the run unsigned (exit 1).
 
-Exit codes: 0 A · 1 C · 2 usage/config · 3 B · 130 D (SIGINT/SIGTERM)`,
+Defaults for --target, --key and the reports folder come from gaterun.config.yaml when present.
+With $GITHUB_STEP_SUMMARY set, the outcome and gate roll-up are appended to it as Markdown.
+
+Exit codes: 0 A · 1 C · 2 usage/config · 3 B · 70 crash (bug) · 130 D (SIGINT/SIGTERM)`,
   verify: `Usage: gaterun verify <run-dir> [--key PUB.pem ...] [--require A] [--macro ID] [--max-age 1d] [--json]
 
 Exit 0 only when run.intoto.json carries a valid Ed25519 signature by a trusted key, every
@@ -81,8 +102,8 @@ Refuses to overwrite an existing key.`,
 Starts an embedded throwaway PostgreSQL in the foreground (the same launcher the demo and the
 tests use), applies the schema files (default: the iu-cutter sample schema, roles and seed data),
 prints its URL and waits; Ctrl-C stops it and removes its data.`,
-  kb: `Usage: gaterun kb list [--dir KB]
-       gaterun kb show <KB-XXXX|path> [--dir KB] [--revision N]
+  kb: `Usage: gaterun kb list [--dir KB] [--json]
+       gaterun kb show <KB-XXXX|path> [--dir KB] [--revision N] [--json]
 
 Reads the knowledge base that kb-publish gates write: --dir KB, else the --target's kb.dir, else its
 kb.database (PostgreSQL, schema kb), else ./kb.`,
@@ -109,17 +130,26 @@ interface Parsed {
   positionals: string[];
 }
 
-function parse(argv: string[], options: ParseArgsConfig['options']): Parsed {
+function parse(argv: string[], options: ParseArgsConfig['options'], command = ''): Parsed {
+  const all = { help: { type: 'boolean', short: 'h' }, ...options } as NonNullable<ParseArgsConfig['options']>;
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { help: { type: 'boolean', short: 'h' }, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values, positionals };
+    const { values, positionals } = parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
+    return { values: values as Parsed['values'], positionals };
   } catch (e) {
-    throw new GaterunError('EUSAGE', (e as Error).message.split('\n')[0], 'see `gaterun --help`');
+    // Node's parseArgs messages name the option but not what was meant; rewrite the common ones.
+    const code = (e as NodeJS.ErrnoException).code;
+    const first = (e as Error).message.split('\n')[0];
+    const flag = /'(-{1,2}[^' ]+)/.exec(first)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const known = Object.keys(all).map((k) => `--${k}`);
+      throw errors.unknownOption(command, flag, flag.startsWith('--') ? didYouMean(flag, known) : undefined);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+      throw errors.usage(
+        `${command}: ${flag} ${all[flag.replace(/^-+/, '')]?.type === 'string' ? 'needs a value' : 'takes no value'}`,
+        `see \`gaterun ${command} --help\``,
+      );
+    throw errors.usage(first);
   }
 }
 
@@ -134,16 +164,20 @@ async function loadTargetFor(file: string | undefined) {
 function pickRenderer(value: string | boolean | undefined): 'default' | 'simple' | 'verbose' | 'silent' {
   if (value === undefined) return process.stdout.isTTY ? 'default' : 'simple';
   if (!['default', 'simple', 'verbose', 'silent'].includes(String(value)))
-    throw new GaterunError('EUSAGE', `--renderer ${value}: expected default, simple, verbose or silent`);
+    throw errors.badOption('--renderer', String(value), 'default, simple, verbose or silent');
   return value as 'default';
 }
 
 async function cmdList(argv: string[]): Promise<number> {
-  const a = parse(argv, {});
+  const a = parse(argv, { json: { type: 'boolean' } }, 'list');
   if (a.values.help) return (out(HELP.list), 0);
-  const { listMacros, macrosDir } = await import('./macro/find-macro.js');
-  const macros = listMacros();
-  if (!macros.length) return (out(`no macros in ${macrosDir()}`), 0);
+  const { listAllMacros, macroDirs } = await import('./macro/find-macro.js');
+  const macros = listAllMacros();
+  if (a.values.json) {
+    const { listJson } = await import('./output/cli-json.js');
+    return (out(JSON.stringify(listJson(macros, macroDirs()), null, 2)), 0);
+  }
+  if (!macros.length) return (out(`no macros in ${macroDirs().join(', ')}; run \`gaterun init\` to start one`), 0);
   const w = Math.max(2, ...macros.map((m) => m.id.length));
   out(`${'ID'.padEnd(w)}  GATES  TITLE`);
   for (const m of macros) out(`${m.id.padEnd(w)}  ${String(m.gates).padStart(5)}  ${m.title}${m.error ? `  (invalid: ${m.error})` : ''}`);
@@ -151,13 +185,18 @@ async function cmdList(argv: string[]): Promise<number> {
 }
 
 async function cmdPlan(argv: string[]): Promise<number> {
-  const a = parse(argv, { target: { type: 'string' } });
+  const a = parse(argv, { target: { type: 'string' }, json: { type: 'boolean' } }, 'plan');
   if (a.values.help) return (out(HELP.plan), 0);
-  if (a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'plan needs exactly one macro id or file', 'gaterun plan O8C');
-  const { findMacroFile, loadMacro } = await import('./macro/load-macro.js');
-  const target = await loadTargetFor(a.values.target as string | undefined);
-  const loaded = loadMacro(findMacroFile(a.positionals[0]), target);
+  if (a.positionals.length !== 1) throw errors.arguments('plan needs exactly one macro id or file', 'gaterun plan O8C');
+  const { loadMacro } = await import('./macro/load-macro.js');
+  const { file, targetFile } = await macroAndTarget(a.positionals[0], a.values.target as string | undefined);
+  const target = await loadTargetFor(targetFile);
+  const loaded = loadMacro(file, target);
   const m = loaded.macro;
+  if (a.values.json) {
+    const { planJson } = await import('./output/cli-json.js');
+    return (out(JSON.stringify(planJson(loaded, target), null, 2)), 0);
+  }
   out(
     `${m.id} — ${m.title}\nmacro: ${m.macro}\noutcome when all pass: A — ${m.outcome}\nmutation: ${m.mutation}\nfile: ${loaded.file} (sha256 ${loaded.sha256.slice(0, 16)})\n`,
   );
@@ -184,30 +223,35 @@ async function cmdPlan(argv: string[]): Promise<number> {
 }
 
 async function cmdRun(argv: string[], fixed?: { macro: string; target: string }): Promise<number> {
-  const a = parse(argv, {
-    target: { type: 'string' },
-    out: { type: 'string' },
-    renderer: { type: 'string' },
-    json: { type: 'boolean' },
-    key: { type: 'string' },
-    'wait-lock': { type: 'string' },
-  });
+  const a = parse(
+    argv,
+    {
+      target: { type: 'string' },
+      out: { type: 'string' },
+      renderer: { type: 'string' },
+      json: { type: 'boolean' },
+      junit: { type: 'string' },
+      key: { type: 'string' },
+      'wait-lock': { type: 'string' },
+    },
+    'run',
+  );
   if (a.values.help) return (out(fixed ? HELP.demo : HELP.run), 0);
   const waitLock = a.values['wait-lock'] === undefined ? 0 : Number(a.values['wait-lock']);
   if (!Number.isFinite(waitLock) || waitLock < 0)
-    throw new GaterunError(
-      'EUSAGE',
-      `--wait-lock takes a number of seconds, got "${String(a.values['wait-lock'])}"`,
-      'gaterun run O8C --wait-lock 60',
-    );
+    throw errors.usage(`--wait-lock takes a number of seconds, got "${String(a.values['wait-lock'])}"`, 'gaterun run O8C --wait-lock 60');
   const macroArg = fixed?.macro ?? a.positionals[0];
   if (!macroArg || a.positionals.length > (fixed ? 0 : 1))
-    throw new GaterunError(
-      'EUSAGE',
+    throw errors.arguments(
       fixed ? 'demo takes no positional arguments' : 'run needs exactly one macro id or file',
       'gaterun run O8C --target prod.yaml',
     );
   const json = !!a.values.json;
+  const { loadProjectConfig } = await import('./config/project-config.js');
+  const config = loadProjectConfig();
+  const picked = fixed
+    ? { file: macroArg, targetFile: fixed.target }
+    : await macroAndTarget(macroArg, a.values.target as string | undefined);
   const renderer = pickRenderer(a.values.renderer);
   const controller = new AbortController();
   let signals = 0;
@@ -222,12 +266,13 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
   const { executeRun } = await import('./runner/execute-run.js');
   const { record, dir, finalize } = await executeRun({
     waitLockS: waitLock,
-    macro: macroArg,
-    targetFile: (a.values.target as string | undefined) ?? fixed?.target,
+    macro: picked.file,
+    targetFile: picked.targetFile,
     outDir: a.values.out as string | undefined,
+    reportsDir: config.reports,
     renderer,
     progressToStderr: json,
-    keyFlag: a.values.key as string | undefined,
+    keyFlag: (a.values.key as string | undefined) ?? config.key,
     signal: controller.signal,
     warn: (m) => err(`warning: ${m}`),
   });
@@ -236,8 +281,18 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
 
   const rel = relative(process.cwd(), dir);
   const runDir = !rel ? '.' : rel.startsWith('..') ? dir : rel;
-  if (json) out(JSON.stringify(record.final_outcome, null, 2));
-  else {
+  // CI outputs are written before the outcome decides the exit code, so a failed run still leaves them.
+  if (a.values.junit) {
+    const { writeFileSync } = await import('node:fs');
+    const { junitXml } = await import('./output/junit.js');
+    writeFileSync(a.values.junit as string, junitXml(record, finalize));
+  }
+  const { appendStepSummary } = await import('./output/step-summary.js');
+  appendStepSummary(record, runDir, finalize);
+  if (json) {
+    const { runJson } = await import('./output/run-json.js');
+    out(JSON.stringify(runJson(record, runDir, finalize), null, 2));
+  } else {
     const { failureText } = await import('./output/failure-text.js');
     const failures = failureText(record, runDir);
     if (failures) out(`\n${failures}`);
@@ -251,8 +306,10 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
     out('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
   }
   if (record.secret_leak) {
-    const { errors } = await import('./errors.js');
-    throw errors.secretLeak(record.secret_leak);
+    const leak = errors.secretLeak(record.secret_leak);
+    // With --json the run document (secret_leak set, signed false) is already on stdout; one JSON document only.
+    if (json) return (err(`gaterun: ${leak.code}: ${leak.message}`), leak.exitCode);
+    throw leak;
   }
   const failedAfter = finalize.find((g) => g.status !== 'PASS');
   for (const g of finalize) err(`${g.id} ${g.title} (after signing): ${g.status} — ${g.summary}`);
@@ -264,12 +321,10 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
 }
 
 async function cmdOutcome(argv: string[]): Promise<number> {
-  const a = parse(argv, { json: { type: 'boolean' } });
+  const a = parse(argv, { json: { type: 'boolean' } }, 'outcome');
   if (a.values.help) return (out(HELP.outcome), 0);
-  if (a.positionals.length !== 1)
-    throw new GaterunError('EUSAGE', 'outcome needs one run directory', 'gaterun outcome reports/O8C/<run-id>');
+  if (a.positionals.length !== 1) throw errors.arguments('outcome needs one run directory', 'gaterun outcome reports/O8C/<run-id>');
   const { readFileSync, existsSync } = await import('node:fs');
-  const { errors } = await import('./errors.js');
   const file = join(a.positionals[0], 'run.json');
   if (!existsSync(file)) throw errors.runDirInvalid(a.positionals[0], 'no run.json here');
   let record: { final_outcome?: Record<string, unknown>; outcome?: { code: keyof typeof EXIT } };
@@ -288,17 +343,20 @@ async function cmdOutcome(argv: string[]): Promise<number> {
 }
 
 async function cmdVerify(argv: string[]): Promise<number> {
-  const a = parse(argv, {
-    key: { type: 'string', multiple: true },
-    json: { type: 'boolean' },
-    require: { type: 'string' },
-    macro: { type: 'string' },
-    'max-age': { type: 'string' },
-  });
+  const a = parse(
+    argv,
+    {
+      key: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      require: { type: 'string' },
+      macro: { type: 'string' },
+      'max-age': { type: 'string' },
+    },
+    'verify',
+  );
   if (a.values.help) return (out(HELP.verify), 0);
-  if (a.positionals.length !== 1) throw new GaterunError('EUSAGE', 'verify needs one run directory', 'gaterun verify reports/O8C/<run-id>');
+  if (a.positionals.length !== 1) throw errors.arguments('verify needs one run directory', 'gaterun verify reports/O8C/<run-id>');
   const { statSync } = await import('node:fs');
-  const { errors } = await import('./errors.js');
   const dir = a.positionals[0];
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw errors.runDirInvalid(dir, 'not a directory');
   const { loadPublicKeys } = await import('./report/keys.js');
@@ -328,21 +386,21 @@ function verifyPolicyFrom(
   const policy: { require?: string; macro?: string; maxAge?: { ms: number; text: string } } = {};
   if (v.require !== undefined) {
     if (!['A', 'B', 'C', 'D'].includes(String(v.require)))
-      throw new GaterunError('EUSAGE', `--require ${String(v.require)}: expected A, B, C or D`, 'gaterun verify DIR --require A');
+      throw errors.usage(`--require ${String(v.require)}: expected A, B, C or D`, 'gaterun verify DIR --require A');
     policy.require = String(v.require);
   }
   if (v.macro !== undefined) policy.macro = String(v.macro);
   if (v['max-age'] !== undefined) {
     const text = String(v['max-age']);
     const ms = parseDuration(text);
-    if (ms === null) throw new GaterunError('EUSAGE', `--max-age ${text}: expected a duration such as 90s, 30m, 12h, 1d, 2w or 1d12h`);
+    if (ms === null) throw errors.usage(`--max-age ${text}: expected a duration such as 90s, 30m, 12h, 1d, 2w or 1d12h`);
     policy.maxAge = { ms, text };
   }
   return policy;
 }
 
 async function cmdKeygen(argv: string[]): Promise<number> {
-  const a = parse(argv, { out: { type: 'string' } });
+  const a = parse(argv, { out: { type: 'string' } }, 'keygen');
   if (a.values.help) return (out(HELP.keygen), 0);
   const { generateKeyPair, configDir } = await import('./report/keys.js');
   const k = generateKeyPair((a.values.out as string | undefined) ?? configDir());
@@ -351,37 +409,46 @@ async function cmdKeygen(argv: string[]): Promise<number> {
 }
 
 async function cmdKb(argv: string[]): Promise<number> {
-  const a = parse(argv, { dir: { type: 'string' }, target: { type: 'string' }, revision: { type: 'string' } });
+  const a = parse(
+    argv,
+    { dir: { type: 'string' }, target: { type: 'string' }, revision: { type: 'string' }, json: { type: 'boolean' } },
+    'kb',
+  );
   if (a.values.help || !a.positionals.length) return (out(HELP.kb), a.values.help ? 0 : EXIT.usage);
-  const target = a.values.target ? await loadTargetFor(a.values.target as string) : null;
+  const { loadProjectConfig } = await import('./config/project-config.js');
+  const targetFile = (a.values.target as string | undefined) ?? (a.values.dir ? undefined : loadProjectConfig().target);
+  const target = targetFile ? await loadTargetFor(targetFile) : null;
   const kb = (target?.kb ?? {}) as { dir?: string; database?: string };
   const [sub, query] = a.positionals;
   const rev = a.values.revision ? Number(a.values.revision) : undefined;
+  const { kbListJson, kbShowJson } = await import('./output/cli-json.js');
   const print = (docs: { kbId: string; revision: number; path: string }[], where: string) => {
+    if (a.values.json) return out(JSON.stringify(kbListJson(docs, where), null, 2));
     if (!docs.length) return out(`no documents in ${where}`);
     for (const d of docs) out(`${d.kbId}  r${d.revision}  ${d.path}`);
   };
+  const show = (doc: Parameters<typeof kbShowJson>[0]) => out(a.values.json ? JSON.stringify(kbShowJson(doc), null, 2) : doc.text);
   if (!a.values.dir && !kb.dir && kb.database && target) {
     // The target keeps its KB in PostgreSQL (schema kb).
     const { databaseUrl } = await import('./db/database-url.js');
     const { withKbDatabase, listKbPostgres, showKbPostgres } = await import('./kb/kb-postgres.js');
     const url = databaseUrl((target.databases ?? {}) as never, kb.database, target.baseDir ?? '.');
     if (sub === 'list') return withKbDatabase(url, async (sql) => (print(await listKbPostgres(sql), `database ${kb.database}`), 0));
-    if (sub === 'show' && query) return withKbDatabase(url, async (sql) => (out((await showKbPostgres(sql, query, rev)).text), 0));
+    if (sub === 'show' && query) return withKbDatabase(url, async (sql) => (show(await showKbPostgres(sql, query, rev)), 0));
   } else {
     const root = (a.values.dir as string | undefined) ?? kb.dir ?? 'kb';
     const { listKb, showKb } = await import('./kb/kb-dir.js');
     if (sub === 'list') return (print(listKb(root), root), 0);
-    if (sub === 'show' && query) return (out(showKb(root, query, rev).text), 0);
+    if (sub === 'show' && query) return (show(showKb(root, query, rev)), 0);
   }
-  throw new GaterunError('EUSAGE', `kb ${sub ?? ''}: expected "list" or "show <KB-id|path>"`, 'gaterun kb show KB-5039');
+  throw errors.arguments(`kb ${sub ?? ''}: expected "list" or "show <KB-id|path>"`, 'gaterun kb show KB-5039');
 }
 
 async function cmdDb(argv: string[]): Promise<number> {
-  const a = parse(argv, { schema: { type: 'string', multiple: true } });
+  const a = parse(argv, { schema: { type: 'string', multiple: true } }, 'db');
   if (a.values.help) return (out(HELP.db), 0);
   if (a.positionals[0] !== 'up' || a.positionals.length !== 1)
-    throw new GaterunError('EUSAGE', 'expected "gaterun db up [--schema FILE ...]"');
+    throw errors.arguments('expected "gaterun db up [--schema FILE ...]"', 'gaterun db up');
   const { dbUp } = await import('./pg/db-up.js');
   const { sampleSqlFiles } = await import('./pg/sample-schema.js');
   const files = (a.values.schema as unknown as string[] | undefined) ?? [];
@@ -390,12 +457,11 @@ async function cmdDb(argv: string[]): Promise<number> {
 }
 
 async function cmdDemo(argv: string[]): Promise<number> {
-  const a = parse(argv, { workspace: { type: 'string' }, break: { type: 'string' }, renderer: { type: 'string' } });
+  const a = parse(argv, { workspace: { type: 'string' }, break: { type: 'string' }, renderer: { type: 'string' } }, 'demo');
   if (a.values.help) return (out(HELP.demo), 0);
-  if (a.positionals.length) throw new GaterunError('EUSAGE', 'demo takes no positional arguments', 'gaterun demo --break proof');
+  if (a.positionals.length) throw errors.arguments('demo takes no positional arguments', 'gaterun demo --break proof');
   const brk = a.values.break as string | undefined;
-  if (brk !== undefined && brk !== 'kill-switch' && brk !== 'proof')
-    throw new GaterunError('EUSAGE', `--break ${brk}: expected kill-switch or proof`);
+  if (brk !== undefined && brk !== 'kill-switch' && brk !== 'proof') throw errors.badOption('--break', brk, 'kill-switch or proof');
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
@@ -416,6 +482,58 @@ async function cmdDemo(argv: string[]): Promise<number> {
   }
 }
 
+/** The macro file and the target file to use (flag, else gaterun.config.yaml); one clear error when a needed target is missing. */
+async function macroAndTarget(macroArg: string, targetFlag: string | undefined): Promise<{ file: string; targetFile?: string }> {
+  const { loadProjectConfig } = await import('./config/project-config.js');
+  const { findMacroFile } = await import('./macro/find-macro.js');
+  const file = findMacroFile(macroArg);
+  const targetFile = targetFlag ?? loadProjectConfig().target;
+  if (!targetFile) {
+    const { readFileSync } = await import('node:fs');
+    const { parseYamlSource } = await import('./macro/yaml-source.js');
+    const { targetNeeds } = await import('./macro/target-needs.js');
+    const src = parseYamlSource(file, readFileSync(file, 'utf8'));
+    // A macro that does not parse gets its full problem list from loadMacro instead.
+    const needs = src.problems.length ? [] : targetNeeds(src.doc.toJS());
+    if (needs.length) throw errors.targetRequired(relative(process.cwd(), file) || file, needs);
+  }
+  return { file, targetFile };
+}
+
+async function cmdInit(argv: string[]): Promise<number> {
+  const a = parse(argv, { dir: { type: 'string' }, force: { type: 'boolean' } }, 'init');
+  if (a.values.help) return (out(HELP.init), 0);
+  if (a.positionals.length) throw errors.arguments('init takes no positional arguments', 'gaterun init --dir my-project');
+  const { initProject } = await import('./init/init-project.js');
+  const r = initProject((a.values.dir as string | undefined) ?? process.cwd(), { force: !!a.values.force });
+  for (const f of r.written) out(`wrote ${relative(process.cwd(), f) || f}`);
+  out(`\nnext: gaterun plan ${r.macroId} && gaterun run ${r.macroId}${a.values.dir ? ` (from ${a.values.dir})` : ''}`);
+  return 0;
+}
+
+async function cmdExplain(argv: string[]): Promise<number> {
+  const a = parse(argv, { json: { type: 'boolean' } }, 'explain');
+  if (a.values.help) return (out(HELP.explain), 0);
+  const { gateKinds } = await import('../gates/index.js');
+  const { gateReference, gateReferenceJson } = await import('./docs/gate-reference.js');
+  const kinds = Object.keys(gateKinds).sort();
+  if (!a.positionals.length) {
+    if (a.values.json)
+      return (
+        out(JSON.stringify({ format_version: 1, kinds: kinds.map((k) => ({ kind: k, summary: gateKinds[k].summary })) }, null, 2)),
+        0
+      );
+    for (const k of kinds) out(`${k.padEnd(16)} ${gateKinds[k].summary}`);
+    return 0;
+  }
+  if (a.positionals.length !== 1) throw errors.arguments('explain takes one gate kind', 'gaterun explain command');
+  const kind = a.positionals[0];
+  const mod = gateKinds[kind];
+  if (!mod) throw errors.gateUnknown(kind, kinds, didYouMean(kind, kinds));
+  out(a.values.json ? JSON.stringify(gateReferenceJson(mod), null, 2) : gateReference(mod));
+  return 0;
+}
+
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   list: cmdList,
   plan: cmdPlan,
@@ -426,6 +544,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   kb: cmdKb,
   db: cmdDb,
   demo: cmdDemo,
+  init: cmdInit,
+  explain: cmdExplain,
 };
 
 /** Runs the CLI with the given arguments; resolves to the exit code. */
@@ -440,15 +560,28 @@ export async function main(argv: string[]): Promise<number> {
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return (out(HELP.main), cmd ? 0 : EXIT.usage);
   const fn = COMMANDS[cmd];
   if (!fn) {
-    const { didYouMean } = await import('./macro/find-macro.js');
-    const hint = didYouMean(cmd, Object.keys(COMMANDS));
-    throw new GaterunError('EUSAGE', `unknown command "${cmd}"`, hint ? `did you mean "gaterun ${hint}"?` : 'see `gaterun --help`');
+    throw errors.unknownCommand(cmd, didYouMean(cmd, Object.keys(COMMANDS)));
   }
   return fn(rest);
 }
 
-/** Prints a coded error (no stack) or a crash (stack + please report). */
-function report(e: unknown): number {
+/** Prints a coded error (no stack) or a crash (stack + please report); with --json the error is also JSON on stdout. */
+function report(e: unknown, json = process.argv.includes('--json')): number {
+  if (json) {
+    const body = isGaterunError(e)
+      ? errorJson(e)
+      : {
+          format_version: 1,
+          error: {
+            code: 'EINTERNAL',
+            message: String((e as Error)?.message ?? e),
+            hint: 'this is a bug in gaterun; please report it',
+            details: [],
+            exit_code: EXIT.crash,
+          },
+        };
+    out(JSON.stringify(body, null, 2));
+  }
   if (isGaterunError(e)) {
     err(`gaterun: ${e.code}: ${e.message}`);
     for (const d of e.details) err(`  ${d}`);

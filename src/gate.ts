@@ -203,6 +203,8 @@ export interface GateModule<P = Record<string, unknown>> {
   params: JSONSchemaType<P> | Record<string, unknown>;
   /** Messages by id, used for FAIL summaries and GateTester tables. */
   messages?: Record<string, string>;
+  /** The facts the gate sets on PASS, by name, with what each holds (docs/gates.md, `gaterun explain`). */
+  facts?: Record<string, string>;
   /** `finalize`: runs after the reports are rendered and signed (kb-publish); has no numbered report. */
   phase?: 'gates' | 'finalize';
   /** Do the work. Return FAIL for an expected failure; a throw is a crash. */

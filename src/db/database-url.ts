@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errors } from '../errors.js';
-import { pgErrors } from '../pg/pg-errors.js';
 import { parseEnvText } from './env-file.js';
 
 /** A database entry of the target file. */
@@ -65,15 +64,15 @@ export function databaseUrl(databases: Record<string, DatabaseEntry>, name: stri
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      throw pgErrors.dbUrlMissing(name, `cannot read env_file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw errors.dbUrlMissing(name, `cannot read env_file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const value = parseEnvText(text)[key];
     if (value) return value;
-    throw pgErrors.dbUrlMissing(name, `${file} has no ${key}`);
+    throw errors.dbUrlMissing(name, `${file} has no ${key}`);
   }
   if (entry.embedded || (!entry.url_env && !entry.env_file)) {
     if (embeddedUrl) return embeddedUrl;
-    throw pgErrors.dbUrlMissing(name, 'wants the embedded server, but none was started');
+    throw errors.dbUrlMissing(name, 'wants the embedded server, but none was started');
   }
-  throw pgErrors.dbUrlMissing(name, `environment variable ${entry.url_env} is not set`);
+  throw errors.dbUrlMissing(name, `environment variable ${entry.url_env} is not set`);
 }

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { stringify } from 'yaml';
-import { GaterunError } from '../errors.js';
+import { errors } from '../errors.js';
 import { packagePath } from '../paths.js';
 import { startEmbeddedPostgres } from '../pg/embedded-server.js';
 import { applySampleSchema } from '../pg/sample-schema.js';
@@ -115,7 +115,7 @@ function flipKillSwitch(ws: Workspace): void {
   const f = join(ws.deployDir, 'cutter_agent', '__init__.py');
   const text = readFileSync(f, 'utf8');
   const flipped = text.replace(/^__execution_enabled__\s*=\s*False\b/m, '__execution_enabled__ = True');
-  if (flipped === text) throw new GaterunError('EDEMO', `cannot flip the kill-switch: no "__execution_enabled__ = False" line in ${f}`);
+  if (flipped === text) throw errors.demoFault(`cannot flip the kill-switch: no "__execution_enabled__ = False" line in ${f}`);
   writeFileSync(f, flipped);
 }
 

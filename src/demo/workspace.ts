@@ -3,7 +3,7 @@
 import { execa } from 'execa';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { GaterunError } from '../errors.js';
+import { errors } from '../errors.js';
 import { packagePath } from '../paths.js';
 import { generateKeyPair } from '../report/keys.js';
 
@@ -55,11 +55,7 @@ async function git(cwd: string, args: string[], date?: string): Promise<string> 
 export async function buildWorkspace(dir: string, opts: WorkspaceOptions = {}): Promise<Workspace> {
   const root = resolve(dir);
   if (existsSync(root) && readdirSync(root).length && !existsSync(join(root, MARKER))) {
-    throw new GaterunError(
-      'EWORKSPACE',
-      `${root} is not empty and is not a gaterun demo workspace; refusing to wipe it`,
-      'pass --workspace with a new or empty folder',
-    );
+    throw errors.workspaceNotEmpty(root);
   }
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
@@ -69,6 +65,10 @@ export async function buildWorkspace(dir: string, opts: WorkspaceOptions = {}): 
   const source = join(root, 'mac', 'iu-cutter');
   mkdirSync(source, { recursive: true });
   await git(source, ['init', '-q', '-b', 'main']);
+  // The macros commit in this repo (O8B/O8D/O8F git-commit gates) with whatever git config the machine has; CI runners
+  // often have no identity at all, so the demo's own repo carries the engineer's.
+  await git(source, ['config', 'user.name', GIT_ENV.GIT_AUTHOR_NAME]);
+  await git(source, ['config', 'user.email', GIT_ENV.GIT_AUTHOR_EMAIL]);
   copyTree(example('src', 'README.md'), join(source, 'README.md'));
   copyTree(example('src', '.gitignore'), join(source, '.gitignore'));
   await git(source, ['add', '-A']);

@@ -1,12 +1,12 @@
 // The directory KB store: `<kbRoot>/<kbPath>/<file>` is the latest revision, `.revisions/<file>.rN.md` keeps every one.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { errors } from '../errors.js';
 import { writeFileAtomic } from '../files/write-atomic.js';
 import {
   asKbId,
   collectReports,
   documentTitle,
-  kbErrors,
   kbIdOf,
   normalizeKbPath,
   parseKbHeader,
@@ -121,9 +121,9 @@ export function showKb(kbRoot: string, idOrPath: string, revision?: number): KbS
   const wanted = idOrPath.replace(/^\/+|\/+$/g, '');
   let matches = id ? all.filter((d) => d.kbId === id) : [];
   if (!matches.length) matches = all.filter((d) => d.path === wanted || d.path === `${wanted}.md`);
-  if (!matches.length) throw kbErrors.notFound(idOrPath);
+  if (!matches.length) throw errors.kbNotFound(idOrPath);
   if (matches.length > 1)
-    throw kbErrors.ambiguous(
+    throw errors.kbAmbiguous(
       idOrPath,
       matches.map((d) => d.path),
     );
@@ -133,7 +133,7 @@ export function showKb(kbRoot: string, idOrPath: string, revision?: number): KbS
   const file = doc.path.slice(slash + 1);
   const revisions = revisionsOf(docDir, file);
   const rev = revision ?? revisions[revisions.length - 1];
-  if (!revisions.includes(rev)) throw kbErrors.notFound(`${doc.path} revision ${rev} (kept: ${revisions.join(', ')})`);
+  if (!revisions.includes(rev)) throw errors.kbNotFound(`${doc.path} revision ${rev} (kept: ${revisions.join(', ')})`);
   const text = readFileSync(join(docDir, REVISIONS_DIR, revisionFile(file, rev)), 'utf8');
   return { kbId: doc.kbId, path: doc.path, revision: rev, title: parseKbHeader(text)?.title ?? doc.title, revisions, text };
 }

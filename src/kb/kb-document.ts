@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sha256Hex } from '../files/sha256.js';
-import { GaterunError } from '../errors.js';
+import { errors } from '../errors.js';
 import { decodeBase64 } from '../report/dsse.js';
 import { ENVELOPE_FILE, type Statement } from '../report/sign-bundle.js';
 
@@ -47,23 +47,13 @@ export interface KbSourceReport {
   sha256: string;
 }
 
-/** KB error catalog (same shape as src/errors.ts, kept here so that file stays untouched). */
-export const kbErrors = {
-  notFound: (what: string) => new GaterunError('EKBNOTFOUND', `no KB document ${what}`, 'list documents with `gaterun kb list`'),
-  ambiguous: (id: string, paths: string[]) =>
-    new GaterunError('EKBAMBIGUOUS', `${id} names ${paths.length} documents`, 'pass the path instead', paths),
-  source: (runDir: string, why: string) =>
-    new GaterunError('EKBSOURCE', `cannot publish ${runDir}: ${why}`, 'publish right after signing, from an unmodified run dir'),
-  badPath: (kbPath: string) => new GaterunError('EKBPATH', `KB path "${kbPath}" must be relative, without . or .. segments`),
-};
-
 /** Normalizes a KB path: forward slashes, no leading/trailing slash, no `.`/`..` segments. */
 export function normalizeKbPath(kbPath: string): string {
   const parts = kbPath
     .replace(/\\/g, '/')
     .split('/')
     .filter((p) => p !== '');
-  if (parts.length === 0 || parts.some((p) => p === '.' || p === '..')) throw kbErrors.badPath(kbPath);
+  if (parts.length === 0 || parts.some((p) => p === '.' || p === '..')) throw errors.kbPath(kbPath);
   return parts.join('/');
 }
 
@@ -80,35 +70,35 @@ export function readingMinutes(text: string): number {
 
 /** The top-level Markdown reports of a run dir, each checked against the signed statement when the run is signed. */
 export function collectReports(runDir: string, signature: string): KbSourceReport[] {
-  if (!existsSync(runDir)) throw kbErrors.source(runDir, 'no such directory');
+  if (!existsSync(runDir)) throw errors.kbSource(runDir, 'no such directory');
   const files = readdirSync(runDir, { withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith('.md'))
     .map((e) => e.name)
     .sort();
-  if (files.length === 0) throw kbErrors.source(runDir, 'it holds no Markdown reports');
+  if (files.length === 0) throw errors.kbSource(runDir, 'it holds no Markdown reports');
   const reports = files.map((file) => {
     const body = readFileSync(join(runDir, file));
     // Both stores keep text (PostgreSQL text holds neither NUL nor invalid UTF-8); a lossy copy would no longer match its signature.
     if (body.includes(0) || !Buffer.from(body.toString('utf8'), 'utf8').equals(body))
-      throw kbErrors.source(runDir, `${file} is not UTF-8 text`);
+      throw errors.kbSource(runDir, `${file} is not UTF-8 text`);
     return { file, body, sha256: sha256Hex(body) };
   });
   const envelopePath = join(runDir, ENVELOPE_FILE);
   if (signature === 'UNSIGNED') return reports;
   if (!existsSync(envelopePath))
-    throw kbErrors.source(runDir, `signature ${signature.slice(0, 16)} was given but ${ENVELOPE_FILE} is missing`);
+    throw errors.kbSource(runDir, `signature ${signature.slice(0, 16)} was given but ${ENVELOPE_FILE} is missing`);
   // The signature itself was checked by whoever signed or verified the run; here we only make sure the
   // copies are the signed bytes, so the KB never carries a report that differs from the bundle.
   let statement: Statement;
   try {
     statement = JSON.parse(decodeBase64(JSON.parse(readFileSync(envelopePath, 'utf8')).payload).toString('utf8')) as Statement;
   } catch (e) {
-    throw kbErrors.source(runDir, `${ENVELOPE_FILE} is unreadable: ${(e as Error).message}`);
+    throw errors.kbSource(runDir, `${ENVELOPE_FILE} is unreadable: ${(e as Error).message}`);
   }
   const signed = new Map(statement.subject.map((s) => [s.name, s.digest.sha256]));
   for (const r of reports) {
     if (signed.get(r.file) !== r.sha256)
-      throw kbErrors.source(runDir, `${r.file} ${signed.has(r.file) ? 'changed since it was signed' : 'is not in the signed bundle'}`);
+      throw errors.kbSource(runDir, `${r.file} ${signed.has(r.file) ? 'changed since it was signed' : 'is not in the signed bundle'}`);
   }
   return reports;
 }

@@ -1,11 +1,11 @@
 // The PostgreSQL KB store (postgres.js): table kb.document_revision, one row per published revision, never updated.
 import { resolve } from 'node:path';
 import postgres, { type Sql } from 'postgres';
+import { errors } from '../errors.js';
 import {
   asKbId,
   collectReports,
   documentTitle,
-  kbErrors,
   kbIdOf,
   normalizeKbPath,
   renderKbDocument,
@@ -114,14 +114,14 @@ export async function showKbPostgres(sql: AnySql, idOrPath: string, revision?: n
         { path: string }[]
       >`select distinct path from kb.document_revision where path in (${wanted}, ${wanted + '.md'}) order by path`
     ).map((r) => r.path);
-  if (!paths.length) throw kbErrors.notFound(idOrPath);
-  if (paths.length > 1) throw kbErrors.ambiguous(idOrPath, paths);
+  if (!paths.length) throw errors.kbNotFound(idOrPath);
+  if (paths.length > 1) throw errors.kbAmbiguous(idOrPath, paths);
   const revisions = (
     await sql<{ revision: number }[]>`select revision from kb.document_revision where path = ${paths[0]} order by revision`
   ).map((r) => r.revision);
   const rev = revision ?? revisions[revisions.length - 1];
   const [row] = await sql<RevisionRow[]>`select * from kb.document_revision where path = ${paths[0]} and revision = ${rev}`;
-  if (!row) throw kbErrors.notFound(`${paths[0]} revision ${rev} (kept: ${revisions.join(', ')})`);
+  if (!row) throw errors.kbNotFound(`${paths[0]} revision ${rev} (kept: ${revisions.join(', ')})`);
   const text = renderKbDocument({
     kbId: row.kb_id,
     path: row.path,

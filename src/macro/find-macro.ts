@@ -1,46 +1,44 @@
 // Finding and listing macro files: light enough for `gaterun list` (no schema compiler, no gate modules).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { loadProjectConfig } from '../config/project-config.js';
+import { didYouMean } from '../did-you-mean.js';
 import { errors } from '../errors.js';
+
+export { didYouMean };
 import { packagePath } from '../paths.js';
 import type { Macro } from './types.js';
 import { parseYamlSource, yamlData } from './yaml-source.js';
 
-/** The folder holding the bundled macros (GATERUN_MACROS overrides). */
-export function macrosDir(): string {
-  return process.env.GATERUN_MACROS ? resolve(process.env.GATERUN_MACROS) : packagePath('macros');
+/** The folders searched for macros, in order: the project's (gaterun.config.yaml `macros:`, else ./macros), $GATERUN_MACROS, gaterun's own. */
+export function macroDirs(cwd = process.cwd()): string[] {
+  const project = loadProjectConfig(cwd).macros ?? resolve(cwd, 'macros');
+  const dirs = [project, process.env.GATERUN_MACROS ? resolve(process.env.GATERUN_MACROS) : null, packagePath('macros')];
+  return [...new Set(dirs.filter((d): d is string => !!d))];
 }
 
-/** Finds a macro by id (macros/<ID>.yaml, case-insensitive) or by file path. */
-export function findMacroFile(nameOrFile: string, dir = macrosDir()): string {
+/** The first folder macros are looked up in that exists (for messages). */
+export function macrosDir(): string {
+  return macroDirs().find((d) => existsSync(d)) ?? packagePath('macros');
+}
+
+const idOf = (f: string) => f.replace(/\.ya?ml$/i, '');
+const yamlFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)) : []);
+
+/** Finds a macro by id (<dir>/<ID>.yaml, case-insensitive, first folder of macroDirs() that has it) or by file path. */
+export function findMacroFile(nameOrFile: string, dirs: string | string[] = macroDirs()): string {
   if (/\.ya?ml$/i.test(nameOrFile) || nameOrFile.includes('/')) {
     if (!existsSync(nameOrFile)) throw errors.usage(`macro file ${nameOrFile} does not exist`);
     return resolve(nameOrFile);
   }
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)) : [];
-  const hit = files.find((f) => f.replace(/\.ya?ml$/i, '').toLowerCase() === nameOrFile.toLowerCase());
-  if (!hit)
-    throw errors.macroNotFound(
-      nameOrFile,
-      files.map((f) => f.replace(/\.ya?ml$/i, '')),
-    );
-  return join(dir, hit);
-}
-
-/** Edit distance, for did-you-mean hints. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length][b.length];
-}
-
-/** The closest known name, if close enough to be a typo. */
-export function didYouMean(name: string, known: string[]): string | undefined {
-  const best = known.map((k) => ({ k, d: distance(name.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.k : undefined;
+  const known: string[] = [];
+  for (const dir of ([] as string[]).concat(dirs)) {
+    const files = yamlFiles(dir);
+    const hit = files.find((f) => idOf(f).toLowerCase() === nameOrFile.toLowerCase());
+    if (hit) return join(dir, hit);
+    known.push(...files.map(idOf).filter((id) => !known.includes(id)));
+  }
+  throw errors.macroNotFound(nameOrFile, known, didYouMean(nameOrFile, known));
 }
 
 /** id, title and gate count read off the top-level lines; null when the file is not of that simple shape. */
@@ -62,11 +60,26 @@ export function quickSummary(text: string): { id: string; title: string; gates: 
   return { id, title, gates: items.filter((l) => l.startsWith(`${indent}- `)).length };
 }
 
+/** Every macro the lookup finds (macroDirs() order; a macro id found earlier hides a later file with the same id). */
+export function listAllMacros(
+  dirs = macroDirs(),
+): { id: string; title: string; gates: number; file: string; dir: string; error?: string }[] {
+  const seen = new Set<string>();
+  const all: ReturnType<typeof listAllMacros> = [];
+  for (const dir of dirs)
+    for (const m of listMacros(dir)) {
+      const key = idOf(basename(m.file)).toLowerCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      all.push({ ...m, dir });
+    }
+  return all;
+}
+
 /** Every macro in a folder, with its id, title and gate count (or the reason it does not load). */
-export function listMacros(dir = macrosDir()): { id: string; title: string; gates: number; file: string; error?: string }[] {
+export function listMacros(dir: string): { id: string; title: string; gates: number; file: string; error?: string }[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/i.test(f))
+  return yamlFiles(dir)
     .sort()
     .map((f) => {
       const file = join(dir, f);

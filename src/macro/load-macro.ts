@@ -6,6 +6,7 @@ import { errors } from '../errors.js';
 import type { TargetInfo } from '../gate.js';
 import { packagePath } from '../paths.js';
 import { checkReferences, resolveReferences } from './references.js';
+import { macroSchemaWithoutKinds } from './macro-schema.js';
 import { schemaProblems } from './schema-check.js';
 import { didYouMean } from './find-macro.js';
 import type { LoadedMacro, Macro } from './types.js';
@@ -14,7 +15,20 @@ import { capProblems, parseYamlSource, positionOf, readUtf8File, sortByLine, yam
 export { findMacroFile, listMacros, macrosDir, didYouMean } from './find-macro.js';
 
 let macroSchema: object | undefined;
-const schema = () => (macroSchema ??= JSON.parse(readFileSync(packagePath('schemas', 'macro.schema.json'), 'utf8')) as object);
+const schema = () =>
+  (macroSchema ??= macroSchemaWithoutKinds(JSON.parse(readFileSync(packagePath('schemas', 'macro.schema.json'), 'utf8'))));
+
+/** Keys of the final-outcome block that gaterun computes; outcome_facts may not overwrite them. */
+export const RESERVED_OUTCOME_KEYS = [
+  'final_outcome',
+  'macro',
+  'run_id',
+  'stopped_at',
+  'production_mutation',
+  'signature',
+  'next_action',
+  'reason',
+];
 
 /** Checks a parsed macro; returns every problem found (empty when the macro is fine). */
 export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): string[] {
@@ -29,7 +43,7 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
   const seen = new Map<string, number>();
   const earlier = new Set<string>();
   const kinds = Object.keys(gateKinds);
-  const hosts = Object.keys(target.hosts ?? {}).concat('local');
+  const hosts = [...new Set(Object.keys(target.hosts ?? {}).concat('local'))];
   const databases = target.databases ? Object.keys(target.databases) : null;
   if (m.host && typeof m.host === 'string' && !hosts.includes(m.host))
     problems.push(`${positionOf(src, ['host'])} host: unknown host "${m.host}"; the target declares ${hosts.join(', ')}`);
@@ -105,7 +119,13 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
       }
     }
   });
-  for (const [k, v] of Object.entries(m.outcome_facts ?? {})) checkFact(v, ['outcome_facts', k]);
+  for (const [k, v] of Object.entries(m.outcome_facts ?? {})) {
+    checkFact(v, ['outcome_facts', k]);
+    if (RESERVED_OUTCOME_KEYS.includes(k))
+      problems.push(
+        `${positionOf(src, ['outcome_facts'], k)} outcome_facts.${k}: "${k}" is a reserved key of the final outcome; pick another name (reserved: ${RESERVED_OUTCOME_KEYS.join(', ')})`,
+      );
+  }
   return sortByLine(problems);
 }
 
@@ -153,5 +173,6 @@ export function loadMacro(file: string, target: TargetInfo): LoadedMacro {
   macro.residue ??= [];
   macro.next ??= [];
   macro.outcome_facts ??= {};
+  macro.next_action ??= 'STOP';
   return { macro, file, sha256: createHash('sha256').update(text).digest('hex') };
 }

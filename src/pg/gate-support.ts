@@ -12,9 +12,9 @@ export const PROBE_SCHEMA = {
   additionalProperties: false,
   required: ['name', 'sql'],
   properties: {
-    name: { type: 'string', minLength: 1 },
-    sql: { type: 'string', minLength: 1 },
-    params: { type: 'array' },
+    name: { type: 'string', minLength: 1, description: 'name the value is recorded under' },
+    sql: { type: 'string', minLength: 1, description: 'a query returning one number' },
+    params: { type: 'array', description: 'query parameters ($1, $2…)' },
   },
 } as const;
 

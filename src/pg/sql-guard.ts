@@ -1,5 +1,5 @@
 // Refuses statements that would end a transaction gaterun must roll back (COMMIT, ROLLBACK, PREPARE TRANSACTION...).
-import { pgErrors } from './pg-errors.js';
+import { errors } from '../errors.js';
 
 /** Removes comments, string literals, dollar-quoted bodies and quoted identifiers, keeping statement structure. */
 export function stripSqlLiterals(text: string): string {
@@ -68,5 +68,5 @@ export function findTxControl(text: string): string | null {
 /** Throws ETXCONTROL when text contains a statement that would end the transaction. */
 export function assertNoTxControl(text: string): void {
   const found = findTxControl(text);
-  if (found) throw pgErrors.txControl(found);
+  if (found) throw errors.txControl(found);
 }

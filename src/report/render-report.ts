@@ -10,13 +10,16 @@ import type { GateRecord, RunRecord } from '../runner/types.js';
 
 type Template = Handlebars.TemplateDelegate;
 
-/** Lower-case, dash-separated form of a title, for file names. */
+/** Lower-case, dash-separated form of a free-text title, for file names (accents dropped, at most 60 characters). */
 export function slug(text: string): string {
   return (
     text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '') || 'gate'
+      .slice(0, 60)
+      .replace(/^-+|-+$/g, '') || 'gate'
   );
 }
 

@@ -71,11 +71,13 @@ describe('gaterun run', () => {
     expect(final).not.toMatch(/undefined|\[object Object\]|\{\{/);
   });
 
-  test('--json prints only the final outcome as JSON on stdout', async () => {
+  test('--json prints only the run document (format_version 1) as JSON on stdout', async () => {
     const { file, out } = setup(macro(gate('G0', 'first', 'echo one')));
     const r = await gaterun(['run', file, '--out', out, '--json', '--renderer', 'simple']);
     expect(r.exitCode).toBe(0);
-    const parsed = JSON.parse(r.stdout);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ format_version: 1, outcome: 'A', run_dir: out });
+    const parsed = doc.final_outcome;
     expect(parsed).toMatchObject({
       final_outcome: 'A — T1_PASS',
       macro: 'test-macro',
