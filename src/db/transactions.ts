@@ -1,7 +1,7 @@
 // The transaction engine behind ctx.db(name).readOnly / .rollbackOnly / .count: every path ends in ROLLBACK and the ledger.
 import type { TxSql } from '../gate.js';
 import type { Ledger } from '../context/ledger.js';
-import { GaterunError } from '../errors.js';
+import { errors } from '../errors.js';
 import { assertNoTxControl } from '../pg/sql-guard.js';
 import type { Sql } from './connect.js';
 import { quoteIdent } from './sql-quote.js';
@@ -177,7 +177,7 @@ function guardTx(tx: TxSql, onStatement: () => void): TxSql {
       // prepare() would turn the transaction into a two-phase one that outlives the session.
       if (prop === 'prepare' || prop === 'file' || prop === 'begin' || prop === 'reserve') {
         return () => {
-          throw new GaterunError('ETXCONTROL', `sql.${String(prop)} is not available inside a gaterun transaction`, undefined, [], 1);
+          throw errors.txMethod(String(prop));
         };
       }
       return value;
