@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import type { DbHandle, TxSql } from '../gate.js';
+import type { DbHandle, TxRecord, TxSql } from '../gate.js';
 import type { Ledger } from './ledger.js';
 import { errors, GaterunError, isGaterunError } from '../errors.js';
 import { pgErrors } from '../pg/pg-errors.js';
-import { assertNoTxControl } from '../pg/sql-guard.js';
+import { assertNoIdentityChange, assertNoTxControl } from '../pg/sql-guard.js';
+import { readSequences } from '../observe/db-fingerprint.js';
 
 /** A database entry of the target file. */
 export interface DatabaseEntry {
@@ -255,7 +256,7 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
     pool: Sql,
     mode: Mode,
     fn: (sql: TxSql) => Promise<T>,
-    opts: { role?: string; scope: DbScope; action: string },
+    opts: { role?: string; scope: DbScope; action: string; onEnd?: (record: TxRecord) => void },
   ): Promise<T> {
     const { signal, gateId = null } = opts.scope;
     const started = performance.now();
@@ -315,7 +316,7 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
       failure = mapped instanceof Error ? mapped.message : String(mapped);
       throw mapped;
     } finally {
-      ledger.record({
+      const ledgerSeq = ledger.record({
         gate: gateId,
         action: opts.action,
         target: r.display,
@@ -331,6 +332,7 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
           ...(failure ? { error: redact(failure) } : {}),
         },
       });
+      opts.onEnd?.({ ledgerSeq, outcome, statements });
     }
   }
 
@@ -344,10 +346,15 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
         const r = get();
         return transaction(r, r.tx, 'read-only', fn, { scope, action: 'db.tx' });
       },
-      rollbackOnly<T>(fn: (sql: TxSql) => Promise<T>, opts: { role?: string } = {}): Promise<T> {
+      rollbackOnly<T>(fn: (sql: TxSql) => Promise<T>, opts: { role?: string; onEnd?: (record: TxRecord) => void } = {}): Promise<T> {
         const r = get();
-        return transaction(r, r.tx, 'rollback-only', fn, { role: opts.role, scope, action: 'db.tx' });
+        return transaction(r, r.tx, 'rollback-only', fn, { role: opts.role, scope, action: 'db.tx', onEnd: opts.onEnd });
       },
+      async sequences() {
+        const r = get();
+        return transaction(r, r.count, 'read-only', (tx) => readSequences(tx), { scope, action: 'db.count' });
+      },
+      isConnectError: (e: unknown) => isConnectError(e) || (isGaterunError(e) && e.code === 'EDBCONNECT'),
       async count(sqlText: string, params: unknown[] = []): Promise<number> {
         const r = get();
         const rows = await transaction(
@@ -446,6 +453,7 @@ function guardTx(tx: TxSql, onStatement: () => void): TxSql {
     apply(target, thisArg, args: unknown[]) {
       if (isTemplate(args[0])) {
         assertNoTxControl(args[0].join(' $x '));
+        assertNoIdentityChange(args[0].join(' $x '));
         onStatement();
       }
       return Reflect.apply(target as unknown as (...a: unknown[]) => unknown, thisArg, args);
@@ -455,6 +463,7 @@ function guardTx(tx: TxSql, onStatement: () => void): TxSql {
       if (prop === 'unsafe') {
         return (text: string, ...rest: unknown[]) => {
           assertNoTxControl(text);
+          assertNoIdentityChange(text);
           onStatement();
           return (value as (...a: unknown[]) => unknown).call(target, text, ...rest);
         };

@@ -454,7 +454,7 @@ export function seqText(s: SequenceState): string {
 
 /** Every sequence's state (last_value, is_called) in the watched schemas, read on `sql` (an independent connection). */
 export async function readSequences(
-  sql: Sql,
+  sql: Pick<Sql, 'unsafe'> | Pick<postgres.TransactionSql<Record<string, never>>, 'unsafe'>,
   opts: Pick<FingerprintOptions, 'watch' | 'ignore'> = {},
 ): Promise<Record<string, SequenceState>> {
   const rows = await sql.unsafe<{ q: string; name: string }[]>(
