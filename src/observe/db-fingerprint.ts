@@ -176,7 +176,7 @@ with rel as (
 nsp as (select n.oid, n.nspname, n.nspowner, n.nspacl from pg_namespace n where ${NSP_WATCHED}),
 fn as (
   select p.oid, p.proowner, p.proacl, p.prokind,
-         n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' as name
+         n.nspname || '.' || p.proname || '(' || oidvectortypes(p.proargtypes) || ')' as name
   from pg_proc p join nsp n on n.oid = p.pronamespace
 ),
 acl as (
@@ -232,7 +232,8 @@ from rel r join pg_policy p on p.polrelid = r.oid
 union all
 select case when f.prokind = 'p' then 'procedure ' else 'function ' end || f.name,
        md5(row(p.prokind, p.prorettype::regtype::text, l.lanname, p.prosrc, p.probin, p.prosecdef, p.provolatile,
-               p.proisstrict, p.proretset, p.proleakproof, p.proparallel, p.proconfig, pg_get_userbyid(p.proowner))::text),
+               p.proisstrict, p.proretset, p.proleakproof, p.proparallel, p.proconfig, pg_get_userbyid(p.proowner),
+               pg_get_function_arguments(p.oid))::text),
        null, null, null
 from fn f join pg_proc p on p.oid = f.oid join pg_language l on l.oid = p.prolang
 union all
@@ -321,6 +322,7 @@ export async function takeFingerprint(sql: Sql, opts: FingerprintOptions = {}): 
         }
       }
 
+      // Every branch names its columns: a UNION takes its column names from whichever branch comes first.
       const parts: string[] = [];
       for (const r of relations) {
         if (r.kind === 'r' || r.kind === 'm') {
@@ -329,13 +331,15 @@ export async function takeFingerprint(sql: Sql, opts: FingerprintOptions = {}): 
             `select 'r' as t, ${literal(r.name)} as n, count(*) as c, ${w} as w, null::text as d, null::bool as b from only ${r.q}`,
           );
         } else if (r.kind === 'S') {
-          parts.push(`select 's', ${literal(r.name)}, null::int8, null::int8, last_value::text, is_called from ${r.q}`);
+          parts.push(
+            `select 's' as t, ${literal(r.name)} as n, null::int8 as c, null::int8 as w, last_value::text as d, is_called as b from ${r.q}`,
+          );
         }
       }
       for (const name of contentNames) {
         const r = relations.find((x) => x.name === name)!;
         parts.push(
-          `select 'c', ${literal(name)}, count(*), null::int8, md5(coalesce(string_agg(x::text, E'\\n' order by x::text), '')), null::bool from only ${r.q} x`,
+          `select 'c' as t, ${literal(name)} as n, count(*) as c, null::int8 as w, md5(coalesce(string_agg(x::text, E'\\n' order by x::text), '')) as d, null::bool as b from only ${r.q} x`,
         );
       }
       const counted = parts.length ? await tx.unsafe<CountRow[]>(parts.join('\nunion all\n'), params as never[]) : [];
