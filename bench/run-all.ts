@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { benchArtifact } from './artifact.js';
 import { benchColdStart } from './cold-start.js';
 import { benchDemo } from './demo.js';
+import { benchFingerprint } from './fingerprint.js';
 import { benchGateOverhead } from './gate-overhead.js';
 import { repoRoot, type BenchRow } from './lib.js';
 import { benchManifestHash } from './manifest-hash.js';
@@ -18,6 +19,8 @@ const benches: [string, () => Promise<BenchRow[]>][] = [
   ['artifact', () => benchArtifact()],
   ['PostgreSQL cold start', () => benchPgColdStart()],
   ['rollback-only proofs', () => benchRollbackProof()],
+  // The 5M-row part runs only with GATERUN_BENCH_SLOW=1.
+  ['database fingerprint', () => benchFingerprint()],
   ['verify', () => benchVerify()],
   ['demo end to end', () => benchDemo(3, '/tmp/gaterun-bench-demo', false)],
 ];

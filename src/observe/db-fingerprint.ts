@@ -136,22 +136,27 @@ export function parseSnapshot(text: string): Snapshot {
   return { xmin: BigInt(m[1]), xmax: BigInt(m[2]), xip: m[3] ? m[3].split(',').map((x) => BigInt(x)) : [] };
 }
 
-/**
- * The 32-bit xids whose rows are visible now but were not visible to `prev`: committed between the two snapshots.
- * Null when there are more than `max` (the caller falls back to comparing ages) — never a partial list.
- */
-export function candidateXids(prev: Snapshot, now: Snapshot, max = MAX_CANDIDATES): number[] | null {
+/** The full (epoch-qualified) xids committed or aborted between two snapshots; null when more than `max`. */
+export function candidateXids64(prev: Snapshot, now: Snapshot, max = MAX_CANDIDATES): bigint[] | null {
   const inProgressNow = new Set(now.xip.map(String));
-  const out: number[] = [];
+  const out = new Set<bigint>();
   const push = (x: bigint) => {
     if (x >= now.xmax || inProgressNow.has(String(x))) return;
-    const x32 = Number(x % XID_SPACE);
-    if (x32 >= 3) out.push(x32); // 0-2 are invalid/bootstrap/frozen, never a writer's xid
+    if (x % XID_SPACE >= 3n) out.add(x); // 32-bit 0-2 are invalid/bootstrap/frozen, never a writer's xid
   };
   for (const x of prev.xip) push(x);
   if (now.xmax > prev.xmax && now.xmax - prev.xmax > BigInt(max)) return null;
   for (let x = prev.xmax; x < now.xmax; x++) push(x);
-  return out.length > max ? null : [...new Set(out)].sort((a, b) => a - b);
+  return out.size > max ? null : [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The 32-bit xids (as stored in a row's xmin) whose rows are visible now but were not visible to `prev`.
+ * Null when there are more than `max` (the caller falls back to comparing ages) — never a partial list.
+ */
+export function candidateXids(prev: Snapshot, now: Snapshot, max = MAX_CANDIDATES): number[] | null {
+  const xids = candidateXids64(prev, now, max);
+  return xids && [...new Set(xids.map((x) => Number(x % XID_SPACE)))].sort((a, b) => a - b);
 }
 
 // Which relations and schemas are watched; $1 watch, $2 ignore (text[]).
@@ -308,11 +313,20 @@ export async function takeFingerprint(sql: Sql, opts: FingerprintOptions = {}): 
         } else if (now.xmax - prev.xmax >= HALF_XID_SPACE) {
           notes.push('written counts not taken: 2^31 or more transactions since the previous fingerprint (xid wraparound horizon)');
         } else {
-          const xids = candidateXids(prev, now);
+          let xids = candidateXids64(prev, now);
+          // Only committed transactions leave visible rows: dropping the rolled-back ones (every rollback-only
+          // proof) keeps the per-row check away when nothing was committed (PostgreSQL 13+: pg_xact_status).
+          if (xids && xids.length && head.v >= 130000) {
+            const committed = await tx.unsafe<{ x: string }[]>(
+              `select x::text as x from unnest($1::text[]::xid8[]) x where pg_xact_status(x) is distinct from 'aborted'`,
+              [xids.map(String)] as never[],
+            );
+            xids = committed.map((r) => BigInt(r.x));
+          }
           if (xids && xids.length === 0) {
             writtenFilter = 'false';
           } else if (xids) {
-            params.push(`{${xids.join(',')}}`);
+            params.push(`{${[...new Set(xids.map((x) => Number(x % XID_SPACE)))].join(',')}}`);
             writtenFilter = 'xmin = any($1::xid[])';
           } else {
             // Too many to list: compare ages (modulo 2^32, valid within the horizon checked above).
