@@ -487,3 +487,40 @@ export async function readSequences(
   );
   return Object.fromEntries(states.map((s) => [s.n, { last_value: s.v, is_called: s.b }]));
 }
+
+/** What one observation step produced: the fingerprint and the changes since the previous one, attributed to a gate. */
+export interface Observation {
+  /** 'before' for the first fingerprint, else the gate id the changes followed (e.g. 'G2', 'after'). */
+  label: string;
+  fingerprint: Fingerprint;
+  changes: FingerprintChange[];
+}
+
+/** A run's observer of one database: its own connection, each fingerprint diffed against the previous one. */
+export interface DbObserver {
+  /** Takes the next fingerprint; changes are named "(after <label>)". The first call has no changes. */
+  observe(label: string): Promise<Observation>;
+  /** Every observation so far, in order (plain JSON for run.json). */
+  readonly observations: Observation[];
+  /** Every change so far, in order. */
+  changes(): FingerprintChange[];
+  close(): Promise<void>;
+}
+
+/** Opens an observer on `url` (the target's `observer` URL when given, else the database URL; never the gates' pool). */
+export function createDbObserver(url: string, opts: Omit<FingerprintOptions, 'previous'> & { applicationName?: string } = {}): DbObserver {
+  const sql = openObserver(url, { applicationName: opts.applicationName });
+  const observations: Observation[] = [];
+  return {
+    observations,
+    async observe(label) {
+      const previous = observations.at(-1)?.fingerprint ?? null;
+      const fingerprint = await takeFingerprint(sql, { watch: opts.watch, ignore: opts.ignore, content: opts.content, previous });
+      const o = { label, fingerprint, changes: previous ? diffFingerprints(previous, fingerprint, label) : [] };
+      observations.push(o);
+      return o;
+    },
+    changes: () => observations.flatMap((o) => o.changes),
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

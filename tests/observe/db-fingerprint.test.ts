@@ -3,11 +3,11 @@ import postgres from 'postgres';
 import gate from '../../gates/rollback-proof.js';
 import {
   candidateXids,
+  createDbObserver,
   diffFingerprints,
   openObserver,
   parseSnapshot,
   takeFingerprint,
-  type Fingerprint,
   type FingerprintOptions,
 } from '../../src/observe/db-fingerprint.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/pg/embedded-server.js';
@@ -321,4 +321,25 @@ describe('candidate xids between two snapshots', () => {
   });
 });
 
-export type { Fingerprint };
+test('createDbObserver: before, after each gate, each change attributed to the gate it followed', async () => {
+  const obs = createDbObserver(url, { applicationName: 'gaterun-observer/run-test' });
+  try {
+    expect((await obs.observe('before')).changes).toEqual([]);
+    expect((await obs.observe('G1')).changes).toEqual([]);
+    await writer`update cutter_governance.verify_result set detail = detail where id = 1`;
+    const g2 = await obs.observe('G2');
+    expect(texts(g2.changes)).toEqual([
+      expect.stringMatching(/^cutter_governance\.verify_result 1 visible row\(s\) written .* \(after G2\)$/),
+    ]);
+    expect((await obs.observe('G3')).changes).toEqual([]);
+    expect(obs.observations.map((o) => o.label)).toEqual(['before', 'G1', 'G2', 'G3']);
+    expect(texts(obs.changes())).toEqual(texts(g2.changes));
+    // The observer shows up under its own name, on its own connection.
+    const [{ n }] = await writer<
+      { n: number }[]
+    >`select count(*)::int as n from pg_stat_activity where application_name = 'gaterun-observer/run-test'`;
+    expect(n).toBe(1);
+  } finally {
+    await obs.close();
+  }
+});
