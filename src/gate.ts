@@ -125,8 +125,9 @@ export interface DbHandle {
   rollbackOnly<T>(fn: (sql: TxSql) => Promise<T>, options?: { role?: string; onEnd?: (record: TxRecord) => void }): Promise<T>;
   /** Row counts on an independent connection (autocommit, read only). */
   count(sqlText: string, params?: unknown[]): Promise<number>;
-  /** Every sequence's state on the independent connection (sequences ignore ROLLBACK, so proofs compare these). */
-  sequences(): Promise<Record<string, { last_value: string; is_called: boolean }>>;
+  /** Every readable sequence's state on the independent connection (sequences ignore ROLLBACK, so proofs compare
+   * these), and the sequences this login may not read. */
+  sequences(): Promise<{ states: Record<string, { last_value: string; is_called: boolean }>; unreadable: string[] }>;
   /** True when an error from this handle means the server was unreachable or the session died (not a proof result). */
   isConnectError(e: unknown): boolean;
 }

@@ -470,22 +470,25 @@ export function seqText(s: SequenceState): string {
   return s.is_called ? s.last_value : `${s.last_value} (not called)`;
 }
 
-/** Every sequence's state (last_value, is_called) in the watched schemas, read on `sql` (an independent connection). */
+/** Every readable sequence's state (last_value, is_called) in the watched schemas, and the names this login cannot read. */
 export async function readSequences(
   sql: Pick<Sql, 'unsafe'> | Pick<postgres.TransactionSql<Record<string, never>>, 'unsafe'>,
   opts: Pick<FingerprintOptions, 'watch' | 'ignore'> = {},
-): Promise<Record<string, SequenceState>> {
-  const rows = await sql.unsafe<{ q: string; name: string }[]>(
-    `select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as q, n.nspname || '.' || c.relname as name
+): Promise<{ states: Record<string, SequenceState>; unreadable: string[] }> {
+  const rows = await sql.unsafe<{ q: string; name: string; readable: boolean }[]>(
+    `select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as q, n.nspname || '.' || c.relname as name,
+            has_sequence_privilege(c.oid, 'SELECT') and has_schema_privilege(n.oid, 'USAGE') as readable
      from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'S' and ${REL_WATCHED}
      order by 2`,
     [opts.watch ?? [], opts.ignore ?? []] as never[],
   );
-  if (!rows.length) return {};
+  const readable = rows.filter((r) => r.readable);
+  const unreadable = rows.filter((r) => !r.readable).map((r) => r.name);
+  if (!readable.length) return { states: {}, unreadable };
   const states = await sql.unsafe<{ n: string; v: string; b: boolean }[]>(
-    rows.map((r) => `select ${literal(r.name)} as n, last_value::text as v, is_called as b from ${r.q}`).join('\nunion all\n'),
+    readable.map((r) => `select ${literal(r.name)} as n, last_value::text as v, is_called as b from ${r.q}`).join('\nunion all\n'),
   );
-  return Object.fromEntries(states.map((s) => [s.n, { last_value: s.v, is_called: s.b }]));
+  return { states: Object.fromEntries(states.map((x) => [x.n, { last_value: x.v, is_called: x.b }])), unreadable };
 }
 
 /** What one observation step produced: the fingerprint and the changes since the previous one, attributed to a gate. */

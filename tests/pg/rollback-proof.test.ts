@@ -402,3 +402,32 @@ describe('rollback-only proofs keep their identity', () => {
     }
   });
 });
+
+test('sequences the login may not read are named as not checked, never counted as unchanged', async () => {
+  const role = `rp_limited_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(db.url, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`create role ${role} login password 'rp-limited-pw'`);
+  await admin.unsafe(`grant select on public.information_unit, public.unit_version, public.iu_lifecycle_log to ${role}`);
+  await admin.unsafe(
+    `grant select on public.information_unit_id_seq, public.unit_version_id_seq, public.iu_lifecycle_log_id_seq to ${role}`,
+  );
+  const u = new URL(db.url);
+  u.username = role;
+  u.password = 'rp-limited-pw';
+  const local = makeGateContext(u.toString(), { gateId: 'G4' });
+  try {
+    const r = await runGate(gate, local, { database: 'main', tables: IU_TABLES, proofs: [{ name: 'noop', sql: 'select 1' }] });
+    expect(r.status).toBe('PASS');
+    expect(r.facts.sequences_unchecked).toEqual(expect.arrayContaining(['cutter_governance.verify_result_id_seq']));
+    expect(r.facts.sequences_unchecked).not.toContain('public.information_unit_id_seq');
+    const line = r.checks.find((c) => c.id === 'SEQUENCES')!;
+    expect(line.status).toBe('INFO');
+    expect(line.text).toMatch(
+      /^no sequence changed \(3 read before and after on the independent connection\); not readable by this login, not checked: cutter_governance\./,
+    );
+  } finally {
+    await local.close();
+    await admin.unsafe(`drop owned by ${role}; drop role ${role}`);
+    await admin.end();
+  }
+});
