@@ -101,6 +101,7 @@ function proofs(): RollbackProofParams {
     role: 'cutter_exec',
     tables: TABLES,
     probes: [{ name: 'probe rows', sql: `select count(*) from public.information_unit where canonical_address like '${PROBE}%'` }],
+    accept: { sequences: ['public.information_unit_id_seq', 'public.unit_version_id_seq', 'public.iu_lifecycle_log_id_seq'] },
     proofs: [
       { name: 'create 1', ...fn(1, 'Probe 1'), expect: { first: { status: 'created' }, counts: { 'public.information_unit': '+1' } } },
       { name: 'create 2', ...fn(2, 'Probe 2'), expect: { first: { status: 'created' }, counts: { 'public.information_unit': '+2' } } },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { benchArtifact } from './artifact.js';
 import { benchColdStart } from './cold-start.js';
 import { benchDemo } from './demo.js';
+import { benchFingerprint } from './fingerprint.js';
 import { benchGateOverhead } from './gate-overhead.js';
 import { repoRoot, type BenchRow } from './lib.js';
 import { benchMacroValidate } from './macro-validate.js';
@@ -20,6 +21,8 @@ const benches: [string, () => Promise<BenchRow[]>][] = [
   ['macro validation', () => benchMacroValidate()],
   ['PostgreSQL cold start', () => benchPgColdStart()],
   ['rollback-only proofs', () => benchRollbackProof()],
+  // The 5M-row part runs only with GATERUN_BENCH_SLOW=1.
+  ['database fingerprint', () => benchFingerprint()],
   ['verify', () => benchVerify()],
   ['demo end to end', () => benchDemo(3, '/tmp/gaterun-bench-demo', false)],
 ];

@@ -1,9 +1,17 @@
 // SQL proofs inside one transaction that is always rolled back, with independent before/after counts.
 import { textOf } from '../src/text.js';
-import { defineGate, fail, message, pass, type Check, type Evidence, type Facts, type FactValue, type TxSql } from '../src/gate.js';
-import { isConnectError } from '../src/db/connect.js';
-import { quoteQualified } from '../src/db/sql-quote.js';
-import { isGaterunError } from '../src/errors.js';
+import {
+  defineGate,
+  fail,
+  message,
+  pass,
+  type Check,
+  type Evidence,
+  type Facts,
+  type FactValue,
+  type TxRecord,
+  type TxSql,
+} from '../src/gate.js';
 import {
   countSql,
   countTables,
@@ -41,6 +49,8 @@ export interface RollbackProofParams {
   tables: string[];
   probes?: Probe[];
   proofs: Proof[];
+  /** Non-transactional changes the macro accepts explicitly; they are listed as accepted, never hidden. */
+  accept?: { sequences?: string[] };
 }
 
 const messages = {
@@ -49,7 +59,18 @@ const messages = {
   countsChanged: 'row counts changed across a rolled-back transaction on {db}: {list}',
   leaked: '{leaked} probe row(s) present after the rolled-back transaction on {db}',
   txFailed: 'the proof transaction on {db} failed: {error} (rolled back)',
+  identityChanged: 'a proof changed the session identity on {db}: {list}',
+  sequencesConsumed: 'sequences changed during the rolled-back proofs on {db} (ROLLBACK does not undo them): {list}',
 };
+
+// The ledger's outcome of the proof transaction, as the `transaction` fact states it.
+function transactionFact(record: TxRecord | null): string {
+  if (!record) return 'NOT STARTED';
+  if (record.outcome === 'rolled-back') return 'ROLLBACK';
+  if (record.outcome === 'error') return 'ROLLBACK (after error)';
+  if (record.outcome === 'committed') return 'COMMIT';
+  return record.outcome.toUpperCase();
+}
 
 // '+1' / '-2' are relative to the count before the transaction, '0' means unchanged, a number is absolute.
 function expectedCount(spec: string | number, before: number): number {
@@ -93,6 +114,19 @@ export default defineGate<RollbackProofParams>({
         items: { type: 'string', pattern: TABLE_PATTERN },
       },
       probes: { description: 'named scalar queries compared before and after', type: 'array', items: PROBE_SCHEMA },
+      accept: {
+        description: 'changes the proof may leave: sequences (schema.seq) whose values it consumes (nextval is never rolled back)',
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          sequences: {
+            description: 'sequences accepted as consumed',
+            type: 'array',
+            uniqueItems: true,
+            items: { type: 'string', pattern: TABLE_PATTERN },
+          },
+        },
+      },
       proofs: {
         description: 'SQL proofs run in one transaction that is always rolled back',
         type: 'array',
@@ -145,6 +179,7 @@ export default defineGate<RollbackProofParams>({
 
     const before = await countTables(h, tables);
     const probesBefore = await runProbes(h, probes);
+    const { states: sequencesBefore, unreadable: sequencesUnreadable } = await h.sequences();
 
     interface Outcome {
       name: string;
@@ -153,27 +188,56 @@ export default defineGate<RollbackProofParams>({
       sql: string;
       rows: FactValue[];
       inTxn?: Record<string, number>;
+      /** current_user read back before and after the proof, inside the transaction. */
+      ranAs: string;
+      endedAs: string;
     }
     const outcomes: Outcome[] = [];
     let txError: string | null = null;
+    let txRecord: TxRecord | null = null;
+    const whoAmI = async (tx: TxSql) => String((await tx<{ u: string }[]>`select current_user as u`)[0].u);
     try {
       await h.rollbackOnly(
         async (tx) => {
           for (const proof of params.proofs) {
-            outcomes.push(await runProof(tx, proof, tables, before));
-            if (ctx.signal.aborted) break;
+            const ranAs = await whoAmI(tx);
+            const o = await runProof(tx, proof, tables, before);
+            const endedAs = await whoAmI(tx);
+            // A function the guard cannot see into may switch roles; what matters is who the session is now.
+            if (endedAs !== ranAs) {
+              o.ok = false;
+              o.detail = `the session identity changed from ${ranAs} to ${endedAs} during this proof; later proofs not run`;
+            }
+            outcomes.push({ ...o, ranAs, endedAs });
+            if (ctx.signal.aborted || endedAs !== ranAs) break;
           }
         },
-        params.role ? { role: params.role } : {},
+        {
+          ...(params.role ? { role: params.role } : {}),
+          onEnd: (record) => {
+            txRecord = record;
+          },
+        },
       );
     } catch (e) {
       // Not reaching the server, or being cancelled, is not a proof result: let the runner report it.
-      if (isConnectError(e) || (isGaterunError(e) && e.code === 'EDBCONNECT') || ctx.signal.aborted) throw e;
+      if (h.isConnectError(e) || ctx.signal.aborted) throw e;
       txError = (e as Error).message ?? String(e);
     }
 
     const after = await countTables(h, tables);
     const probesAfter = await runProbes(h, probes);
+    const { states: sequencesAfter } = await h.sequences();
+    const seqText = (x: { last_value: string; is_called: boolean } | undefined) =>
+      x === undefined ? 'absent' : x.is_called ? x.last_value : `${x.last_value} (not called)`;
+    const acceptList = new Set(params.accept?.sequences ?? []);
+    const consumed = [...new Set([...Object.keys(sequencesBefore), ...Object.keys(sequencesAfter)])]
+      .sort()
+      .filter((s) => seqText(sequencesBefore[s]) !== seqText(sequencesAfter[s]))
+      .map((s) => ({ sequence: s, before: seqText(sequencesBefore[s]), after: seqText(sequencesAfter[s]), accepted: acceptList.has(s) }));
+    const unaccepted = consumed.filter((c) => !c.accepted);
+    const identityChanged = outcomes.filter((o) => o.ranAs !== o.endedAs);
+    const transaction = transactionFact(txRecord);
     // A probe counts rows that only a proof could have written: any present afterwards leaked.
     const leaked = Object.values(probesAfter).reduce((a, b) => a + b, 0);
     const changed = tables.filter((t) => before[t] !== after[t]).map((t) => `${t} ${before[t]}→${after[t]}`);
@@ -182,13 +246,29 @@ export default defineGate<RollbackProofParams>({
 
     const checks: Check[] = params.proofs.map((p, i) => {
       const o = outcomes[i];
-      if (!o) return { id: `PROOF-${i + 1}`, status: 'FAIL', text: `${p.name} — not run (${txError ?? 'aborted'})` };
-      return { id: `PROOF-${i + 1}`, status: o.ok ? 'PASS' : 'FAIL', text: `${p.name} — ${o.detail}` };
+      if (!o) {
+        const why = txError ?? (identityChanged.length ? 'an earlier proof changed the session identity' : 'aborted');
+        return { id: `PROOF-${i + 1}`, status: 'FAIL', text: `${p.name} — not run (${why})` };
+      }
+      return { id: `PROOF-${i + 1}`, status: o.ok ? 'PASS' : 'FAIL', text: `${p.name} (as ${o.ranAs}) — ${o.detail}` };
     });
+    const recorded = txRecord as TxRecord | null;
     checks.push({
       id: 'ROLLBACK',
-      status: txError ? 'FAIL' : 'PASS',
-      text: txError ? `transaction failed and was rolled back: ${txError}` : 'transaction ended with ROLLBACK (never committed)',
+      status: recorded?.outcome === 'rolled-back' ? 'PASS' : 'FAIL',
+      text: txError
+        ? `transaction failed; ledger #${recorded?.ledgerSeq ?? '?'} records ${transaction}: ${txError}`
+        : `ledger #${recorded?.ledgerSeq ?? '?'} records the transaction ended with ${transaction}${recorded?.outcome === 'rolled-back' ? ' (never committed)' : ''}`,
+    });
+    const seqLine = (c: (typeof consumed)[number]) => `sequence ${c.sequence} ${c.before} → ${c.after}${c.accepted ? ' (accepted)' : ''}`;
+    // Sequences this login may not read are not checked, and the line says so instead of claiming none changed.
+    const unchecked = sequencesUnreadable.length ? `; not readable by this login, not checked: ${sequencesUnreadable.join(', ')}` : '';
+    checks.push({
+      id: 'SEQUENCES',
+      status: unaccepted.length ? 'FAIL' : unchecked ? 'INFO' : 'PASS',
+      text: consumed.length
+        ? `changed while the proofs ran, not undone by ROLLBACK: ${consumed.map(seqLine).join(', ')}${unchecked}`
+        : `no sequence changed (${Object.keys(sequencesAfter).length} read before and after on the independent connection)${unchecked}`,
     });
     checks.push({
       id: 'COUNTS',
@@ -208,6 +288,7 @@ export default defineGate<RollbackProofParams>({
     const facts: Facts = {
       database: db,
       role: params.role ?? null,
+      roles_observed: [...new Set(outcomes.flatMap((o) => [o.ranAs, o.endedAs]))],
       proofs_passed: passed,
       proofs_total: total,
       leaked,
@@ -219,8 +300,13 @@ export default defineGate<RollbackProofParams>({
       probes_before: probesBefore,
       probes_after: probesAfter,
       probes_table: probes.map((p) => ({ probe: p.name, before: probesBefore[p.name], after: probesAfter[p.name] })),
-      transaction: 'ROLLBACK',
+      transaction,
+      transaction_ledger_seq: recorded?.ledgerSeq ?? null,
       transaction_error: txError,
+      sequences_consumed: consumed.map((c) => ({ sequence: c.sequence, before: c.before, after: c.after })),
+      sequences_accepted: consumed.filter((c) => c.accepted).map((c) => c.sequence),
+      sequences_unaccepted: unaccepted.map((c) => c.sequence),
+      sequences_unchecked: sequencesUnreadable,
     };
     const evidence: Evidence[] = [
       {
@@ -234,7 +320,7 @@ export default defineGate<RollbackProofParams>({
       },
       ...outcomes.map((o, i): Evidence => ({
         kind: 'sql',
-        title: `PROOF-${i + 1} ${o.name}${params.role ? ` (as ${params.role})` : ''}`,
+        title: `PROOF-${i + 1} ${o.name} (as ${o.ranAs}${o.endedAs !== o.ranAs ? `, ended as ${o.endedAs}` : ''})`,
         sql: o.sql,
         rows: o.rows,
       })),
@@ -261,9 +347,17 @@ export default defineGate<RollbackProofParams>({
     };
     const body = { checks, facts, evidence };
     if (txError) return fail(message(messages.txFailed, data), { ...body, messageId: 'txFailed' });
+    if (identityChanged.length) {
+      const list = identityChanged.map((o) => `${o.name}: ${o.ranAs} → ${o.endedAs}`).join(', ');
+      return fail(message(messages.identityChanged, { ...data, list }), { ...body, messageId: 'identityChanged' });
+    }
     if (passed < total) return fail(message(messages.proofsFailed, data), { ...body, messageId: 'proofsFailed' });
     if (changed.length) return fail(message(messages.countsChanged, data), { ...body, messageId: 'countsChanged' });
     if (leaked) return fail(message(messages.leaked, data), { ...body, messageId: 'leaked' });
+    if (unaccepted.length) {
+      const list = unaccepted.map(seqLine).join(', ');
+      return fail(message(messages.sequencesConsumed, { ...data, list }), { ...body, messageId: 'sequencesConsumed' });
+    }
     return pass(message(messages.allPass, data), { ...body, messageId: 'allPass' });
   },
 });
@@ -307,8 +401,8 @@ async function runProof(tx: TxSql, proof: Proof, tables: string[], before: Recor
   if (expect.counts) {
     inTxn = {};
     for (const t of tables) {
-      const [{ n }] = await tx.unsafe(`select count(*) as n from ${quoteQualified(t)}`);
-      inTxn[t] = Number(n);
+      const [row] = await tx.unsafe(countSql(t));
+      inTxn[t] = Number(Object.values(row)[0]);
     }
     for (const [t, spec] of Object.entries(expect.counts)) {
       const want = expectedCount(spec, before[t]);

@@ -165,6 +165,20 @@ export const errors = {
       'pass --workspace with a new or empty folder',
     ),
   demoFault: (why: string) => new GaterunError('EDEMO', why, 'rebuild the demo workspace: gaterun demo'),
+  observer: (why: string) =>
+    new GaterunError(
+      'EOBSERVER',
+      `database fingerprint: ${why}`,
+      'the observer needs SELECT on every watched table and sequence (e.g. GRANT pg_read_all_data) and BYPASSRLS for tables with row-level security; watch/ignore/content name schema or schema.table',
+    ),
+  identityChange: (statement: string) =>
+    new GaterunError(
+      'EIDENTITY',
+      `refused: "${statement}" would change the identity of the rollback-only session`,
+      "proof SQL may not SET ROLE, RESET ROLE, SET/RESET SESSION AUTHORIZATION or set_config('role'|'session_authorization', …); give the gate a role: instead",
+      [],
+      1,
+    ),
   secretLeak: (files: string[]) =>
     new GaterunError(
       'ESECRETLEAK',

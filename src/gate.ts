@@ -153,10 +153,22 @@ export interface DbHandle {
   readonly display: string;
   /** A READ ONLY transaction. */
   readOnly<T>(fn: (sql: TxSql) => Promise<T>): Promise<T>;
-  /** BEGIN; optional SET LOCAL ROLE; fn; ROLLBACK on every path. Never commits. */
-  rollbackOnly<T>(fn: (sql: TxSql) => Promise<T>, options?: { role?: string }): Promise<T>;
+  /** BEGIN; optional SET LOCAL ROLE; fn; ROLLBACK on every path. Never commits. `onEnd` gets the ledger's record of how it ended. */
+  rollbackOnly<T>(fn: (sql: TxSql) => Promise<T>, options?: { role?: string; onEnd?: (record: TxRecord) => void }): Promise<T>;
   /** Row counts on an independent connection (autocommit, read only). */
   count(sqlText: string, params?: unknown[]): Promise<number>;
+  /** Every readable sequence's state on the independent connection (sequences ignore ROLLBACK, so proofs compare
+   * these), and the sequences this login may not read. */
+  sequences(): Promise<{ states: Record<string, { last_value: string; is_called: boolean }>; unreadable: string[] }>;
+  /** True when an error from this handle means the server was unreachable or the session died (not a proof result). */
+  isConnectError(e: unknown): boolean;
+}
+
+/** How a transaction ended, as the ledger recorded it (the `db.tx` entry). */
+export interface TxRecord {
+  ledgerSeq: number;
+  outcome: 'rolled-back' | 'read-only' | 'error' | 'aborted' | 'committed';
+  statements: number;
 }
 
 /** File and transfer operations on a host; all recorded in the ledger. */

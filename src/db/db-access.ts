@@ -1,6 +1,7 @@
 // ctx.db(name): the database door of a run — handles by name, pools opened lazily, the run lock, closeAll at the end.
 import type postgres from 'postgres';
-import type { DbHandle, TxSql } from '../gate.js';
+import type { DbHandle, TxRecord, TxSql } from '../gate.js';
+import { readSequences } from '../observe/db-fingerprint.js';
 import type { Ledger } from '../context/ledger.js';
 import { errors, isGaterunError } from '../errors.js';
 import { connectReason, isConnectError, openPool, type Pool } from './connect.js';
@@ -109,11 +110,17 @@ export function createDbAccess(options: DbAccessOptions): DbAccess {
         assertLockHeld(r);
         return runTransaction(env, r, r.tx, 'read-only', fn, { scope, action: 'db.tx' });
       },
-      rollbackOnly<T>(fn: (sql: TxSql) => Promise<T>, opts: { role?: string } = {}): Promise<T> {
+      rollbackOnly<T>(fn: (sql: TxSql) => Promise<T>, opts: { role?: string; onEnd?: (record: TxRecord) => void } = {}): Promise<T> {
         const r = get();
         assertLockHeld(r);
-        return runTransaction(env, r, r.tx, 'rollback-only', fn, { role: opts.role, scope, action: 'db.tx' });
+        return runTransaction(env, r, r.tx, 'rollback-only', fn, { role: opts.role, scope, action: 'db.tx', onEnd: opts.onEnd });
       },
+      async sequences() {
+        const r = get();
+        assertLockHeld(r);
+        return runTransaction(env, r, r.count, 'read-only', (tx) => readSequences(tx), { scope, action: 'db.count' });
+      },
+      isConnectError: (e: unknown) => isConnectError(e) || (isGaterunError(e) && e.code === 'EDBCONNECT'),
       async count(sqlText: string, params: unknown[] = []): Promise<number> {
         const r = get();
         assertLockHeld(r);

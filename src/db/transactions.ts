@@ -1,8 +1,8 @@
 // The transaction engine behind ctx.db(name).readOnly / .rollbackOnly / .count: every path ends in ROLLBACK and the ledger.
-import type { TxSql } from '../gate.js';
+import type { TxRecord, TxSql } from '../gate.js';
 import type { Ledger } from '../context/ledger.js';
 import { errors } from '../errors.js';
-import { assertNoTxControl } from '../pg/sql-guard.js';
+import { assertNoIdentityChange, assertNoTxControl } from '../pg/sql-guard.js';
 import type { Sql } from './connect.js';
 import { quoteIdent } from './sql-quote.js';
 
@@ -37,7 +37,7 @@ export async function runTransaction<T>(
   pool: Sql,
   mode: TxMode,
   fn: (sql: TxSql) => Promise<T>,
-  opts: { role?: string; scope: DbScope; action: string },
+  opts: { role?: string; scope: DbScope; action: string; onEnd?: (record: TxRecord) => void },
 ): Promise<T> {
   const { ledger, redact } = env;
   const { signal, gateId = null } = opts.scope;
@@ -98,7 +98,7 @@ export async function runTransaction<T>(
     failure = mapped instanceof Error ? mapped.message : String(mapped);
     throw mapped;
   } finally {
-    ledger.record({
+    const ledgerSeq = ledger.record({
       gate: gateId,
       action: opts.action,
       target: r.display,
@@ -114,6 +114,7 @@ export async function runTransaction<T>(
         ...(failure ? { error: redact(failure) } : {}),
       },
     });
+    opts.onEnd?.({ ledgerSeq, outcome, statements });
   }
 }
 
@@ -153,6 +154,7 @@ function guardTx(tx: TxSql, onStatement: () => void): TxSql {
     apply(target, thisArg, args: unknown[]) {
       if (isTemplate(args[0])) {
         assertNoTxControl(args[0].join(' $x '));
+        assertNoIdentityChange(args[0].join(' $x '));
         onStatement();
       }
       return Reflect.apply(target as unknown as (...a: unknown[]) => unknown, thisArg, args);
@@ -162,6 +164,7 @@ function guardTx(tx: TxSql, onStatement: () => void): TxSql {
       if (prop === 'unsafe') {
         return (text: string, ...rest: unknown[]) => {
           assertNoTxControl(text);
+          assertNoIdentityChange(text);
           onStatement();
           return (value as (...a: unknown[]) => unknown).call(target, text, ...rest);
         };

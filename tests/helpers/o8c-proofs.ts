@@ -2,6 +2,8 @@
 import type { RollbackProofParams } from '../../gates/rollback-proof.js';
 
 export const IU_TABLES = ['public.information_unit', 'public.unit_version', 'public.iu_lifecycle_log'];
+/** The serial sequences fn_iu_create draws from: nextval is not undone by ROLLBACK, so the proof set accepts them. */
+export const IU_SEQUENCES = ['public.information_unit_id_seq', 'public.unit_version_id_seq', 'public.iu_lifecycle_log_id_seq'];
 export const PROBE_PREFIX = 'ICX-CONST/O8C-RB-PROBE';
 export const PROBE_SQL = `select count(*) from public.information_unit where canonical_address like '${PROBE_PREFIX}%'`;
 
@@ -12,6 +14,7 @@ export function o8cProofs(database = 'main'): RollbackProofParams {
     role: 'cutter_exec',
     tables: IU_TABLES,
     probes: [{ name: 'probe rows', sql: PROBE_SQL }],
+    accept: { sequences: IU_SEQUENCES },
     proofs: [
       {
         name: 'fn_iu_create returns created',

@@ -216,6 +216,8 @@ test('cutter_verify can append a verify_result (in-txn +1) and nothing else; rol
     database: 'main',
     role: 'cutter_verify',
     tables: ['cutter_governance.verify_result'],
+    // The insert draws a value from the serial sequence; ROLLBACK does not give it back.
+    accept: { sequences: ['cutter_governance.verify_result_id_seq'] },
     proofs: [
       {
         name: 'verify_result insert',
@@ -240,4 +242,192 @@ test('cutter_verify can append a verify_result (in-txn +1) and nothing else; rol
     counts_after: { 'cutter_governance.verify_result': 2 },
   });
   expect(r.facts.counts_in_txn).toEqual({ 'verify_result insert': { 'cutter_governance.verify_result': 3 } });
+});
+
+// Identity: the role a proof runs as is read back, and changing it is refused or caught.
+describe('rollback-only proofs keep their identity', () => {
+  const seqState = async (name: string) => {
+    const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
+    try {
+      const [row] = await sql.unsafe(`select last_value::text as v, is_called as c from ${name}`);
+      return `${row.v}/${row.c}`;
+    } finally {
+      await sql.end();
+    }
+  };
+
+  test('RESET ROLE then setval inside a proof is refused (plain, cased, commented, multi-statement); the sequence is untouched', async () => {
+    const seq = 'public.information_unit_id_seq';
+    const stateBefore = await seqState(seq);
+    const r = await runGate(gate, t, {
+      database: 'main',
+      role: 'cutter_exec',
+      tables: IU_TABLES,
+      proofs: [
+        { name: 'reset then setval', sql: `reset role; select setval('${seq}', 5000)` },
+        { name: 'cased and commented', sql: `/* x */ ReSeT /* y */ RoLe; select setval('${seq}', 5000)` },
+        { name: 'set_config', sql: `select set_config('role', 'none', true), setval('${seq}', 5000)` },
+        { name: 'inside a DO block', sql: `do $x$ begin execute 'reset role'; perform setval('${seq}', 5000); end $x$` },
+        { name: 'who am I', sql: 'select current_user as u', expect: { first: { u: 'cutter_exec' } } },
+      ],
+    });
+    expect(r.status).toBe('FAIL');
+    for (const id of ['PROOF-1', 'PROOF-2', 'PROOF-3', 'PROOF-4']) {
+      const c = r.checks.find((x) => x.id === id)!;
+      expect(c.status).toBe('FAIL');
+      expect(c.text).toMatch(/would change the identity of the rollback-only session/);
+    }
+    expect(r.checks.find((x) => x.id === 'PROOF-5')).toMatchObject({ status: 'PASS' });
+    expect(r.facts.sequences_consumed).toEqual([]);
+    expect(await seqState(seq)).toBe(stateBefore);
+  });
+
+  test('each PROOF line shows the role read back with current_user, not the one asked for', async () => {
+    const asExec = await runGate(gate, t, {
+      database: 'main',
+      role: 'cutter_exec',
+      tables: IU_TABLES,
+      proofs: [{ name: 'whoami', sql: 'select current_user as u', expect: { first: { u: 'cutter_exec' } } }],
+    });
+    expect(asExec.status).toBe('PASS');
+    expect(asExec.checks[0].text).toBe('whoami (as cutter_exec) — u="cutter_exec"');
+    expect(asExec.evidence.find((e) => e.title.startsWith('PROOF-1'))!.title).toBe('PROOF-1 whoami (as cutter_exec)');
+    expect(asExec.facts.roles_observed).toEqual(['cutter_exec']);
+    // Without a role the session runs as the login role, and the line says which one that really is.
+    const login = new URL(db.url).username || 'postgres';
+    const asLogin = await runGate(gate, t, { database: 'main', tables: IU_TABLES, proofs: [{ name: 'whoami', sql: 'select 1' }] });
+    expect(asLogin.checks[0].text).toBe(`whoami (as ${login}) — 1 row(s)`);
+    expect(asLogin.facts).toMatchObject({ role: null, roles_observed: [login] });
+  });
+
+  test('a function that switches role behind the guard is caught by the read-back; later proofs do not run', async () => {
+    const admin = postgres(db.url, { max: 1, onnotice: () => undefined });
+    await admin.unsafe(`create or replace function public.gaterun_test_escape() returns text language plpgsql as $f$
+      begin perform set_config('ro' || 'le', 'none', true); return current_user; end $f$`);
+    await admin.unsafe('grant execute on function public.gaterun_test_escape() to cutter_exec');
+    try {
+      const r = await runGate(gate, t, {
+        database: 'main',
+        role: 'cutter_exec',
+        tables: IU_TABLES,
+        proofs: [
+          { name: 'escape', sql: 'select public.gaterun_test_escape() as u' },
+          { name: 'would run as the superuser', sql: 'select 1' },
+        ],
+      });
+      expect(r.status).toBe('FAIL');
+      expect(r.messageId).toBe('identityChanged');
+      expect(r.checks[0]).toMatchObject({ id: 'PROOF-1', status: 'FAIL' });
+      expect(r.checks[0].text).toMatch(/identity changed from cutter_exec to \w+ during this proof/);
+      expect(r.checks[1].text).toContain('not run (an earlier proof changed the session identity)');
+      expect(r.evidence.find((e) => e.title.startsWith('PROOF-1'))!.title).toMatch(/\(as cutter_exec, ended as \w+\)/);
+    } finally {
+      await admin.unsafe('drop function public.gaterun_test_escape()');
+      await admin.end();
+    }
+  });
+
+  test('a function that switches role, calls setval and switches back: the sequence change is reported by name', async () => {
+    const seq = 'public.unit_version_id_seq';
+    const admin = postgres(db.url, { max: 1, onnotice: () => undefined });
+    const [{ v }] = await admin.unsafe(`select last_value::text as v from ${seq}`);
+    await admin.unsafe(`create or replace function public.gaterun_test_setval() returns bigint language plpgsql as $f$
+      declare r text := current_user; n bigint;
+      begin
+        perform set_config('ro' || 'le', 'none', true);
+        n := setval('${seq}', 5000);
+        perform set_config('ro' || 'le', r, true);
+        return n;
+      end $f$`);
+    await admin.unsafe('grant execute on function public.gaterun_test_setval() to cutter_exec');
+    try {
+      const r = await runGate(gate, t, {
+        database: 'main',
+        role: 'cutter_exec',
+        tables: IU_TABLES,
+        proofs: [{ name: 'setval behind the back', sql: 'select public.gaterun_test_setval() as n' }],
+      });
+      expect(r.status).toBe('FAIL');
+      expect(r.messageId).toBe('sequencesConsumed');
+      expect(r.facts.sequences_consumed).toEqual([{ sequence: seq, before: v, after: '5000' }]);
+      expect(r.facts.sequences_unaccepted).toEqual([seq]);
+      expect(r.checks.find((c) => c.id === 'SEQUENCES')).toMatchObject({ status: 'FAIL' });
+      expect(r.summary).toContain(`sequence ${seq} ${v} → 5000`);
+    } finally {
+      await admin.unsafe(`select setval('${seq}', ${v})`);
+      await admin.unsafe('drop function public.gaterun_test_setval()');
+      await admin.end();
+    }
+  });
+
+  test('nextval consumed by a proof is reported by name; acceptance lists it as accepted, never as nothing', async () => {
+    const seq = 'cutter_governance.verify_result_id_seq';
+    const params = {
+      database: 'main',
+      tables: ['cutter_governance.verify_result'],
+      proofs: [{ name: 'draw one', sql: `select nextval('${seq}') as n`, expect: { rows: 1 } }],
+    };
+    const refused = await runGate(gate, t, params);
+    expect(refused.status).toBe('FAIL');
+    expect(refused.messageId).toBe('sequencesConsumed');
+    const [c] = refused.facts.sequences_consumed as { sequence: string; before: string; after: string }[];
+    expect(c.sequence).toBe(seq);
+    expect(Number(c.after)).toBe(Number(c.before) + 1);
+    expect(refused.facts.sequences_accepted).toEqual([]);
+    expect(refused.checks.find((x) => x.id === 'SEQUENCES')!.text).toBe(
+      `changed while the proofs ran, not undone by ROLLBACK: sequence ${seq} ${c.before} → ${c.after}`,
+    );
+
+    const accepted = await runGate(gate, t, { ...params, accept: { sequences: [seq] } });
+    expect(accepted.status).toBe('PASS');
+    expect(accepted.facts.sequences_accepted).toEqual([seq]);
+    expect(accepted.facts.sequences_unaccepted).toEqual([]);
+    expect(accepted.facts.sequences_consumed).toHaveLength(1);
+    expect(accepted.checks.find((x) => x.id === 'SEQUENCES')).toMatchObject({ status: 'PASS' });
+    expect(accepted.checks.find((x) => x.id === 'SEQUENCES')!.text).toMatch(/\(accepted\)$/);
+  });
+
+  test('the transaction fact is the ledger’s recorded outcome, with its entry number', async () => {
+    const local = makeGateContext(db.url, { gateId: 'G9' });
+    try {
+      const r = await runGate(gate, local, { database: 'main', tables: IU_TABLES, proofs: [{ name: 'noop', sql: 'select 1' }] });
+      const entry = local.ledger.entries.find((e) => e.action === 'db.tx')!;
+      expect(entry.outcome).toBe('rolled-back');
+      expect(r.facts).toMatchObject({ transaction: 'ROLLBACK', transaction_ledger_seq: entry.seq });
+      expect(r.checks.find((c) => c.id === 'ROLLBACK')!.text).toBe(
+        `ledger #${entry.seq} records the transaction ended with ROLLBACK (never committed)`,
+      );
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+test('sequences the login may not read are named as not checked, never counted as unchanged', async () => {
+  const role = `rp_limited_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(db.url, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`create role ${role} login password 'rp-limited-pw'`);
+  await admin.unsafe(`grant select on public.information_unit, public.unit_version, public.iu_lifecycle_log to ${role}`);
+  await admin.unsafe(
+    `grant select on public.information_unit_id_seq, public.unit_version_id_seq, public.iu_lifecycle_log_id_seq to ${role}`,
+  );
+  const u = new URL(db.url);
+  u.username = role;
+  u.password = 'rp-limited-pw';
+  const local = makeGateContext(u.toString(), { gateId: 'G4' });
+  try {
+    const r = await runGate(gate, local, { database: 'main', tables: IU_TABLES, proofs: [{ name: 'noop', sql: 'select 1' }] });
+    expect(r.status).toBe('PASS');
+    expect(r.facts.sequences_unchecked).toEqual(expect.arrayContaining(['cutter_governance.verify_result_id_seq']));
+    expect(r.facts.sequences_unchecked).not.toContain('public.information_unit_id_seq');
+    const line = r.checks.find((c) => c.id === 'SEQUENCES')!;
+    expect(line.status).toBe('INFO');
+    expect(line.text).toMatch(
+      /^no sequence changed \(3 read before and after on the independent connection\); not readable by this login, not checked: cutter_governance\./,
+    );
+  } finally {
+    await local.close();
+    await admin.unsafe(`drop owned by ${role}; drop role ${role}`);
+    await admin.end();
+  }
 });

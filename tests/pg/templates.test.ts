@@ -49,12 +49,17 @@ test('rollback-proof PASS: PROOF lines and the pre / in-txn / post table', async
   const out = render('rollback-proof', await runGate(rollbackProof, t, o8cProofs()));
   expect(out).toContain('- result: G4 PASS');
   expect(out).toMatch(/^PROOF-1 PASS fn_iu_create returns created/m);
-  expect(out).toMatch(/^PROOF-3 PASS cutter_exec cannot INSERT directly — refused as expected: permission denied/m);
+  expect(out).toMatch(/^PROOF-3 PASS cutter_exec cannot INSERT directly \(as cutter_exec\) — refused as expected: permission denied/m);
   expect(out).toContain('| public.information_unit | 158 | 159 | 158 |');
   expect(out).toContain('| probe: probe rows | 0 | — | 0 |');
   expect(out).toContain('- row_counts_unchanged: YES');
   expect(out).toContain('- probe_rows_leaked: 0');
   expect(out).toContain('status=created');
+  expect(out).toContain('current_user read back: cutter_exec');
+  expect(out).toMatch(/^- sequences changed \(not undone by ROLLBACK\): public\.information_unit_id_seq \d+ → \d+, /m);
+  expect(out).toContain(
+    '- sequences accepted by the macro: public.information_unit_id_seq, public.iu_lifecycle_log_id_seq, public.unit_version_id_seq',
+  );
 });
 
 test('rollback-proof FAIL renders FAIL, not PASS', async () => {
