@@ -6,7 +6,7 @@ import type { TargetInfo } from '../gate.js';
 import { parseHost, type HostSpec } from '../context/hosts.js';
 import { packagePath } from '../paths.js';
 import { schemaProblems } from '../macro/schema-check.js';
-import { parseYamlSource } from '../macro/yaml-source.js';
+import { parseYamlSource, positionOf } from '../macro/yaml-source.js';
 
 export interface TargetFile {
   name: string;
@@ -17,6 +17,10 @@ export interface TargetFile {
   databases?: Record<string, { url_env?: string; env_file?: string; key?: string; embedded?: boolean }>;
   kb?: { dir?: string; database?: string };
   signing_key?: string;
+  /** Paths a mutating command of each policy scope may write inside the sandbox. */
+  scopes?: { source?: string[]; deploy?: string[] };
+  /** Protected paths per host: observed before/after the run and after each gate. */
+  protect?: Record<string, string[]>;
 }
 
 let targetSchema: object | undefined;
@@ -56,6 +60,14 @@ export function loadTarget(file: string): TargetInfo {
     hosts[name] = typeof entry === 'string' ? entry : entry.url;
   }
   const paths = Object.fromEntries(Object.entries(data.paths ?? {}).map(([k, v]) => [k, abs(v)]));
+  const unknownHosts = Object.keys(data.protect ?? {}).filter((h) => !(h in hosts));
+  if (unknownHosts.length)
+    throw errors.targetInvalid(
+      file,
+      unknownHosts.map(
+        (h) => `${positionOf(src, ['protect'], h)} protect.${h}: unknown host "${h}"; expected one of ${Object.keys(hosts).join(', ')}`,
+      ),
+    );
   return {
     name: data.name ?? basename(file),
     file: resolve(file),
@@ -67,6 +79,9 @@ export function loadTarget(file: string): TargetInfo {
     databases: data.databases ?? {},
     kb: data.kb ? { ...data.kb, dir: data.kb.dir ? abs(data.kb.dir) : undefined } : undefined,
     signing_key: data.signing_key ? abs(data.signing_key) : undefined,
+    // Relative entries resolve against the target's folder, like paths:.
+    scopes: data.scopes ? Object.fromEntries(Object.entries(data.scopes).map(([k, list]) => [k, (list ?? []).map(abs)])) : undefined,
+    protect: data.protect ? Object.fromEntries(Object.entries(data.protect).map(([h, list]) => [h, list.map(abs)])) : undefined,
     baseDir: base,
   };
 }
