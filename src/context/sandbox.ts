@@ -125,14 +125,16 @@ function bindDest(p: string, privateTmp: boolean): string {
   return privateTmp && p.startsWith('/tmp/') ? `${HOST_TMP}${p.slice(4)}` : p;
 }
 
-// Lists the host's /tmp on the SSH host and prepends one --symlink per entry before the other args.
+// Lists the host's /tmp on the SSH host and hands bwrap one --symlink per entry through --args 3
+// (NUL-separated, read once; growing "$@" in a shell loop is quadratic). stdin stays the command's.
 const REMOTE_WRAPPER = [
+  'exec 4<&0',
   'for f in /tmp/* /tmp/.[!.]* /tmp/..?*; do',
-  '  if [ -e "$f" ] || [ -L "$f" ]; then',
-  `    [ "$f" = ${HOST_TMP} ] || set -- --symlink "${HOST_TMP}/\${f#/tmp/}" "$f" "$@"`,
-  '  fi',
-  'done',
-  `exec bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --ro-bind /tmp ${HOST_TMP} "$@"`,
+  `  if { [ -e "$f" ] || [ -L "$f" ]; } && [ "$f" != ${HOST_TMP} ]; then printf '%s\\0' --symlink "${HOST_TMP}/\${f#/tmp/}" "$f"; fi`,
+  'done | {',
+  '  exec 3<&0 0<&4 4<&-',
+  `  exec bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --ro-bind /tmp ${HOST_TMP} --args 3 "$@"`,
+  '}',
 ].join('\n');
 
 /**
