@@ -9,6 +9,7 @@ import { benchGateOverhead } from './gate-overhead.js';
 import { repoRoot, type BenchRow } from './lib.js';
 import { benchManifestHash } from './manifest-hash.js';
 import { benchPgColdStart, benchRollbackProof } from './pg.js';
+import { benchSandbox } from './sandbox.js';
 import { benchVerify } from './verify-bundle.js';
 
 const benches: [string, () => Promise<BenchRow[]>][] = [
@@ -19,6 +20,7 @@ const benches: [string, () => Promise<BenchRow[]>][] = [
   ['PostgreSQL cold start', () => benchPgColdStart()],
   ['rollback-only proofs', () => benchRollbackProof()],
   ['verify', () => benchVerify()],
+  ['sandboxed exec', () => benchSandbox()],
   ['demo end to end', () => benchDemo(3, '/tmp/gaterun-bench-demo', false)],
 ];
 

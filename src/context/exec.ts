@@ -7,6 +7,12 @@ import { sha256Hex, type Ledger } from './ledger.js';
 import { detectSandbox, prepareRunDir, wrapCommand, writableFor, type SandboxMethod } from './sandbox.js';
 
 const TAIL_LINES = 15;
+// strerror texts bwrap prints, as the codes a plain spawn reports.
+const ERRNO: Record<string, string> = {
+  'No such file or directory': 'ENOENT',
+  'Permission denied': 'EACCES',
+  'Exec format error': 'ENOEXEC',
+};
 const KILL_GRACE_MS = 2000;
 
 /** Quotes an argument for display (and for sh). */
@@ -163,8 +169,23 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
     r.failed && r.exitCode === undefined && !r.signal
       ? `could not start ${file}: ${(r as { code?: string }).code ?? (r as { shortMessage?: string }).shortMessage}`
       : '';
-  const stderr = String(r.stderr ?? '') + spawnError;
-  const exitCode = typeof r.exitCode === 'number' ? r.exitCode : null;
+  // In the sandbox bwrap starts the program: its "execvp FILE: reason" (exit 1) is the same could-not-start.
+  const sandboxExec =
+    sandbox.method === 'bwrap' && r.exitCode === 1 ? /^bwrap: execvp [^\n]*?: ([^\n]+)\n?$/.exec(String(r.stderr ?? '')) : null;
+  // Local: as a plain spawn (no exit code); SSH: as the remote shell would (127 not found, 126 not executable).
+  const localStartError = sandboxExec && host.kind === 'local';
+  const stderr = localStartError
+    ? `could not start ${file}: ${ERRNO[sandboxExec[1]] ?? sandboxExec[1]}`
+    : String(r.stderr ?? '') + spawnError;
+  const exitCode = localStartError
+    ? null
+    : sandboxExec
+      ? ERRNO[sandboxExec[1]] === 'ENOENT'
+        ? 127
+        : 126
+      : typeof r.exitCode === 'number'
+        ? r.exitCode
+        : null;
   const outcome = aborted
     ? 'aborted'
     : timedOut
