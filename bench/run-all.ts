@@ -11,6 +11,7 @@ import { repoRoot, type BenchRow } from './lib.js';
 import { benchMacroValidate } from './macro-validate.js';
 import { benchManifestHash } from './manifest-hash.js';
 import { benchPgColdStart, benchRollbackProof } from './pg.js';
+import { benchSandbox } from './sandbox.js';
 import { benchVerify } from './verify-bundle.js';
 
 const benches: [string, () => Promise<BenchRow[]>][] = [
@@ -24,6 +25,7 @@ const benches: [string, () => Promise<BenchRow[]>][] = [
   // The 5M-row part runs only with GATERUN_BENCH_SLOW=1.
   ['database fingerprint', () => benchFingerprint()],
   ['verify', () => benchVerify()],
+  ['sandboxed exec', () => benchSandbox()],
   ['demo end to end', () => benchDemo(3, '/tmp/gaterun-bench-demo', false)],
 ];
 

@@ -33,6 +33,8 @@ export function createContext(deps: ContextDeps): GateContext {
     signal: deps.signal,
     redact: deps.redact,
     resolveHost: hostOf,
+    runDir: deps.run.dir,
+    target: deps.target,
   };
   const ctx: GateContext = {
     gateId: deps.gateId,
@@ -70,7 +72,21 @@ export function createContext(deps: ContextDeps): GateContext {
         const scope = mutating ? (options?.scope ?? 'deploy') : undefined;
         deps.ledger.authorize({ gate: deps.gateId, action, target, host, mutating, scope });
         const r = await copyToHost(h, localPath, remotePath, deps.signal);
-        deps.ledger.record({ gate: deps.gateId, action, target, host, mutating, scope, outcome: r.ok ? 'ok' : 'error' });
+        // A copy is not a sandboxed command: its one destination is in the entry; say so for the attestation.
+        deps.ledger.record({
+          gate: deps.gateId,
+          action,
+          target,
+          host,
+          mutating,
+          scope,
+          outcome: r.ok ? 'ok' : 'error',
+          detail: {
+            sandbox: 'none',
+            writable: [],
+            sandboxNote: 'file copy (cp/scp): not sandboxed; writes the destination named in target',
+          },
+        });
         if (!r.ok)
           throw new Error(
             `copy to ${hostDisplay(h)}:${remotePath} failed (exit ${r.exitCode}): ${deps.redact(r.stderr.trim().split('\n')[0])}`,

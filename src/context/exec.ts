@@ -1,11 +1,19 @@
 // Runs child processes for gates: ledger entry, policy check, kill of the whole process group on cancel.
+import { resolve } from 'node:path';
 import { execa } from 'execa';
-import type { Evidence, ExecOptions, ExecResult } from '../gate.js';
+import type { Evidence, ExecOptions, ExecResult, TargetInfo } from '../gate.js';
 import { commandForHost, newRemotePidFile, remoteKillCommand, type HostSpec } from './hosts.js';
 import { sha256Hex } from '../files/sha256.js';
 import type { Ledger } from './ledger.js';
+import { detectSandbox, prepareRunDir, wrapCommand, writableFor, type SandboxMethod } from './sandbox.js';
 
 const TAIL_LINES = 15;
+// strerror texts bwrap prints, as the codes a plain spawn reports.
+const ERRNO: Record<string, string> = {
+  'No such file or directory': 'ENOENT',
+  'Permission denied': 'EACCES',
+  'Exec format error': 'ENOEXEC',
+};
 const KILL_GRACE_MS = 2000;
 
 /** Quotes an argument for display (and for sh). */
@@ -27,6 +35,44 @@ export interface ExecDeps {
   signal: AbortSignal;
   redact: (s: string) => string;
   resolveHost: (name: string) => HostSpec;
+  /** The run directory (local): writable inside the sandbox; also scopes the per-run sandbox detection. */
+  runDir?: string;
+  /** The target, for the paths a mutating command's scope may write (scopes:, paths.source, paths.deploy). */
+  target?: TargetInfo;
+}
+
+/** How one command is confined: recorded in its ledger entry (`detail.sandbox`, `detail.writable`). */
+export interface SandboxPlan {
+  method: SandboxMethod;
+  /** Paths the command could write (besides the private /tmp); empty when method is none (then: anything). */
+  writable: string[];
+  /** Why not sandboxed, or what was left out / assumed. */
+  note?: string;
+  /** The argv to run on the host (bwrap … -- file args), or the plain command. */
+  argv: string[];
+}
+
+/** Decides how a command runs on its host: in bwrap with only the run dir (+ scope paths when mutating) writable, or plain with the reason. */
+export async function planSandbox(deps: ExecDeps, host: HostSpec, file: string, args: string[], opts: ExecOptions): Promise<SandboxPlan> {
+  const plain = (note: string): SandboxPlan => ({ method: 'none', writable: [], note, argv: [file, ...args] });
+  const det = await detectSandbox(host, { runKey: deps.runDir, signal: deps.signal });
+  if (!det.available) return plain(det.reason);
+  const local = host.kind === 'local';
+  const sw = writableFor(deps.target, opts, local);
+  if (!sw.known) return plain(`not confined: ${sw.notes.join('; ')}`);
+  const runDir = local && deps.runDir ? prepareRunDir(deps.runDir) : undefined;
+  const cwd = opts.cwd ? (local ? resolve(opts.cwd) : opts.cwd) : undefined;
+  const argv = wrapCommand([file, ...args], { writable: sw.writable, runDir, cwd, remote: !local });
+  const note = [
+    ...(!local ? ['SSH host: the run dir is local, only the private /tmp and scope paths present on the host are writable'] : []),
+    ...sw.notes,
+  ];
+  return {
+    method: 'bwrap',
+    writable: [...(runDir ? [runDir] : []), ...sw.writable],
+    note: note.length ? note.join('; ') : undefined,
+    argv,
+  };
 }
 
 /** Runs `file args` on the gate's host; never throws for a non-zero exit, a timeout or a missing program. */
@@ -45,9 +91,16 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
   } as const;
   deps.ledger.authorize(base);
 
+  // Commands run in the read-only sandbox where the host has one (see sandbox.ts); the ledger says which.
+  const sandbox = await planSandbox(deps, host, file, args, opts);
   // On an SSH host the command runs remotely in its own process group, whose pid lands in a file so a cancel can kill it.
   const pidFile = host.kind === 'ssh' ? newRemotePidFile() : undefined;
-  const routed = commandForHost(host, file, args, host.kind === 'ssh' ? { cwd: opts.cwd, env: opts.env, pidFile } : {});
+  const routed = commandForHost(
+    host,
+    sandbox.argv[0],
+    sandbox.argv.slice(1),
+    host.kind === 'ssh' ? { cwd: opts.cwd, env: opts.env, pidFile } : {},
+  );
   const started = performance.now();
   const child = execa(routed.file, routed.args, {
     cwd: host.kind === 'local' ? opts.cwd : undefined,
@@ -117,8 +170,23 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
     r.failed && r.exitCode === undefined && !r.signal
       ? `could not start ${file}: ${(r as { code?: string }).code ?? (r as { shortMessage?: string }).shortMessage}`
       : '';
-  const stderr = String(r.stderr ?? '') + spawnError;
-  const exitCode = typeof r.exitCode === 'number' ? r.exitCode : null;
+  // In the sandbox bwrap starts the program: its "execvp FILE: reason" (exit 1) is the same could-not-start.
+  const sandboxExec =
+    sandbox.method === 'bwrap' && r.exitCode === 1 ? /^bwrap: execvp [^\n]*?: ([^\n]+)\n?$/.exec(String(r.stderr ?? '')) : null;
+  // Local: as a plain spawn (no exit code); SSH: as the remote shell would (127 not found, 126 not executable).
+  const localStartError = sandboxExec && host.kind === 'local';
+  const stderr = localStartError
+    ? `could not start ${file}: ${ERRNO[sandboxExec[1]] ?? sandboxExec[1]}`
+    : String(r.stderr ?? '') + spawnError;
+  const exitCode = localStartError
+    ? null
+    : sandboxExec
+      ? ERRNO[sandboxExec[1]] === 'ENOENT'
+        ? 127
+        : 126
+      : typeof r.exitCode === 'number'
+        ? r.exitCode
+        : null;
   const outcome = aborted
     ? 'aborted'
     : timedOut
@@ -131,7 +199,19 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
           ? 'ok'
           : `exit ${exitCode}`;
   const outputSha256 = sha256Hex(stdout + stderr);
-  const seq = deps.ledger.record({ ...base, outcome, outputSha256, detail: { exitCode, durationMs, cwd: opts.cwd ?? null } });
+  const seq = deps.ledger.record({
+    ...base,
+    outcome,
+    outputSha256,
+    detail: {
+      exitCode,
+      durationMs,
+      cwd: opts.cwd ?? null,
+      sandbox: sandbox.method,
+      writable: sandbox.writable,
+      ...(sandbox.note ? { sandboxNote: sandbox.note } : {}),
+    },
+  });
   const evidence: Evidence = {
     kind: 'exec',
     title: redactAll(display),

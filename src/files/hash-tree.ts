@@ -39,7 +39,7 @@ export function parseSha256sumZ(stdout: string): Map<string, string> {
 
 /** Hashes every regular file under `root` on a host; `prune` names directories to skip (e.g. `.git`). One ledger entry. */
 export async function hashTreeOnHost(
-  ctx: GateContext,
+  ctx: Pick<GateContext, 'exec'>,
   root: string,
   options: { host?: string; prune?: string[] } = {},
 ): Promise<HashTreeResult> {

@@ -6,7 +6,7 @@ import type { TargetInfo } from '../gate.js';
 import { parseHost, type HostSpec } from '../context/hosts.js';
 import { packagePath } from '../paths.js';
 import { schemaProblems } from '../macro/schema-check.js';
-import { capProblems, parseYamlSource, readUtf8File, sortByLine, yamlData } from '../macro/yaml-source.js';
+import { capProblems, parseYamlSource, positionOf, readUtf8File, sortByLine, yamlData } from '../macro/yaml-source.js';
 
 export interface TargetFile {
   name: string;
@@ -19,6 +19,10 @@ export interface TargetFile {
   signing_key?: string;
   /** Names of env vars / .env keys whose values are secret (see Redactor.forTarget). */
   secrets?: string[];
+  /** Paths a mutating command of each policy scope may write inside the sandbox. */
+  scopes?: { source?: string[]; deploy?: string[] };
+  /** Protected paths per host: observed before/after the run and after each gate. */
+  protect?: Record<string, string[]>;
 }
 
 let targetSchema: object | undefined;
@@ -61,6 +65,14 @@ export function loadTarget(file: string): TargetInfo {
     hosts[name] = typeof entry === 'string' ? entry : entry.url;
   }
   const paths = Object.fromEntries(Object.entries(data.paths ?? {}).map(([k, v]) => [k, abs(v)]));
+  const unknownHosts = Object.keys(data.protect ?? {}).filter((h) => !(h in hosts));
+  if (unknownHosts.length)
+    throw errors.targetInvalid(
+      file,
+      unknownHosts.map(
+        (h) => `${positionOf(src, ['protect'], h)} protect.${h}: unknown host "${h}"; expected one of ${Object.keys(hosts).join(', ')}`,
+      ),
+    );
   return {
     name: data.name ?? basename(file),
     file: resolve(file),
@@ -73,6 +85,9 @@ export function loadTarget(file: string): TargetInfo {
     kb: data.kb ? { ...data.kb, dir: data.kb.dir ? abs(data.kb.dir) : undefined } : undefined,
     signing_key: data.signing_key ? abs(data.signing_key) : undefined,
     secrets: data.secrets ?? [],
+    // Relative entries resolve against the target's folder, like paths:.
+    scopes: data.scopes ? Object.fromEntries(Object.entries(data.scopes).map(([k, list]) => [k, (list ?? []).map(abs)])) : undefined,
+    protect: data.protect ? Object.fromEntries(Object.entries(data.protect).map(([h, list]) => [h, list.map(abs)])) : undefined,
     baseDir: base,
   };
 }

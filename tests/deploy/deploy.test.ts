@@ -192,21 +192,28 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     const { root, live } = await layout();
     const before = await snapshotTree(live);
     const abort = new AbortController();
-    // Abort once the staged tests have started (the marker appears), i.e. after transfer + staging.
-    const marker = join(root, 'tests-started');
+    // Abort once the staged tests have started (their `sleep 37` runs), i.e. after transfer + staging. A marker
+    // file would not do: the staged tests are not mutating, so the sandbox keeps them from writing one.
+    const started = () =>
+      readdirSync('/proc').some((p) => {
+        try {
+          return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\u000037\u0000';
+        } catch {
+          return false;
+        }
+      });
     const timer = setInterval(() => {
-      if (existsSync(marker)) {
+      if (started()) {
         clearInterval(timer);
         abort.abort(new Error('SIGINT'));
       }
     }, 50);
     const { result } = await runGate(
       deployGate,
-      { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: `touch ${marker}; sleep 37` } },
+      { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: 'sleep 37' } },
       opts({ signal: abort.signal }),
     );
     clearInterval(timer);
-    unlinkSync(marker);
     expect(result.status).toBe('FAIL');
     expect(result.summary).toContain('interrupted before promote; live tree untouched');
     expect(result.checks.map((c) => `${c.id} ${c.status}`)).toEqual(['TRANSFER PASS', 'STAGED PASS']);
