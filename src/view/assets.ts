@@ -13,7 +13,7 @@ code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mono
 header.top { display:flex; gap:18px; align-items:baseline; padding:10px 24px; border-bottom:1px solid var(--line); background:var(--soft); flex-wrap:wrap; }
 .brand { font-weight:700; text-decoration:none; color:var(--fg); }
 .crumbs { color:var(--muted); font-size:14px; } .crumbs a { color:var(--muted); }
-main { padding:16px 24px 40px; max-width:1280px; margin:0 auto; }
+main { padding:16px 24px 40px; max-width:1440px; margin:0 auto; }
 footer.foot { color:var(--muted); font-size:12px; padding:12px 24px; border-top:1px solid var(--line); }
 h1 { font-size:24px; margin:8px 0 4px; display:flex; align-items:center; gap:10px; flex-wrap:wrap; }
 h2 { font-size:18px; margin:28px 0 8px; padding-bottom:4px; border-bottom:1px solid var(--line); }
@@ -43,14 +43,15 @@ table.data tbody th { font-weight:600; }
 .num { text-align:right !important; font-variant-numeric: tabular-nums; }
 table.runs time, table.runs th[scope=row] { white-space:nowrap; }
 table.runs th[scope=row] a { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size:13px; font-weight:400; }
-.otext { color:var(--muted); font-size:12.5px; }
+.otext { color:var(--muted); font-size:12px; } table.runs { font-size:13.5px; } table.runs .dir { font-size:12px; font-weight:400; }
+table.runs .vbadge { white-space:nowrap; } table.runs .v-tampered { white-space:normal; }
 td.summary { color:#30363d; max-width:560px; overflow-wrap:anywhere; }
 tr.row-fail td, tr.row-fail th { background:#ffebe9; } tr.row-blocked td, tr.row-blocked th { background:#fff8c5; }
 td.tgt { max-width:520px; overflow-wrap:anywhere; } td.tgt pre { white-space:pre-wrap; margin:4px 0; }
 table.ledger { font-size:13px; }
 dl.facts { display:grid; grid-template-columns:repeat(auto-fill,minmax(170px,1fr)); gap:8px 16px; margin:10px 0; }
 dl.facts div { border:1px solid var(--line); border-radius:6px; padding:6px 10px; background:var(--soft); }
-dl.facts div.wide { grid-column:span 2; } .vbadge { white-space:normal; }
+dl.facts div.wide { grid-column:span 2; }
 dl.facts dt { font-size:12px; color:var(--muted); } dl.facts dd { margin:0; font-weight:600; overflow-wrap:anywhere; }
 .reason { background:#ffebe9; border-left:4px solid var(--c); padding:8px 12px; }
 .alert { border-radius:6px; padding:10px 14px; margin:8px 0 12px; }
@@ -82,7 +83,7 @@ article.report th { background:var(--soft); }
 pre.log { background:var(--soft); padding:10px; white-space:pre-wrap; overflow-wrap:anywhere; }
 ul.chains { list-style:none; padding:0; } ol.chain { list-style:none; padding:0; margin:6px 0; display:flex; flex-wrap:wrap; gap:4px; align-items:center; }
 ol.chain li { display:flex; align-items:center; gap:4px; } ol.chain a { text-decoration:none; border:1px solid var(--line); border-radius:14px; padding:2px 10px 2px 3px; font-weight:600; }
-.arrow { color:var(--muted); font-size:18px; padding:0 4px; } .vdot.v-verified { color:var(--a); border:0; background:none; } .vdot { font-weight:700; }
+.arrow { color:var(--muted); font-size:18px; padding:0 4px; } .vdot.v-verified { color:var(--a); border:0; background:none; } .vdot { font-weight:700; font-size:12px; border-radius:10px; padding:0 6px; }
 .quick { margin:0 0 8px; } .quick input { font:inherit; padding:3px 8px; width:min(340px,100%); }
 @media print {
   header.top, .filters, button.copy, .skip, .pager, .quick { display:none !important; }

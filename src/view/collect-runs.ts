@@ -2,6 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { sha256Hex } from '../context/ledger.js';
 import { verifyBundle, type VerifyResult } from '../report/verify-bundle.js';
 import { safeSegment } from './html.js';
 
@@ -74,6 +75,8 @@ export interface RunEntry {
   criteriaTotal: number;
   verify: VerifyResult;
   badge: VerifyBadge;
+  /** For a bundle that verifies: sha256 of its envelope (which pins every file) and its path under the reports dir. */
+  signedKey?: string;
   ledger: LedgerEntry[];
   /** Files under logs/ (relative to the run dir). */
   logs: string[];
@@ -134,6 +137,16 @@ function readJsonl(file: string): LedgerEntry[] {
   return out;
 }
 
+/** Every regular file under dir (relative paths with /, sorted). */
+export function findFiles(dir: string, rel = '', out: string[] = []): string[] {
+  for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+    const name = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) findFiles(dir, name, out);
+    else if (e.isFile()) out.push(name);
+  }
+  return rel ? out : out.sort();
+}
+
 function listLogs(dir: string): string[] {
   const logs = join(dir, 'logs');
   if (!existsSync(logs) || !statSync(logs).isDirectory()) return [];
@@ -149,31 +162,44 @@ function listLogs(dir: string): string[] {
   return out.sort();
 }
 
-function readEntry(root: string, dir: string, trustedKeys: KeyObject[]): RunEntry {
-  const rel = relative(root, dir);
-  const parts = rel ? rel.split(sep) : [dir.split(sep).pop() ?? 'run'];
-  let record: RunRecord | null = null;
-  let error: string | undefined;
+/** What the index shows of a run, derived from run.json; cached by build-site for bundles whose signature pins it. */
+export interface RunSummary {
+  macroId: string;
+  runId: string;
+  startedAt: string;
+  error?: string;
+  outcomeCode: string;
+  outcomeText: string;
+  gatesPass: number;
+  gatesTotal: number;
+  gatesAfter: number;
+  criteriaYes: number;
+  criteriaTotal: number;
+  predecessor?: { runId: string; macro: string; verified: boolean; gate: string };
+}
+
+function readRecord(dir: string): { record: RunRecord | null; error?: string } {
   try {
     const raw = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
-    if (!raw || typeof raw !== 'object' || !Array.isArray(raw.gates) || !raw.outcome) error = 'run.json is not a gaterun run record';
-    else record = raw as RunRecord;
+    if (!raw || typeof raw !== 'object' || !Array.isArray(raw.gates) || !raw.outcome)
+      return { record: null, error: 'run.json is not a gaterun run record' };
+    return { record: raw as RunRecord };
   } catch (e) {
-    error = existsSync(join(dir, 'run.json')) ? `run.json is not valid JSON (${(e as Error).message})` : 'run.json is missing';
+    return {
+      record: null,
+      error: existsSync(join(dir, 'run.json')) ? `run.json is not valid JSON (${(e as Error).message})` : 'run.json is missing',
+    };
   }
-  const verify = verifyBundle(dir, { trustedKeys });
+}
+
+function summarize(parts: string[], record: RunRecord | null, error: string | undefined): RunSummary {
   const gates = record?.gates ?? [];
   const pending = gates.filter((g) => g.status === 'PENDING').length;
-  const runId = record?.run_id ? String(record.run_id) : (parts[parts.length - 1] ?? 'run');
-  const macroId = record?.macro?.id ? String(record.macro.id) : parts.length > 1 ? parts[parts.length - 2] : '?';
   const pred = gates.find((g) => g.kind === 'predecessor' && g.facts && typeof g.facts.run_id === 'string');
   return {
-    dir,
-    slug: (parts.length > 1 ? parts.slice(-2) : [macroId, parts[0]]).map(safeSegment),
-    macroId,
-    runId,
+    macroId: record?.macro?.id ? String(record.macro.id) : parts.length > 1 ? parts[parts.length - 2] : '?',
+    runId: record?.run_id ? String(record.run_id) : (parts[parts.length - 1] ?? 'run'),
     startedAt: String(record?.started_at ?? ''),
-    record,
     error,
     outcomeCode: String(record?.outcome?.code ?? '?'),
     outcomeText: String(record?.outcome?.text ?? error ?? ''),
@@ -182,10 +208,6 @@ function readEntry(root: string, dir: string, trustedKeys: KeyObject[]): RunEntr
     gatesAfter: pending,
     criteriaYes: (record?.criteria ?? []).filter((c) => c.met).length,
     criteriaTotal: (record?.criteria ?? []).length,
-    verify,
-    badge: verifyBadge(verify),
-    ledger: readJsonl(join(dir, 'ledger.jsonl')),
-    logs: listLogs(dir),
     predecessor: pred
       ? {
           runId: String(pred.facts.run_id),
@@ -197,10 +219,50 @@ function readEntry(root: string, dir: string, trustedKeys: KeyObject[]): RunEntr
   };
 }
 
+/**
+ * A cache of summaries: `key` is the sha256 of a verified bundle's envelope (its subjects pin run.json), so a cached
+ * summary is only ever used for exactly the signed bytes it was read from.
+ */
+export interface SummaryCache {
+  get(key: string): RunSummary | undefined;
+  set(key: string, summary: RunSummary): void;
+}
+
+function readEntry(root: string, dir: string, trustedKeys: KeyObject[], cache?: SummaryCache): RunEntry {
+  const rel = relative(root, dir);
+  const parts = rel ? rel.split(sep) : [dir.split(sep).pop() ?? 'run'];
+  const verify = verifyBundle(dir, { trustedKeys });
+  const badge = verifyBadge(verify);
+  let signedKey: string | undefined;
+  if (badge.kind === 'verified') signedKey = `${sha256Hex(readFileSync(join(dir, 'run.intoto.json')))}:${parts.join('/')}`;
+  let loaded: { record: RunRecord | null; error?: string } | undefined;
+  const load = () => (loaded ??= readRecord(dir));
+  let summary = signedKey ? cache?.get(signedKey) : undefined;
+  if (!summary) {
+    summary = summarize(parts, load().record, load().error);
+    if (signedKey) cache?.set(signedKey, summary);
+  }
+  let ledger: LedgerEntry[] | undefined;
+  const entry = {
+    ...summary,
+    dir,
+    slug: (parts.length > 1 ? parts.slice(-2) : [summary.macroId, parts[0]]).map(safeSegment),
+    verify,
+    badge,
+    signedKey,
+    logs: listLogs(dir),
+    predecessor: summary.predecessor ? { ...summary.predecessor } : undefined,
+  } as RunEntry;
+  // run.json and the ledger are read only when a page needs them (an unchanged run's pages are not rendered again).
+  Object.defineProperty(entry, 'record', { get: () => load().record, enumerable: false });
+  Object.defineProperty(entry, 'ledger', { get: () => (ledger ??= readJsonl(join(dir, 'ledger.jsonl'))), enumerable: false });
+  return entry;
+}
+
 /** Every run under root, newest first, verified against the trusted keys, linked to predecessor and previous runs. */
-export function collectRuns(root: string, trustedKeys: KeyObject[]): RunEntry[] {
+export function collectRuns(root: string, trustedKeys: KeyObject[], cache?: SummaryCache): RunEntry[] {
   const base = resolve(root);
-  const runs = findRunDirs(base).map((d) => readEntry(base, d, trustedKeys));
+  const runs = findRunDirs(base).map((d) => readEntry(base, d, trustedKeys, cache));
   // Two bundles could map to one slug after sanitising; keep each page distinct.
   const seen = new Set<string>();
   for (const r of runs) {

@@ -1,12 +1,16 @@
 // HTML building blocks of the web view: escaping, safe URL segments, the page shell with its CSP, badges.
 
+const NEEDS_ESCAPE = /[&<>"']/;
+const ESCAPABLE = /[&<>"']/g;
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function esc(value: unknown): string {
   let text = '';
   if (typeof value === 'string') text = value;
   else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = `${value}`;
   else if (value !== null && value !== undefined) text = JSON.stringify(value) ?? '';
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPABLE, (c) => ENTITIES[c]) : text;
 }
 
 /** A file-system and URL safe name for a path segment taken from the reports dir (never `.`/`..`). */

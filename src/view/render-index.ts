@@ -23,10 +23,10 @@ function table(runs: RunEntry[], root: string, caption: string): string {
           ? `<a href="${esc(runHref(root, r.predecessor.entry))}" title="${esc(r.predecessor.runId)}">${esc(r.predecessor.macro)}</a> ${r.predecessor.verified ? '<span class="vdot v-verified">✓<span class="sr"> verified</span></span>' : '<strong class="bad">did not verify</strong>'}`
           : `<span class="muted">${esc(r.predecessor.macro)} ${esc(r.predecessor.runId)}</span>`
         : '<span class="muted">—</span>';
-      return `<tr data-macro="${esc(r.macroId)}" data-outcome="${esc(r.outcomeCode)}"><td><a href="${esc(href(root, 'macro', `${safeSegment(r.macroId)}.html`))}">${esc(r.macroId)}</a></td><th scope="row"><a href="${esc(runHref(root, r))}">${esc(r.runId)}</a></th><td><time datetime="${esc(r.startedAt)}">${esc(r.startedAt.replace('T', ' ').slice(0, 19))}</time></td><td>${outcomeBadge(r.outcomeCode, r.outcomeText)} <span class="otext">${esc(r.outcomeText.replace(/^[ABCD] — /, ''))}</span></td><td class="num">${r.gatesPass}/${r.gatesTotal}</td><td class="num">${r.criteriaYes}/${r.criteriaTotal}</td><td>${verifyBadgeHtml(r)}</td><td>${pred}</td></tr>`;
+      return `<tr data-macro="${esc(r.macroId)}" data-outcome="${esc(r.outcomeCode)}"><td><a href="${esc(href(root, 'macro', `${safeSegment(r.macroId)}.html`))}">${esc(r.macroId)}</a></td><th scope="row"><a href="${esc(runHref(root, r))}">${esc(r.runId)}</a>${r.slug[1] !== safeSegment(r.runId) ? `<br><span class="muted dir" title="${esc(r.dir)}">dir ${esc(r.slug[1])}</span>` : ''}</th><td><time datetime="${esc(r.startedAt)}">${esc(r.startedAt.replace('T', ' ').slice(0, 19))}</time></td><td>${outcomeBadge(r.outcomeCode, r.outcomeText)} <span class="otext">${esc(r.outcomeText.replace(/^[ABCD] — /, '')).replace(/_/g, '_<wbr>')}</span></td><td class="num">${r.gatesPass}/${r.gatesTotal}</td><td class="num">${r.criteriaYes}/${r.criteriaTotal}</td><td>${verifyBadgeHtml(r)}</td><td>${pred}</td></tr>`;
     })
     .join('\n');
-  return `<div class="scroll"><table class="data runs"><caption>${esc(caption)}</caption><thead><tr><th scope="col">Macro</th><th scope="col">Run</th><th scope="col">Started (UTC)</th><th scope="col">Outcome</th><th scope="col" class="num">Gates PASS</th><th scope="col" class="num">Criteria YES</th><th scope="col">Bundle</th><th scope="col">Verified predecessor</th></tr></thead><tbody>
+  return `<div class="scroll"><table class="data runs"><caption>${esc(caption)}</caption><thead><tr><th scope="col">Macro</th><th scope="col">Run</th><th scope="col">Started (UTC)</th><th scope="col">Outcome</th><th scope="col" class="num">Gates PASS</th><th scope="col" class="num">Criteria YES</th><th scope="col">Bundle</th><th scope="col">Predecessor</th></tr></thead><tbody>
 ${rows}
 </tbody></table></div>`;
 }
@@ -78,7 +78,7 @@ function chainSection(runs: RunEntry[], root: string): string {
             const arrow = by
               ? `<span class="arrow" title="${esc(`${c[i + 1].macroId} ${by.gate} verified this bundle${by.verified ? '' : ' — and found it did NOT verify'}`)}">${by.verified ? '→' : '⇢ ✗'}</span>`
               : '';
-            return `<li><a href="${esc(runHref(root, r))}">${outcomeBadge(r.outcomeCode, r.outcomeText)} ${esc(r.macroId)}</a> <span class="vdot v-${r.badge.kind}" title="${esc(r.badge.text)}">${r.badge.kind === 'verified' ? '✓' : '!'}<span class="sr"> ${esc(r.badge.text)}</span></span>${arrow}</li>`;
+            return `<li><a href="${esc(runHref(root, r))}">${outcomeBadge(r.outcomeCode, r.outcomeText)} ${esc(r.macroId)}</a> <span class="vdot v-${r.badge.kind}" title="${esc(r.badge.text)}">${r.badge.kind === 'verified' ? `✓<span class="sr"> ${esc(r.badge.text)}</span>` : esc(r.badge.kind)}</span>${arrow}</li>`;
           })
           .join('')}</ol></li>`,
     )

@@ -66,10 +66,21 @@ function linkReports(
 
 /** A renderer for one bundle's reports (self: the number of the report being rendered, not linked to itself). Raw HTML is disabled. */
 export function createMarkdown(links: ReportLinks): (src: string, self?: string) => string {
+  return (src: string, self?: string) => markdown().render(src, { self, links });
+}
+
+let shared: MarkdownIt | undefined;
+
+/** One markdown-it instance for every report (building one per bundle costs more than rendering); links come in env. */
+function markdown(): MarkdownIt {
+  if (shared) return shared;
   const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+  shared = md;
   // Every link is decided by resolveHref below; markdown-it's own check only needs to let the text through.
   md.validateLink = () => true;
   md.core.ruler.push('gaterun_links', (state) => {
+    const env = state.env as { self?: string; links: ReportLinks };
+    const links = env.links;
     for (const block of state.tokens) {
       if (block.type !== 'inline' || !block.children) continue;
       block.children = linkReports(block.children, links, state.env?.self, state.Token);
@@ -105,5 +116,5 @@ export function createMarkdown(links: ReportLinks): (src: string, self?: string)
       }
     }
   });
-  return (src: string, self?: string) => md.render(src, { self });
+  return md;
 }

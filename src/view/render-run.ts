@@ -294,7 +294,7 @@ export function renderRun(r: RunEntry): SiteFile[] {
 <h1>${outcomeBadge(r.outcomeCode, r.outcomeText)} ${esc(r.macroId)} <span class="runid">${esc(r.runId)}</span></h1>
 <p class="lede">${esc(rec?.macro?.title ?? '')}</p>
 <dl class="facts">
-<div class="wide"><dt>Outcome</dt><dd>${esc(r.outcomeText)}${stopped}</dd></div>
+<div class="wide"><dt>Outcome</dt><dd>${esc(r.outcomeText)}</dd></div>
 <div><dt>Gates</dt><dd>${r.gatesPass}/${r.gatesTotal} PASS${r.gatesAfter ? ` (+${r.gatesAfter} after signing)` : ''}</dd></div>
 <div><dt>Criteria</dt><dd>${r.criteriaYes}/${r.criteriaTotal} YES</dd></div>
 <div class="wide"><dt>Bundle</dt><dd>${verifyBadgeHtml(r)}</dd></div>
@@ -308,12 +308,12 @@ export function renderRun(r: RunEntry): SiteFile[] {
 ${rec?.outcome?.reason ? `<p class="reason"><strong>Why${stopped}:</strong> ${esc(rec.outcome.reason)}</p>` : ''}
 ${r.error ? `<p class="alert alert-invalid">${esc(r.error)}</p>` : ''}
 ${predecessor}
-${outcomeBlock}
 <section aria-labelledby="h-rollup"><h2 id="h-rollup">Gates</h2>${rollup}
 <figure class="timeline"><figcaption>Timeline: when each gate ran and how long it took</figcaption>${timelineSvg(
     gates.map((g) => ({ ...g })),
     `Timeline of ${gates.length} gates`,
   )}</figure></section>
+${outcomeBlock}
 ${criteria}
 ${dbSection(r)}
 ${compareSection(r)}

@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { renderSite } from './build-site.js';
+import { cachedRenderer } from './build-site.js';
 import { findRunDirs } from './collect-runs.js';
 import { CSP_HEADER } from './html.js';
 
@@ -45,10 +45,11 @@ export async function serveSite(o: { reportsDir: string; port: number; trustedKe
   let pages = new Map<string, string>();
   let print = '';
   let builds = 0;
+  const render = cachedRenderer();
   const refresh = () => {
     const now = reportsFingerprint(o.reportsDir);
     if (now === print && builds > 0) return;
-    pages = new Map(renderSite(o.reportsDir, o.trustedKeys).files.map((f) => [f.path, f.content]));
+    pages = new Map(render(o.reportsDir, o.trustedKeys).files.map((f) => [f.path, f.content]));
     print = now;
     builds++;
   };

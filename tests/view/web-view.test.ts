@@ -201,6 +201,9 @@ describe('gaterun view: the demo in Chromium', () => {
     const o8c = demo.macros.find((m) => m.id === 'O8C')!;
     const copy = join(reports, 'O8C', `${rid(o8c)}-copy`);
     cpSync(o8c.dir, copy, { recursive: true });
+    // A first build while the copy is intact: the rebuild below must not keep its "verified" pages.
+    const first = buildSite({ reportsDir: reports, outDir: join(ws, 'site-mixed'), trustedKeys: keys.map((k) => k.key) });
+    expect(first.runs.filter((x) => x.badge.kind === 'verified')).toHaveLength(6);
     const file = join(copy, '01-precheck-live.md');
     const bytes = readFileSync(file);
     const at = bytes.indexOf('PASS');
@@ -215,6 +218,8 @@ describe('gaterun view: the demo in Chromium', () => {
     expect(readFileSync(join(out, '01-hostile-output.md'), 'utf8')).toContain('<script>');
 
     const site = buildSite({ reportsDir: reports, outDir: join(ws, 'site-mixed'), trustedKeys: keys.map((k) => k.key) });
+    expect(site.rendered).toBeLessThan(site.runs.length); // the unchanged demo runs kept their pages…
+    expect(site.rendered).toBeGreaterThanOrEqual(2); // …the edited copy and the new run did not
     const index = pathToFileURL(join(site.outDir, 'index.html')).href;
     await page.goto(index);
     const badge = (runDir: string) => page.locator(`tr:has(th a[href$="${runDir}/index.html"]) .vbadge`).innerText();
