@@ -10,6 +10,7 @@ import { repoRoot, type BenchRow } from './lib.js';
 import { benchManifestHash } from './manifest-hash.js';
 import { benchPgColdStart, benchRollbackProof } from './pg.js';
 import { benchVerify } from './verify-bundle.js';
+import { benchWebView } from './web-view.js';
 
 const benches: [string, () => Promise<BenchRow[]>][] = [
   ['cold start', () => benchColdStart()],
@@ -20,6 +21,7 @@ const benches: [string, () => Promise<BenchRow[]>][] = [
   ['rollback-only proofs', () => benchRollbackProof()],
   ['verify', () => benchVerify()],
   ['demo end to end', () => benchDemo(3, '/tmp/gaterun-bench-demo', false)],
+  ['web view', () => benchWebView()],
 ];
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
