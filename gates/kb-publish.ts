@@ -3,6 +3,7 @@ import { defineGate, fail, pass } from '../src/gate.js';
 import { databaseUrl, type DatabaseEntry } from '../src/context/db.js';
 import { publishToKbDir } from '../src/kb/kb-dir.js';
 import { publishToKbPostgres, withKbDatabase } from '../src/kb/kb-postgres.js';
+import { runPageUrl } from '../src/view/site-paths.js';
 
 export interface KbPublishParams {
   /** KB directory; default the target's kb.dir. */
@@ -36,13 +37,14 @@ export default defineGate<KbPublishParams>({
   },
   messages,
   async run(ctx, p) {
-    const kb = (ctx.target.kb ?? {}) as { dir?: string; database?: string };
+    const kb = (ctx.target.kb ?? {}) as { dir?: string; database?: string; site_url?: string };
     const path = p.path ?? ctx.run.kb?.path;
     if (!path) return fail(messages.noPath, { messageId: 'noPath' });
     const options = {
       tags: p.tags ?? ctx.run.kb?.tags ?? [],
       title: ctx.run.title ?? ctx.run.macroId,
       signature: ctx.run.signature ?? 'UNSIGNED',
+      runPage: kb.site_url ? runPageUrl(kb.site_url, ctx.run.dir) : undefined,
     };
     const store = p.store ?? ((p.dir ?? kb.dir) ? 'dir' : kb.database ? 'database' : 'dir');
     // Each store writes a revision exclusively (never overwrites one). Publishing runs after the bundle is sealed, so it
@@ -71,7 +73,13 @@ export default defineGate<KbPublishParams>({
     const checks = docs.map((d) => ({ status: 'PASS' as const, text: `${d.kbId} ${d.path} Revision ${d.revision}` }));
     return pass(`published ${docs.length} documents to ${root}/${path}`, {
       checks,
-      facts: { documents: docs.length, kb_root: root, kb_path: path, revisions: docs.map((d) => d.revision) },
+      facts: {
+        documents: docs.length,
+        kb_root: root,
+        kb_path: path,
+        revisions: docs.map((d) => d.revision),
+        run_page: options.runPage ?? null,
+      },
     });
   },
 });
