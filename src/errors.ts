@@ -61,6 +61,8 @@ export const errors = {
   key: (message: string, hint?: string) => new GaterunError('EKEY', message, hint),
   viewReports: (dir: string, why: string) =>
     new GaterunError('EVIEWREPORTS', `${dir}: ${why}`, 'pass a reports dir holding <MACRO>/<run-id>/run.json, e.g. gaterun view reports'),
+  servePort: (port: number, why: string) =>
+    new GaterunError('ESERVEPORT', `cannot listen on 127.0.0.1:${port}: ${why}`, 'pick another with --port N (0: any free port)'),
   viewOut: (dir: string, why: string) =>
     new GaterunError('EVIEWOUT', `--out ${dir}: ${why}`, 'pass an empty or missing directory, or one an earlier `gaterun view` built'),
   secretLeak: (files: string[]) =>

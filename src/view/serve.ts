@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { errors } from '../errors.js';
 import { cachedRenderer } from './build-site.js';
 import { findRunDirs } from './collect-runs.js';
 import { CSP_HEADER } from './html.js';
@@ -90,7 +91,7 @@ export async function serveSite(o: { reportsDir: string; port: number; trustedKe
     send(200, body, TYPES[path.split('.').pop() ?? ''] ?? 'text/plain; charset=utf-8');
   });
   await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
+    server.once('error', (e: NodeJS.ErrnoException) => fail(errors.servePort(o.port, e.code ?? e.message)));
     server.listen(o.port, '127.0.0.1', () => ok());
   });
   const addr = server.address();

@@ -279,6 +279,9 @@ describe('gaterun view: the demo in Chromium', () => {
     await page.reload();
     expect(served.builds()).toBe(builds + 1); // nothing changed: no rebuild
     expect(await httpStatus(served.url, `evil.example:${served.port}`)).toBe(421);
+    await expect(serveSite({ reportsDir: reports, port: served.port, trustedKeys: [] })).rejects.toThrow(
+      `cannot listen on 127.0.0.1:${served.port}: EADDRINUSE`,
+    );
     expect(await httpStatus(`${served.url}..%2f..%2fetc%2fpasswd`)).toBe(404);
     expect(problems).toEqual([]);
     expect(offsite).toEqual([]);
