@@ -1,4 +1,4 @@
-// KB documents link to their run's page in the web view when the target sets kb.site_url; the link resolves in the site.
+// Site pages without a browser: KB documents link to run pages (kb.site_url), report Markdown is sanitised, ledger rows link to logs.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,5 +68,33 @@ describe('report Markdown: raw HTML off, links sanitised, Report NN linked', () 
 
   test('a report does not link to itself', () => {
     expect(render('# X Report 03 — tests', '03')).toBe('<h1>X Report 03 — tests</h1>\n');
+  });
+});
+
+describe('ledger rows link to full logs when the bundle has a logs/ dir', () => {
+  test('entry #2 links to logs/0002-exec.log, whose page shows the log as escaped text', () => {
+    const root = tempDir();
+    const runDir = join(root, 'reports', 'L1', '20261201T000000Z-l1-0001');
+    const ledger = [
+      { seq: 1, action: 'db.lock', target: 'db', gate: null },
+      { seq: 2, action: 'exec', target: 'echo hi', gate: 'G0', detail: { durationMs: 4, exitCode: 0 } },
+    ];
+    writeFiles(runDir, {
+      'run.json': JSON.stringify({
+        run_id: '20261201T000000Z-l1-0001',
+        macro: { id: 'L1' },
+        outcome: { code: 'A', text: 'A — L1' },
+        gates: [],
+      }),
+      'ledger.jsonl': ledger.map((e) => JSON.stringify(e)).join('\n') + '\n',
+      'logs/0002-exec.log': 'line 1\n<script>window.__xss = 1</script>\n',
+    });
+    const site = buildSite({ reportsDir: join(root, 'reports'), outDir: join(root, 'site'), trustedKeys: [] });
+    const runPage = readFileSync(join(site.outDir, 'runs/L1/20261201T000000Z-l1-0001/index.html'), 'utf8');
+    expect(runPage).toMatch(/<tr id="ledger-2">.*<a href="logs\/0002-exec.log.html">log<\/a><\/td><\/tr>/);
+    expect(runPage).not.toMatch(/<tr id="ledger-1">(?:(?!<\/tr>).)*logs\//);
+    const log = readFileSync(join(site.outDir, 'runs/L1/20261201T000000Z-l1-0001/logs/0002-exec.log.html'), 'utf8');
+    expect(log).toContain('<pre class="log">line 1\n&lt;script&gt;window.__xss = 1&lt;/script&gt;\n</pre>');
+    expect(log).toContain('href="../../../../assets/site.css"');
   });
 });
