@@ -13,6 +13,7 @@ import { benchManifestHash } from './manifest-hash.js';
 import { benchPgColdStart, benchRollbackProof } from './pg.js';
 import { benchSandbox } from './sandbox.js';
 import { benchVerify } from './verify-bundle.js';
+import { benchWebView } from './web-view.js';
 
 const benches: [string, () => Promise<BenchRow[]>][] = [
   ['cold start', () => benchColdStart()],
@@ -27,6 +28,7 @@ const benches: [string, () => Promise<BenchRow[]>][] = [
   ['verify', () => benchVerify()],
   ['sandboxed exec', () => benchSandbox()],
   ['demo end to end', () => benchDemo(3, '/tmp/gaterun-bench-demo', false)],
+  ['web view', () => benchWebView()],
 ];
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');

@@ -1,5 +1,6 @@
 // Gate `kb-publish`: after the bundle is signed, copies its reports into the knowledge base as new revisions.
 import { defineGate, fail, message, pass } from '../src/gate.js';
+import { runPageUrl } from '../src/view/site-paths.js';
 
 export interface KbPublishParams {
   /** KB directory; default the target's kb.dir. */
@@ -40,12 +41,14 @@ export default defineGate<KbPublishParams>({
   },
   messages,
   async run(ctx, p) {
+    const kb = (ctx.target.kb ?? {}) as { site_url?: string };
     const path = p.path ?? ctx.run.kb?.path;
     if (!path) return fail(messages.noPath, { messageId: 'noPath' });
     const options = {
       tags: p.tags ?? ctx.run.kb?.tags ?? [],
       title: ctx.run.title ?? ctx.run.macroId,
       signature: ctx.run.signature ?? 'UNSIGNED',
+      runPage: kb.site_url ? runPageUrl(kb.site_url, ctx.run.dir) : undefined,
     };
     // Each store writes a revision exclusively (never overwrites one). Publishing runs after the bundle is sealed, so it
     // is not in the signed ledger; each KB document links back to the run and its signature instead.
@@ -54,7 +57,13 @@ export default defineGate<KbPublishParams>({
     const checks = r.docs.map((d) => ({ status: 'PASS' as const, text: `${d.kbId} ${d.path} Revision ${d.revision}` }));
     return pass(`published ${r.docs.length} documents to ${r.root}/${path}`, {
       checks,
-      facts: { documents: r.docs.length, kb_root: r.root, kb_path: path, revisions: r.docs.map((d) => d.revision) },
+      facts: {
+        documents: r.docs.length,
+        kb_root: r.root,
+        kb_path: path,
+        revisions: r.docs.map((d) => d.revision),
+        run_page: options.runPage ?? null,
+      },
     });
   },
 });

@@ -21,6 +21,8 @@ Commands:
   run <macro-id|file.yaml>     run a macro and write its reports
   outcome <run-dir>            print a run's final-outcome block
   verify <run-dir>             check a run's signature, every file of it and a policy
+  view [reports-dir] --out DIR build the reviewer's static web view of the runs
+  serve [reports-dir]          serve the same web view on 127.0.0.1
   keygen                       make an Ed25519 signing key pair
   kb list | kb show <id|path>  read the knowledge base the runs publish to
   db up [--schema FILE...]     start a throwaway PostgreSQL (the demo's) and print its URL
@@ -92,6 +94,20 @@ the default signing key. Policies, checked against the signed statement (never u
 Exit codes: 0 verified and every policy holds · 4 policy not met (outcome, macro, age, or not
 signed by a trusted key) · 5 tampered or invalid (a file changed, missing or extra; bad
 signature; unsigned; malformed envelope) · 2 usage error.`,
+  view: `Usage: gaterun view [reports-dir] [--out DIR] [--key PUB.pem ...]
+
+Builds a static site of every run under reports-dir (default reports): an index with outcome, gates,
+criteria and a verify badge per run (computed now by the code of \`gaterun verify\`), pages per macro
+and outcome, the chain of verified predecessors, and a page per run (final report, gate roll-up,
+timeline, database counts, comparison with the previous run, ledger) and per report.
+Open DIR/index.html from disk: no server, nothing loaded from the network. DIR (default site)
+must be empty, missing or an earlier build. Trusted keys as for verify: each --key, else
+~/.config/gaterun/trusted/*.pem and the public half of the default signing key.`,
+  serve: `Usage: gaterun serve [reports-dir] [--port N] [--key PUB.pem ...]
+
+Serves the site that \`gaterun view\` builds on http://127.0.0.1:N/ (default port 7420; 0 picks a free
+one), only to this machine. A page request rebuilds the site when a run was added or changed.
+Ctrl-C stops it.`,
   keygen: `Usage: gaterun keygen [--out DIR]
 
 Writes signing-key.pem (private, mode 0600) and signing-key.pub.pem into DIR
@@ -399,6 +415,43 @@ function verifyPolicyFrom(
   return policy;
 }
 
+async function viewArgs(argv: string[], extra: ParseArgsConfig['options']) {
+  const a = parse(argv, { key: { type: 'string', multiple: true }, ...extra }, 'view');
+  if (a.positionals.length > 1) throw errors.usage('expected at most one reports dir', 'gaterun view reports --out site');
+  const { loadPublicKeys } = await import('./report/keys.js');
+  const { defaultTrustedKeys } = await import('./report/verify-bundle.js');
+  const keyFiles = (a.values.key as unknown as string[] | undefined) ?? [];
+  const trusted = (keyFiles.length ? loadPublicKeys(keyFiles) : defaultTrustedKeys()).map((k) => k.key);
+  return { a, reportsDir: a.positionals[0] ?? 'reports', trusted };
+}
+
+async function cmdView(argv: string[]): Promise<number> {
+  const { a, reportsDir, trusted } = await viewArgs(argv, { out: { type: 'string' } });
+  if (a.values.help) return (out(HELP.view), 0);
+  const { buildSite } = await import('./view/build-site.js');
+  const site = buildSite({ reportsDir, outDir: (a.values.out as string | undefined) ?? 'site', trustedKeys: trusted });
+  const bad = site.runs.filter((r) => r.badge.kind !== 'verified');
+  out(`${site.runs.length} runs, ${site.files} files → ${join(site.outDir, 'index.html')}`);
+  for (const r of bad) out(`  ${r.macroId} ${r.runId}: ${r.badge.text}`);
+  return 0;
+}
+
+async function cmdServe(argv: string[]): Promise<number> {
+  const { a, reportsDir, trusted } = await viewArgs(argv, { port: { type: 'string' } });
+  if (a.values.help) return (out(HELP.serve), 0);
+  const port = a.values.port === undefined ? 7420 : Number(a.values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.usage(`--port ${String(a.values.port)}: expected 0–65535`);
+  const { serveSite } = await import('./view/serve.js');
+  const site = await serveSite({ reportsDir, port, trustedKeys: trusted });
+  out(`serving ${reportsDir} on ${site.url} (127.0.0.1 only; Ctrl-C stops)`);
+  await new Promise<void>((done) => {
+    const stop = () => void site.close().then(done);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
 async function cmdKeygen(argv: string[]): Promise<number> {
   const a = parse(argv, { out: { type: 'string' } }, 'keygen');
   if (a.values.help) return (out(HELP.keygen), 0);
@@ -540,6 +593,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: cmdRun,
   outcome: cmdOutcome,
   verify: cmdVerify,
+  view: cmdView,
+  serve: cmdServe,
   keygen: cmdKeygen,
   kb: cmdKb,
   db: cmdDb,

@@ -179,6 +179,12 @@ export const errors = {
       [],
       1,
     ),
+  viewReports: (dir: string, why: string) =>
+    new GaterunError('EVIEWREPORTS', `${dir}: ${why}`, 'pass a reports dir holding <MACRO>/<run-id>/run.json, e.g. gaterun view reports'),
+  servePort: (port: number, why: string) =>
+    new GaterunError('ESERVEPORT', `cannot listen on 127.0.0.1:${port}: ${why}`, 'pick another with --port N (0: any free port)'),
+  viewOut: (dir: string, why: string) =>
+    new GaterunError('EVIEWOUT', `--out ${dir}: ${why}`, 'pass an empty or missing directory, or one an earlier `gaterun view` built'),
   secretLeak: (files: string[]) =>
     new GaterunError(
       'ESECRETLEAK',

@@ -71,6 +71,7 @@ export function publishToKbDir(kbRoot: string, kbPath: string, runDir: string, o
         file: r.file,
         sha256: r.sha256,
         signature: options.signature,
+        runPage: options.runPage,
         publishedAt,
         body: r.body,
       });

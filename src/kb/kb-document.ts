@@ -17,6 +17,8 @@ export interface KbPublishOptions {
   /** The bundle's signing keyid, or 'UNSIGNED'. */
   signature: string;
   now?: Date;
+  /** URL of the run's page in the web view (`gaterun view`), when the target sets kb.site_url. */
+  runPage?: string;
 }
 
 /** One published revision. */
@@ -121,6 +123,7 @@ export function renderKbDocument(doc: {
   signature: string;
   publishedAt: string;
   body: Buffer | string;
+  runPage?: string;
 }): string {
   const body = typeof doc.body === 'string' ? doc.body : doc.body.toString('utf8');
   const runDir = resolve(doc.runDir);
@@ -132,6 +135,8 @@ export function renderKbDocument(doc: {
     `tags: ${doc.tags.join(', ')}`,
     `source: [${runDir}/${doc.file}](file://${encodeURI(runDir)}/${encodeURI(doc.file)}) · sha256 \`${doc.sha256}\` · signature ${sig} · run dir [${runDir}](file://${encodeURI(runDir)}) · published ${doc.publishedAt}`,
     `kb path: ${doc.path}`,
+    // After the lines parseKbHeader reads by position, so documents with and without it parse alike.
+    ...(doc.runPage ? [`web view: [${doc.runPage}](${encodeURI(doc.runPage)})`] : []),
   ];
   return `${header.join('\n')}\n${BODY_MARKER}\n${body}`;
 }

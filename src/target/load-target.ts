@@ -15,7 +15,12 @@ export interface TargetFile {
   paths?: Record<string, string>;
   values?: Record<string, unknown>;
   databases?: Record<string, { url_env?: string; env_file?: string; key?: string; embedded?: boolean; connect_timeout?: number }>;
-  kb?: { dir?: string; database?: string };
+  kb?: {
+    dir?: string;
+    database?: string;
+    /** Where `gaterun view`'s site is published; KB documents link to their run's page there. */
+    site_url?: string;
+  };
   signing_key?: string;
   /** Names of env vars / .env keys whose values are secret (see Redactor.forTarget). */
   secrets?: string[];
