@@ -136,7 +136,11 @@ values:
   o8d_probe_prefix: ICX-CONST/O8D-RB-PROBE
   o8f_probe_prefix: ICX-CONST/O8F-RB-PROBE
 databases:
-  production: { url_env: GATERUN_DEMO_DATABASE_URL }
+  # Watched: every table and sequence of both schemas and the catalog, fingerprinted on an independent connection.
+  production: { url_env: GATERUN_DEMO_DATABASE_URL, watch: [public, cutter_governance] }
+# Protected: digested before and after every run, stat-checked after each gate; a change no ledgered deploy explains fails the run.
+protect:
+  vps: [vps/opt/dot/iu-cutter-v0.6, vps/opt/dot/iu-cutter]
 kb:
   dir: kb
 signing_key: keys/signing-key.pem

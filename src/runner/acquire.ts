@@ -15,6 +15,8 @@ import { takeLockFile, type LockHolder } from './lock-file.js';
 export interface Resources {
   dbAccess: DbAccess | null;
   kb: KbAccess;
+  /** The embedded server's URL, when this run started one. */
+  embeddedUrl?: string;
   /** Why nothing could be attempted (lock held, database unreachable for the lock), or null. */
   blocked: string | null;
   close(): Promise<void>;
@@ -135,5 +137,5 @@ export async function acquire(o: AcquireOptions): Promise<Resources> {
     return { dbAccess: access, kb, blocked: heldText(o.target.name, lock.holder, `advisory lock on database ${first}`), close };
   const held = lock;
   closers.push(() => held.release());
-  return { dbAccess: access, kb, blocked: null, close };
+  return { dbAccess: access, kb, blocked: null, close, embeddedUrl: embedded?.url };
 }

@@ -5,10 +5,12 @@ import { hostDisplay, resolveHost } from '../context/hosts.js';
 import type { Ledger } from '../context/ledger.js';
 import type { LoadedMacro } from '../macro/types.js';
 import { version } from '../paths.js';
-import { forbiddenAttestation, nonMutationAttestation } from '../report/attest.js';
+import { forbiddenAttestation, nonMutationAttestation, type NonMutationRow } from '../report/attest.js';
 import { finalFileName } from '../report/render-report.js';
 import { computeOutcome, evalCriteria, finalOutcome } from './outcome.js';
 import { computeResidue } from './residue.js';
+import type { Observed } from './observe.js';
+import { filesMethodByHost } from '../observe/files-method.js';
 import type { GateRecord, RunRecord } from './types.js';
 
 export interface AssembleInput {
@@ -27,6 +29,8 @@ export interface AssembleInput {
   started: Date;
   finished: Date;
   redact: (s: string) => string;
+  /** What the observers saw (null: nothing was observed, e.g. the run was blocked before the first gate). */
+  observed?: Observed | null;
 }
 
 /** The hosts the gates ran on, by their name in the target, with `user@host:port` or `local`. */
@@ -46,9 +50,25 @@ export function assemble(a: AssembleInput): RunRecord {
   const { macro } = a.loaded;
   const main = a.gates.slice(0, a.mainCount);
   const criteria = evalCriteria(macro, a.gates);
-  const outcome = computeOutcome(macro, main, criteria, a.gates.slice(a.mainCount, a.mainCount + a.finallyCount));
+  const decided = computeOutcome(macro, main, criteria, a.gates.slice(a.mainCount, a.mainCount + a.finallyCount));
+  const observedChanges = a.observed?.changes ?? [];
+  const unexplained = observedChanges.filter((c) => c.status === 'unexplained');
+  const accepted = observedChanges.filter((c) => c.status === 'accepted');
+  // An unexplained change can never end A: the run fails at the gate the change followed.
+  const ran = a.gates.filter((g) => g.status !== 'NOT_RUN' && g.status !== 'PENDING');
+  const blame = unexplained.length ? (ran.find((g) => g.id === unexplained[0].after) ?? ran.at(-1)) : undefined;
+  const outcome =
+    decided.code === 'A' && unexplained.length && blame
+      ? {
+          code: 'C' as const,
+          text: `C — FAIL at ${blame.id}`,
+          stopped_at: blame.id,
+          reason: `unexplained change: ${unexplained.map((c) => c.text).join('; ')}`,
+        }
+      : decided;
   const gateFacts = Object.fromEntries(a.gates.map((g) => [g.id, g.facts]));
   const nonMutation = nonMutationAttestation(a.ledger.entries, macro.mutation);
+  const production = productionMutation(nonMutation.productionMutation, unexplained, accepted);
   const signature = a.run.signature ?? 'UNSIGNED';
   return {
     schema: 'gaterun/run@1',
@@ -82,7 +102,8 @@ export function assemble(a: AssembleInput): RunRecord {
       host: e.host,
       scope: e.scope ?? 'deploy',
     })),
-    non_mutation: nonMutation.rows.map((r) => ({ ...r, value: a.redact(r.value) })),
+    non_mutation: observedRows(nonMutation.rows, a, production).map((r) => ({ ...r, value: a.redact(r.value) })),
+    observed: a.observed ?? null,
     forbidden: forbiddenAttestation(macro.forbidden, a.ledger.entries, gateFacts).map((r) => ({ ...r, text: a.redact(r.text) })),
     residue: computeResidue(macro.residue, a.gates),
     next: macro.next.map((n) => ({ step: n.step, what: n.what })),
@@ -91,7 +112,7 @@ export function assemble(a: AssembleInput): RunRecord {
       runId: a.run.id,
       outcome,
       gates: a.gates,
-      production: nonMutation.productionMutation,
+      production,
       signature,
       runDir: a.run.dir,
       baseDir: a.target.baseDir,
@@ -104,4 +125,49 @@ export function assemble(a: AssembleInput): RunRecord {
     secret_leak: null,
     ledger_entries: a.ledger.entries.length,
   };
+}
+
+const listed = (cs: { text: string }[]) =>
+  `${cs
+    .slice(0, 5)
+    .map((c) => c.text)
+    .join('; ')}${cs.length > 5 ? `; and ${cs.length - 5} more` : ''}`;
+
+/** production_mutation: NONE only when nothing changed that a permitted, ledgered action does not explain. */
+function productionMutation(declared: string, unexplained: Observed['changes'], accepted: Observed['changes']): string {
+  if (unexplained.length)
+    return `YES — ${unexplained.length} unexplained observed change${unexplained.length === 1 ? '' : 's'}: ${listed(unexplained)}`;
+  if (declared !== 'NONE') return declared;
+  return accepted.length ? `NONE (${accepted.length} accepted by the macro: ${listed(accepted)})` : 'NONE';
+}
+
+/** The attestation rows: what the observers saw per database and host, then the ledger's rows (declared). */
+function observedRows(ledgerRows: NonMutationRow[], a: AssembleInput, production: string): NonMutationRow[] {
+  const rows: NonMutationRow[] = [];
+  const obs = a.observed;
+  const dbText = obs?.databases.length
+    ? obs.databases
+        .map((d) =>
+          d.note
+            ? `${d.name}: declared only (${d.note})`
+            : `${d.name} (${d.display}): observed by ${d.method}, ${d.fingerprints} fingerprints of ${d.tables} tables, ${d.sequences} sequences and the catalog`,
+        )
+        .join('; ')
+    : 'no database in the target';
+  rows.push({ label: 'production_mutation', value: `${production} — ${dbText}`, ledger: [] });
+  const changes = obs?.changes ?? [];
+  for (const c of changes.filter((x) => x.status !== 'explained'))
+    rows.push({ label: `observed ${c.status}`, value: `${c.where}: ${c.text} — ${c.by}`, ledger: [] });
+  const protect = Object.fromEntries((obs?.hosts ?? []).filter((h) => !h.note).map((h) => [h.host, h.paths]));
+  for (const h of filesMethodByHost(a.ledger.entries, protect))
+    rows.push({
+      label: `changes_outside_run_dir (${h.host})`,
+      value: `${h.text}${h.protectedPaths && !changes.some((c) => c.source === 'files' && c.where === h.host) ? '; no change observed' : ''}`,
+      ledger: [],
+    });
+  for (const h of obs?.hosts ?? []) if (h.note) rows.push({ label: `protected paths (${h.host})`, value: h.note, ledger: [] });
+  return [
+    ...rows,
+    ...ledgerRows.filter((r) => r.label !== 'production_mutation').map((r) => ({ ...r, label: `${r.label} (declared, ledger)` })),
+  ];
 }

@@ -16,6 +16,7 @@ import { fanOut, type RunListener, type Section } from './events.js';
 import { heartbeat, listrProgress, type RendererName } from './progress.js';
 import { placeholder, runGates, type GateLoopDeps } from './run-gates.js';
 import { seal, type SealResult } from './seal.js';
+import { startObservers } from './observe.js';
 import type { GateRecord, RunRecord } from './types.js';
 
 export type { RendererName };
@@ -110,8 +111,10 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
     waitLockS: o.waitLockS,
     signal,
   });
+  const observers = res.blocked ? null : startObservers({ target: o.target, run, ledger, redact, embeddedUrl: res.embeddedUrl });
   try {
     const facts: Record<string, Facts> = {};
+    const afterGate = observers ? (spec: GateSpec) => observers.afterGate(spec.id, facts) : undefined;
     const deps: GateLoopDeps = {
       target: o.target,
       run,
@@ -124,9 +127,12 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
       macroHost: macro.host,
       reportFile,
       emit: () => {},
+      afterGate,
     };
+    await observers?.before();
     const gates = res.blocked ? blockedAtStart(main, res.blocked, reportFile, macro.host) : await section(main, 'gates', deps);
     const finallyGates = await section(macro.finally, 'finally', deps);
+    const observed = observers ? await observers.after(facts) : null;
     const pending = finalizeSpecs.map((s) =>
       placeholder(s, '', 'PENDING', `runs after signing: ${gateKinds[s.kind].summary.toLowerCase()}`, macro.host),
     );
@@ -142,6 +148,7 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
       started,
       finished: now(),
       redact,
+      observed,
     });
     // Finalize gates publish the signed bundle, so they run only after an A is sealed; otherwise the bundle says why not.
     if (record.outcome.code !== 'A')
@@ -164,6 +171,7 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
       record.outcome.code === 'A' && !record.secret_leak && finalizeSpecs.length ? await section(finalizeSpecs, 'finalize', deps) : [];
     return { record, dir, sealed, finalize };
   } finally {
+    await observers?.close();
     await res.close();
     await closeHosts();
   }

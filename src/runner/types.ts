@@ -84,6 +84,8 @@ export interface RunRecord {
   criteria: CriterionResult[];
   changes: { seq: number; action: string; target: string; host: string; scope: string }[];
   non_mutation: NonMutationRow[];
+  /** What the observers saw: databases and hosts watched, and every change with how it is explained. */
+  observed: import('./observe.js').Observed | null;
   forbidden: ForbiddenRow[];
   residue: ResidueRow[];
   next: { step: string; what: string }[];

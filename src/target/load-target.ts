@@ -14,7 +14,20 @@ export interface TargetFile {
   hosts?: Record<string, string | { url: string; identity?: string; known_hosts?: string }>;
   paths?: Record<string, string>;
   values?: Record<string, unknown>;
-  databases?: Record<string, { url_env?: string; env_file?: string; key?: string; embedded?: boolean; connect_timeout?: number }>;
+  databases?: Record<
+    string,
+    {
+      url_env?: string;
+      env_file?: string;
+      key?: string;
+      embedded?: boolean;
+      connect_timeout?: number;
+      observer_env?: string;
+      watch?: string[];
+      ignore?: string[];
+      content?: string[];
+    }
+  >;
   kb?: {
     dir?: string;
     database?: string;
