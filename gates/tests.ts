@@ -48,6 +48,7 @@ export default defineGate<TestsParams>({
     total: 'tests run',
     format: 'the runner output recognised (unittest, pytest, jest, node --test, go test)',
     exit_code: 'the exit code',
+    failed_tests: 'the failing tests (up to 20), each with the first line of its message',
   },
   params: {
     type: 'object',

@@ -25,10 +25,10 @@ export const manifestVerifyParamsSchema = {
   additionalProperties: false,
   required: ['path', 'manifest'],
   properties: {
-    path: { type: 'string', minLength: 1 },
-    manifest: { type: 'string', minLength: 1 },
-    manifest_host: { type: 'string', minLength: 1 },
-    ignore: { type: 'array', items: { type: 'string' } },
+    path: { description: 'tree to check on the gate host', type: 'string', minLength: 1 },
+    manifest: { description: 'DEPLOY-MANIFEST file (lines: sha256  path)', type: 'string', minLength: 1 },
+    manifest_host: { description: 'host that holds the manifest (default local)', type: 'string', minLength: 1 },
+    ignore: { description: 'globs counted as ignored, not extra (default: Python caches)', type: 'array', items: { type: 'string' } },
   },
 } as const;
 

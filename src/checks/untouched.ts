@@ -25,9 +25,13 @@ export const untouchedParamsSchema = {
   additionalProperties: false,
   required: ['path'],
   properties: {
-    path: { type: 'string', minLength: 1 },
-    expect_head: { type: 'string', pattern: '^[0-9a-f]{7,40}$' },
-    compare_with: { type: 'string', pattern: '^G[0-9]+$' },
+    path: { description: 'tree to record (a git checkout or a plain folder)', type: 'string', minLength: 1 },
+    expect_head: { description: 'expected HEAD (full sha or a prefix of at least 7)', type: 'string', pattern: '^[0-9a-f]{7,40}$' },
+    compare_with: {
+      description: 'an earlier gate (typically G0) whose head and digest facts must equal now',
+      type: 'string',
+      pattern: '^G[0-9]+$',
+    },
   },
 } as const;
 

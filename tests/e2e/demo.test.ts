@@ -34,7 +34,7 @@ describe('gaterun run SELFCHECK (built binary)', () => {
     // Every figure in the roll-up comes from run.json.
     expect(final).toContain(`run: ${run.run_id}`);
     expect(final).toContain(`| G2 | example test suite (node --test) | PASS | ${run.gates[2].summary} (Report 03) |`);
-    expect(final).toContain(`the ledger holds ${run.ledger_entries} entries, none of them mutating`);
+    expect(final).toContain(`The ledger holds ${run.ledger_entries} entries, none of them a permitted change outside the run directory.`);
     rmSync(out, { recursive: true, force: true });
   }, 120000);
 });
