@@ -1,5 +1,5 @@
 // deploy: side by side on a host — sha-verified transfer, staged extraction and tests, backup + promote, verify.
-import { defineGate, fail, pass, type Check, type Evidence, type GateContext, type GateResult } from '../src/gate.js';
+import { defineGate, hostMessages, results, type Check, type Evidence, type GateContext, type GateResult } from '../src/gate.js';
 import { readManifest, verifyTree } from '../src/deploy/verify-tree.js';
 import { parseTestCounts, type TestCounts } from '../src/test-counts.js';
 import { DEFAULT_VERIFY_IGNORES } from '../src/files/glob.js';
@@ -19,16 +19,20 @@ export interface DeployParams {
 }
 
 const messages = {
+  ...hostMessages,
   shaMismatch: 'artifact sha256 {actual} is not the expected {expected} ({where})',
   transfer: 'transfer to {host} failed: {error}',
   staging: 'staging failed: {error}',
   stagedTree: 'staged tree does not match the manifest: {line}; {problems}',
   stagedTests: 'staged tests did not pass: {detail}; live tree untouched',
-  aborted: 'interrupted before promote; live tree untouched',
+  aborted: 'interrupted before promote; live tree untouched (staging left at {staged})',
   promote: 'promote failed: {error}',
-  promotedTree: 'promoted tree does not match the manifest ({line}); restored the backup',
+  promotedTree: 'promoted tree does not match the manifest ({line}); {restore}',
   precondition: '{error}',
+  unreadable: 'cannot read the artifact {artifact}: {error}',
+  hostPrecondition: '{where}: {error}',
 };
+const { pass, fail } = results(messages);
 
 /** UTC `yyyymmddThhmmssZ` of a date. */
 export function utcStamp(d: Date): string {
@@ -80,10 +84,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   };
   const out = (r: GateResult) => ({ ...r, checks, facts: { ...facts, ...r.facts }, evidence });
   // An abort (timeout, SIGINT) makes every later exec fail; say so instead of blaming the step that saw it.
-  const interrupted = () =>
-    ctx.signal.aborted
-      ? out(fail(`interrupted before promote; live tree untouched (staging left at ${staged})`, { messageId: 'aborted' }))
-      : null;
+  const interrupted = () => (ctx.signal.aborted ? out(fail({ messageId: 'aborted', data: { staged } })) : null);
   const cleanup = async () => {
     const r = await ctx.exec('rm', ['-rf', '--', staged, incoming], write);
     evidence.push({ ...r.evidence, title: 'remove staging and incoming artifact' });
@@ -93,14 +94,13 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   const local = await ctx.exec('sha256sum', ['--', p.artifact], { host: 'local' });
   evidence.push(local.evidence);
   const localSha = local.stdout.slice(0, 64);
-  if (local.exitCode !== 0)
-    return out(fail(`cannot read the artifact ${p.artifact}: ${local.stderr.trim()}`, { messageId: 'precondition' }));
+  if (local.exitCode !== 0) return out(fail({ messageId: 'unreadable', data: { artifact: p.artifact, error: local.stderr.trim() } }));
   if (p.sha256 && p.sha256 !== localSha)
-    return out(fail(`artifact sha256 ${localSha} is not the expected ${p.sha256} (local)`, { messageId: 'shaMismatch' }));
+    return out(fail({ messageId: 'shaMismatch', data: { actual: localSha, expected: p.sha256, where: 'local' } }));
   facts.artifact_sha256 = localSha;
   const m = await readManifest(ctx, p.manifest, 'local');
   evidence.push(m.evidence);
-  if (!m.manifest) return out(fail(m.error!, { messageId: 'precondition' }));
+  if (!m.manifest) return out(fail({ messageId: 'precondition', data: { error: m.error } }));
 
   // 2. Preconditions on the host: parent exists, our side paths are free.
   const pre = await ctx.exec(
@@ -117,7 +117,8 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
     { host },
   );
   evidence.push(pre.evidence);
-  if (pre.exitCode !== 0) return out(fail(`${where}: ${pre.stdout.trim() || pre.stderr.trim()}`, { messageId: 'precondition' }));
+  if (pre.exitCode !== 0)
+    return out(fail({ messageId: 'hostPrecondition', data: { where, error: pre.stdout.trim() || pre.stderr.trim() } }));
   const hadLive = pre.stdout.trim() === 'live';
 
   // 3. Transfer and verify the bytes on the host.
@@ -125,7 +126,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
     await ctx.hosts.copy(p.artifact, host, incoming, { mutates: true, scope: 'deploy' });
   } catch (e) {
     if (interrupted()) return interrupted()!;
-    return out(fail(`transfer to ${where} failed: ${(e as Error).message}`, { messageId: 'transfer' }));
+    return out(fail({ messageId: 'transfer', data: { host: where, error: (e as Error).message } }));
   }
   const remote = await ctx.exec('sha256sum', ['--', incoming], { host });
   if (interrupted()) return interrupted()!;
@@ -139,8 +140,9 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   if (remoteSha !== localSha) {
     await cleanup();
     return out(
-      fail(`artifact sha256 ${remoteSha || '(unreadable)'} is not the expected ${localSha} (${where} after transfer)`, {
+      fail({
         messageId: 'shaMismatch',
+        data: { actual: remoteSha || '(unreadable)', expected: localSha, where: `${where} after transfer` },
       }),
     );
   }
@@ -151,7 +153,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   if (interrupted()) return interrupted()!;
   if (x.exitCode !== 0) {
     await cleanup();
-    return out(fail(`staging failed: ${x.stderr.trim().slice(0, 300)}`, { messageId: 'staging' }));
+    return out(fail({ messageId: 'staging', data: { error: x.stderr.trim().slice(0, 300) } }));
   }
   const sv = await verifyTree(ctx, staged, m.manifest, { host, ignore: p.ignore ?? DEFAULT_VERIFY_IGNORES });
   evidence.push(sv.evidence);
@@ -159,9 +161,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   checks.push({ id: 'STAGED', status: sv.exact ? 'PASS' : 'FAIL', text: `staged tree ${sv.line}` });
   if (!sv.exact) {
     await cleanup();
-    return out(
-      fail(`staged tree does not match the manifest: ${sv.line}; ${sv.problems.slice(0, 10).join(', ')}`, { messageId: 'stagedTree' }),
-    );
+    return out(fail({ messageId: 'stagedTree', data: { line: sv.line, problems: sv.problems.slice(0, 10).join(', ') } }));
   }
 
   // 5. The staged tree's own tests; no pass, no promote.
@@ -194,7 +194,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
     });
     if (!ok) {
       await cleanup();
-      return out(fail(`staged tests did not pass: ${testDetail(t, counts)}; live tree untouched`, { messageId: 'stagedTests' }));
+      return out(fail({ messageId: 'stagedTests', data: { detail: testDetail(t, counts) } }));
     }
   }
   if (interrupted()) return interrupted()!;
@@ -205,10 +205,12 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   if (pr.exitCode !== 0) {
     await cleanup();
     return out(
-      fail(
-        `promote failed: ${pr.exitCode === 10 ? 'could not move the live tree to the backup' : 'could not move the staged tree into place; live tree restored'}: ${pr.stderr.trim()}`,
-        { messageId: 'promote' },
-      ),
+      fail({
+        messageId: 'promote',
+        data: {
+          error: `${pr.exitCode === 10 ? 'could not move the live tree to the backup' : 'could not move the staged tree into place; live tree restored'}: ${pr.stderr.trim()}`,
+        },
+      }),
     );
   }
   facts.backup = hadLive ? backup : null;
@@ -235,10 +237,13 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
     evidence.push({ ...rs.evidence, title: 'restore the backup' });
     facts.restored = rs.exitCode === 0;
     return out(
-      fail(
-        `promoted tree does not match the manifest (${pv.line}); ${rs.exitCode === 0 ? `restored the backup, failed tree kept at ${failedDir}` : 'RESTORE FAILED: ' + rs.stderr.trim()}`,
-        { messageId: 'promotedTree' },
-      ),
+      fail({
+        messageId: 'promotedTree',
+        data: {
+          line: pv.line,
+          restore: rs.exitCode === 0 ? `restored the backup, failed tree kept at ${failedDir}` : 'RESTORE FAILED: ' + rs.stderr.trim(),
+        },
+      }),
     );
   }
   const rm = await ctx.exec('rm', ['-f', '--', incoming], write);

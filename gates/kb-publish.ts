@@ -1,5 +1,5 @@
 // Gate `kb-publish`: after the bundle is signed, copies its reports into the knowledge base as new revisions.
-import { defineGate, fail, pass } from '../src/gate.js';
+import { defineGate, results } from '../src/gate.js';
 import { databaseUrl, type DatabaseEntry } from '../src/context/db.js';
 import { publishToKbDir } from '../src/kb/kb-dir.js';
 import { publishToKbPostgres, withKbDatabase } from '../src/kb/kb-postgres.js';
@@ -18,7 +18,9 @@ const messages = {
   noDir: 'no KB directory: set kb.dir in the target file or dir: in the gate',
   noPath: 'no KB path: set kb.path in the macro or path: in the gate',
   noDatabase: 'no KB database: set kb.database in the target to one of its databases',
+  database: 'KB {root}: {error}',
 };
+const { pass, fail } = results(messages);
 
 export default defineGate<KbPublishParams>({
   kind: 'kb-publish',
@@ -38,7 +40,7 @@ export default defineGate<KbPublishParams>({
   async run(ctx, p) {
     const kb = (ctx.target.kb ?? {}) as { dir?: string; database?: string };
     const path = p.path ?? ctx.run.kb?.path;
-    if (!path) return fail(messages.noPath, { messageId: 'noPath' });
+    if (!path) return fail({ messageId: 'noPath' });
     const options = {
       tags: p.tags ?? ctx.run.kb?.tags ?? [],
       title: ctx.run.title ?? ctx.run.macroId,
@@ -50,7 +52,7 @@ export default defineGate<KbPublishParams>({
     let root: string;
     let docs;
     if (store === 'database') {
-      if (!kb.database) return fail(messages.noDatabase, { messageId: 'noDatabase' });
+      if (!kb.database) return fail({ messageId: 'noDatabase' });
       const url = databaseUrl(
         (ctx.target.databases ?? {}) as Record<string, DatabaseEntry>,
         kb.database,
@@ -60,11 +62,11 @@ export default defineGate<KbPublishParams>({
       try {
         docs = await withKbDatabase(url, (sql) => publishToKbPostgres(sql, path, ctx.run.dir, options));
       } catch (e) {
-        return fail(`KB ${root}: ${(e as Error).message}`, { messageId: 'database' });
+        return fail({ messageId: 'database', data: { root, error: (e as Error).message } });
       }
     } else {
       const dir = p.dir ?? kb.dir;
-      if (!dir) return fail(messages.noDir, { messageId: 'noDir' });
+      if (!dir) return fail({ messageId: 'noDir' });
       root = dir;
       docs = publishToKbDir(dir, path, ctx.run.dir, options);
     }

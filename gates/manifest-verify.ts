@@ -1,5 +1,5 @@
 // manifest-verify: a tree on a host against a DEPLOY-MANIFEST: N/N sha256 match, each mismatch, missing, extra.
-import { defineGate, fail, pass, type Check } from '../src/gate.js';
+import { defineGate, hostMessages, results, type Check } from '../src/gate.js';
 import { readManifest, verifyTree } from '../src/deploy/verify-tree.js';
 import { DEFAULT_VERIFY_IGNORES } from '../src/files/glob.js';
 import { hostBlocked } from '../src/files/host-ready.js';
@@ -14,9 +14,11 @@ export interface ManifestVerifyParams {
 }
 
 const messages = {
-  mismatch: '{line}; {problems}',
+  ...hostMessages,
+  mismatch: '{line} at {where}; {problems}',
   unreadable: '{error}',
 };
+const { pass, fail } = results(messages);
 
 export default defineGate<ManifestVerifyParams>({
   kind: 'manifest-verify',
@@ -38,10 +40,10 @@ export default defineGate<ManifestVerifyParams>({
     const unreachable = await hostBlocked(ctx, host);
     if (unreachable) return unreachable;
     const m = await readManifest(ctx, p.manifest, p.manifest_host ?? 'local');
-    if (!m.manifest) return fail(m.error!, { messageId: 'unreadable', evidence: [m.evidence] });
+    if (!m.manifest) return fail({ messageId: 'unreadable', data: { error: m.error }, evidence: [m.evidence] });
     const v = await verifyTree(ctx, p.path, m.manifest, { host, ignore: p.ignore ?? DEFAULT_VERIFY_IGNORES });
     const evidence = [m.evidence, v.evidence];
-    if (!v.comparison) return fail(v.error!, { messageId: 'unreadable', evidence });
+    if (!v.comparison) return fail({ messageId: 'unreadable', data: { error: v.error }, evidence });
     const c = v.comparison;
     const facts = {
       matched: c.matched,
@@ -68,8 +70,9 @@ export default defineGate<ManifestVerifyParams>({
         : []),
     ];
     if (!v.exact)
-      return fail(`${v.line} at ${where}; ${v.problems.slice(0, 10).join(', ')}${v.problems.length > 10 ? ', …' : ''}`, {
+      return fail({
         messageId: 'mismatch',
+        data: { line: v.line, where, problems: `${v.problems.slice(0, 10).join(', ')}${v.problems.length > 10 ? ', …' : ''}` },
         checks,
         facts,
         evidence,

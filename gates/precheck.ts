@@ -1,6 +1,6 @@
 // Gate `precheck`: the right host, repos at the expected commit and clean, paths present, probes reading expected values.
 import { textOf } from '../src/text.js';
-import { blocked, defineGate, fail, message, pass, type Check, type Evidence, type Facts } from '../src/gate.js';
+import { defineGate, message, results, type Check, type Evidence, type Facts } from '../src/gate.js';
 
 export interface PrecheckParams {
   hostname?: { equals?: string; matches?: string };
@@ -20,7 +20,10 @@ const messages = {
   missing: '{path} does not exist',
   present: '{path} exists but must not',
   probe: 'probe {name} read {got}, expected {want}',
+  wrongHostBlocked: 'wrong host: host is {got}, expected {want}; nothing was attempted',
+  failed: '{failures}',
 };
+const { pass, fail, blocked } = results(messages);
 
 export default defineGate<PrecheckParams>({
   kind: 'precheck',
@@ -86,12 +89,7 @@ export default defineGate<PrecheckParams>({
         (p.hostname.matches === undefined || new RegExp(p.hostname.matches).test(got));
       if (!ok) {
         const text = message(messages.wrongHost, { got, want });
-        return blocked(`wrong host: ${text}; nothing was attempted`, {
-          checks: [{ status: 'FAIL', text }],
-          facts,
-          evidence,
-          messageId: 'wrongHost',
-        });
+        return blocked({ messageId: 'wrongHostBlocked', data: { got, want }, checks: [{ status: 'FAIL', text }], facts, evidence });
       }
       checks.push({ status: 'PASS', text: `host ${got}` });
     }
@@ -184,7 +182,7 @@ export default defineGate<PrecheckParams>({
 
     const failed = checks.filter((c) => c.status === 'FAIL');
     const body = { checks, facts, evidence };
-    if (failed.length) return fail(failed.map((c) => c.text).join('; '), body);
+    if (failed.length) return fail({ messageId: 'failed', data: { failures: failed.map((c) => c.text).join('; ') }, ...body });
     const parts: string[] = [];
     if (facts.hostname) parts.push(`host ${textOf(facts.hostname)}`);
     for (const [name, r] of Object.entries(repos))

@@ -3,10 +3,8 @@ import { textOf } from '../src/text.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import {
-  blocked,
   defineGate,
-  fail,
-  pass,
+  results,
   type Check,
   type Evidence,
   type Facts,
@@ -46,9 +44,12 @@ const messages = {
   noRun: 'no run of {macro} under {reports}',
   notVerified: '{run} does not verify: {problems}',
   outcome: '{macroId} ended {outcome}, {want} required',
-  noManifest: "no DEPLOY-MANIFEST named by the predecessor's final block ({key})",
-  subCheck: '{check}: {summary}',
+  wrongOutcome: '{macroId} {runId}: {outcome}, {want} required',
+  noManifest: '{head}; no DEPLOY-MANIFEST named by its final block ({key})',
+  subCheck: '{head}; {failures}',
+  subBlocked: '{head}; {failures}',
 };
+const { pass, fail, blocked } = results(messages);
 
 /** The newest run directory of a macro (run ids start with a UTC timestamp). */
 function latestRun(reports: string, macro: string): string | null {
@@ -94,7 +95,7 @@ export default defineGate<PredecessorParams>({
   async run(ctx, p) {
     const want = p.require ?? 'A';
     const run = p.run ?? latestRun(p.reports!, p.macro!);
-    if (!run) return fail(messages.noRun.replace('{macro}', p.macro ?? '?').replace('{reports}', p.reports ?? '?'), { messageId: 'noRun' });
+    if (!run) return fail({ messageId: 'noRun', data: { macro: p.macro ?? '?', reports: p.reports ?? '?' } });
     // Reading a signed bundle changes nothing, so it needs no ledger entry.
     const keys = loadPublicKeys(p.keys);
     const v = verifyBundle(run, { trustedKeys: keys.map((k) => k.key) });
@@ -102,11 +103,7 @@ export default defineGate<PredecessorParams>({
     if (!v.ok) {
       const problems = v.problems.map((x) => (x.file ? `${x.code} ${x.file}` : `${x.code}: ${x.message}`));
       checks.push(...problems.map((t) => ({ status: 'FAIL' as const, text: t })));
-      return fail(messages.notVerified.replace('{run}', run).replace('{problems}', problems.join('; ')), {
-        checks,
-        facts: { run, verified: false },
-        messageId: 'notVerified',
-      });
+      return fail({ messageId: 'notVerified', data: { run, problems: problems.join('; ') }, checks, facts: { run, verified: false } });
     }
     const record = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as {
       run_id: string;
@@ -145,11 +142,12 @@ export default defineGate<PredecessorParams>({
       },
     ];
     if (!ok)
-      return fail(`${record.macro.id} ${record.run_id}: ${record.outcome.text}, ${want} required`, {
+      return fail({
+        messageId: 'wrongOutcome',
+        data: { macroId: record.macro.id, runId: record.run_id, outcome: record.outcome.text, want },
         checks,
         facts,
         evidence,
-        messageId: 'outcome',
       });
     const head = `${record.macro.id} ${record.run_id}: signed bundle verifies; ${record.outcome.text}`;
     return composeSubChecks(ctx, p, { run, final: record.final_outcome, head, checks, facts, evidence });
@@ -188,12 +186,7 @@ async function composeSubChecks(
         status: 'FAIL',
         text: `the predecessor's final block has no usable "${m.from_final}" (got ${JSON.stringify(named ?? null)})`,
       });
-      return fail(`${a.head}; no DEPLOY-MANIFEST named by its final block (${m.from_final})`, {
-        checks,
-        facts,
-        evidence,
-        messageId: 'noManifest',
-      });
+      return fail({ messageId: 'noManifest', data: { head: a.head, key: m.from_final }, checks, facts, evidence });
     }
     const file = isAbsolute(named) ? named : join(a.run, named);
     // The manifest is trustworthy only because the signature covers it: say whether it does.
@@ -224,8 +217,8 @@ async function composeSubChecks(
   const bad = bads.find((s) => s.result.status === 'BLOCKED') ?? bads[0];
   const summary = [a.head, ...subs.map((s) => s.result.summary.split('\n')[0])].join('; ');
   if (!bad) return pass(summary, { checks, facts, evidence });
-  const why = `${a.head}; ${bads.map((s) => `${s.label}: ${s.result.summary.split('\n')[0]}`).join('; ')}`;
+  const data = { head: a.head, failures: bads.map((s) => `${s.label}: ${s.result.summary.split('\n')[0]}`).join('; ') };
   return bad.result.status === 'BLOCKED'
-    ? blocked(why, { checks, facts, evidence })
-    : fail(why, { checks, facts, evidence, messageId: (bad.result as { messageId?: string }).messageId ?? 'subCheck' });
+    ? blocked({ messageId: 'subBlocked', data, checks, facts, evidence })
+    : fail({ messageId: 'subCheck', data, checks, facts, evidence });
 }

@@ -1,6 +1,6 @@
 // SQL proofs inside one transaction that is always rolled back, with independent before/after counts.
 import { textOf } from '../src/text.js';
-import { defineGate, fail, message, pass, type Check, type Evidence, type Facts, type FactValue, type TxSql } from '../src/gate.js';
+import { defineGate, results, type Check, type Evidence, type Facts, type FactValue, type TxSql } from '../src/gate.js';
 import { isConnectError, quoteQualified } from '../src/context/db.js';
 import { isGaterunError } from '../src/errors.js';
 import {
@@ -49,6 +49,7 @@ const messages = {
   leaked: '{leaked} probe row(s) present after the rolled-back transaction on {db}',
   txFailed: 'the proof transaction on {db} failed: {error} (rolled back)',
 };
+const { pass, fail } = results(messages);
 
 // '+1' / '-2' are relative to the count before the transaction, '0' means unchanged, a number is absolute.
 function expectedCount(spec: string | number, before: number): number {
@@ -229,11 +230,11 @@ export default defineGate<RollbackProofParams>({
       error: txError ?? '',
     };
     const body = { checks, facts, evidence };
-    if (txError) return fail(message(messages.txFailed, data), { ...body, messageId: 'txFailed' });
-    if (passed < total) return fail(message(messages.proofsFailed, data), { ...body, messageId: 'proofsFailed' });
-    if (changed.length) return fail(message(messages.countsChanged, data), { ...body, messageId: 'countsChanged' });
-    if (leaked) return fail(message(messages.leaked, data), { ...body, messageId: 'leaked' });
-    return pass(message(messages.allPass, data), { ...body, messageId: 'allPass' });
+    if (txError) return fail({ messageId: 'txFailed', data, ...body });
+    if (passed < total) return fail({ messageId: 'proofsFailed', data, ...body });
+    if (changed.length) return fail({ messageId: 'countsChanged', data, ...body });
+    if (leaked) return fail({ messageId: 'leaked', data, ...body });
+    return pass({ messageId: 'allPass', data, ...body });
   },
 });
 

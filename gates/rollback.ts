@@ -1,5 +1,5 @@
 // rollback: puts a backup directory back in place of the live one (rename swap) and verifies it.
-import { defineGate, fail, pass, type Check, type Evidence } from '../src/gate.js';
+import { defineGate, hostMessages, results, type Check, type Evidence } from '../src/gate.js';
 import { readManifest, verifyTree } from '../src/deploy/verify-tree.js';
 import { DEFAULT_VERIFY_IGNORES } from '../src/files/glob.js';
 import { hostBlocked } from '../src/files/host-ready.js';
@@ -15,10 +15,13 @@ export interface RollbackParams {
 }
 
 const messages = {
+  ...hostMessages,
   noBackup: 'backup {backup} does not exist on {host}; nothing was changed',
-  swap: 'swap failed: {error}',
-  verify: 'restored tree does not match the manifest: {line}',
+  swap: 'swap failed (exit {code}): {error}',
+  verify: 'restored tree does not match the manifest: {line}; {problems}',
+  unreadable: '{error}',
 };
+const { pass, fail } = results(messages);
 
 // Same two-rename shape as deploy's promote; the displaced tree is kept, never deleted.
 const SWAP = `set -u
@@ -57,20 +60,21 @@ export default defineGate<RollbackParams>({
     if (p.manifest) {
       const m = await readManifest(ctx, p.manifest, p.manifest_host ?? 'local');
       evidence.push(m.evidence);
-      if (!m.manifest) return fail(m.error!, { messageId: 'verify', evidence });
+      if (!m.manifest) return fail({ messageId: 'unreadable', data: { error: m.error }, evidence });
       manifest = m.manifest;
     }
     const displaced = `${p.dir}.rolled-back-${utcStamp(new Date())}`;
     const s = await ctx.exec('sh', ['-c', SWAP, 'sh', p.dir, p.backup, displaced], { host, mutates: true, scope: 'deploy' });
     evidence.push({ ...s.evidence, title: 'swap backup into place' });
     if (s.exitCode === 20)
-      return fail(`backup ${p.backup} does not exist on ${where}; nothing was changed`, {
+      return fail({
         messageId: 'noBackup',
+        data: { backup: p.backup, host: where },
         evidence,
         facts: { restored: false },
       });
     if (s.exitCode !== 0)
-      return fail(`swap failed (exit ${s.exitCode}): ${s.stderr.trim()}`, { messageId: 'swap', evidence, facts: { restored: false } });
+      return fail({ messageId: 'swap', data: { code: s.exitCode, error: s.stderr.trim() }, evidence, facts: { restored: false } });
     checks.push({ id: 'SWAP', status: 'PASS', text: `${p.backup} -> ${p.dir}; previous tree kept at ${displaced}` });
     const facts: Record<string, string | number | boolean | null> = {
       restored: true,
@@ -90,8 +94,9 @@ export default defineGate<RollbackParams>({
         text: `restored tree ${v.line}${v.problems.length ? `: ${v.problems.slice(0, 10).join(', ')}` : ''}`,
       });
       if (!v.exact)
-        return fail(`restored tree does not match the manifest: ${v.line}; ${v.problems.slice(0, 10).join(', ')}`, {
+        return fail({
           messageId: 'verify',
+          data: { line: v.line, problems: v.problems.slice(0, 10).join(', ') },
           checks,
           facts,
           evidence,

@@ -1,5 +1,5 @@
 // Gate `tests`: runs a test command and parses its pass/fail counts.
-import { defineGate, fail, message, pass, type Check } from '../src/gate.js';
+import { defineGate, message, results, type Check } from '../src/gate.js';
 import { parseTestCounts, type TestFormat } from '../src/test-counts.js';
 
 export interface TestsParams {
@@ -17,7 +17,10 @@ const messages = {
   failures: '{failed} of {total} failed{errorsText}',
   belowMin: '{total} tests ran, fewer than the minimum {min}',
   exitNonZero: 'exit code {code} although the counts show no failure',
+  noCountsSummary: '{label}no test counts found in the output of {command} (format {format})',
+  failed: '{label}{failures}',
 };
+const { pass, fail } = results(messages);
 
 export default defineGate<TestsParams>({
   kind: 'tests',
@@ -42,11 +45,12 @@ export default defineGate<TestsParams>({
     const counts = parseTestCounts(`${r.stdout}\n${r.stderr}`, p.format ?? 'auto');
     const label = p.name ? `${p.name}: ` : '';
     if (!counts) {
-      return fail(label + message(messages.noCounts, { command: r.command, format: p.format ?? 'auto' }), {
+      return fail({
+        messageId: 'noCountsSummary',
+        data: { label, command: r.command, format: p.format ?? 'auto' },
         checks: [{ status: 'FAIL', text: message(messages.noCounts, { command: r.command, format: p.format ?? 'auto' }) }],
         facts: { exit_code: r.exitCode, passed: null, failed: null, skipped: null, total: null },
         evidence: [r.evidence],
-        messageId: 'noCounts',
       });
     }
     const checks: Check[] = [];
@@ -78,7 +82,7 @@ export default defineGate<TestsParams>({
     const body = { checks, facts, evidence: [r.evidence] };
     const failed = checks.filter((c) => c.status === 'FAIL');
     return failed.length
-      ? fail(label + failed.map((c) => c.text).join('; '), body)
+      ? fail({ messageId: 'failed', data: { label, failures: failed.map((c) => c.text).join('; ') }, ...body })
       : pass(`${label}${counts.passed}/${counts.total} passed`, body);
   },
 });

@@ -1,6 +1,6 @@
 // untouched: records a sibling tree's git HEAD and tree digest, and compares them with an earlier record.
 import { textOf } from '../src/text.js';
-import { defineGate, fail, pass, type Check, type Evidence } from '../src/gate.js';
+import { defineGate, hostMessages, results, type Check, type Evidence } from '../src/gate.js';
 import { git } from '../src/git/git.js';
 import { hashTreeOnHost, treeDigest } from '../src/files/hash-tree.js';
 import { hostBlocked } from '../src/files/host-ready.js';
@@ -14,9 +14,11 @@ export interface UntouchedParams {
 }
 
 const messages = {
-  missing: '{path} does not exist on {host}',
+  ...hostMessages,
+  missing: '{path} does not exist on {host} ({error})',
   changed: '{path} changed: {what}',
 };
+const { pass, fail } = results(messages);
 
 export default defineGate<UntouchedParams>({
   kind: 'untouched',
@@ -43,7 +45,7 @@ export default defineGate<UntouchedParams>({
     // .git is left out: git itself rewrites index/stat caches on reads, which is not a change to the tree.
     const h = await hashTreeOnHost(ctx, p.path, { host, prune: ['.git'] });
     evidence.push(h.exec.evidence);
-    if (!h.hashes) return fail(`${p.path} does not exist on ${ctx.hosts.display(host)} (${h.error})`, { messageId: 'missing', evidence });
+    if (!h.hashes) return fail({ messageId: 'missing', data: { path: p.path, host: ctx.hosts.display(host), error: h.error }, evidence });
     const digest = treeDigest(h.hashes);
     const facts: Record<string, string | number | boolean | null> = { path: p.path, host, head, digest, files: h.hashes.size };
     const checks: Check[] = [
@@ -82,7 +84,7 @@ export default defineGate<UntouchedParams>({
     }
     // A boolean the macro's forbidden-action rules can test ("Delete v0.4 skeleton" done_if unchanged = false).
     if (p.expect_head || p.compare_with) Object.assign(facts, { unchanged: problems.length === 0 });
-    if (problems.length) return fail(`${p.path} changed: ${problems.join('; ')}`, { messageId: 'changed', checks, facts, evidence });
+    if (problems.length) return fail({ messageId: 'changed', data: { path: p.path, what: problems.join('; ') }, checks, facts, evidence });
     return pass(
       `${p.path} HEAD ${head?.slice(0, 7) ?? '(no git)'}, ${h.hashes.size} files, tree ${digest.slice(0, 12)}${p.compare_with || p.expect_head ? ' — unchanged' : ''}`,
       { checks, facts, evidence },
