@@ -12,7 +12,7 @@ export interface PrecheckParams {
 }
 
 const messages = {
-  wrongHost: 'host is {got}, expected {want}',
+  wrongHost: 'wrong host: host is {got}, expected {want}; nothing was attempted',
   notRepo: '{path} is not a git repository: {why}',
   head: '{name} HEAD {got}, expected {want}',
   branch: '{name} on branch {got}, expected {want}',
@@ -20,7 +20,6 @@ const messages = {
   missing: '{path} does not exist',
   present: '{path} exists but must not',
   probe: 'probe {name} read {got}, expected {want}',
-  wrongHostBlocked: 'wrong host: host is {got}, expected {want}; nothing was attempted',
   failed: '{failures}',
 };
 const { pass, fail, blocked } = results(messages);
@@ -88,8 +87,8 @@ export default defineGate<PrecheckParams>({
         (p.hostname.equals === undefined || got === p.hostname.equals) &&
         (p.hostname.matches === undefined || new RegExp(p.hostname.matches).test(got));
       if (!ok) {
-        const text = message(messages.wrongHost, { got, want });
-        return blocked({ messageId: 'wrongHostBlocked', data: { got, want }, checks: [{ status: 'FAIL', text }], facts, evidence });
+        const text = `host is ${got}, expected ${want}`;
+        return blocked({ messageId: 'wrongHost', data: { got, want }, checks: [{ status: 'FAIL', text }], facts, evidence });
       }
       checks.push({ status: 'PASS', text: `host ${got}` });
     }

@@ -13,11 +13,10 @@ export interface TestsParams {
 }
 
 const messages = {
-  noCounts: 'no test counts found in the output of {command} (format {format})',
+  noCounts: '{label}no test counts found in the output of {command} (format {format})',
   failures: '{failed} of {total} failed{errorsText}',
   belowMin: '{total} tests ran, fewer than the minimum {min}',
   exitNonZero: 'exit code {code} although the counts show no failure',
-  noCountsSummary: '{label}no test counts found in the output of {command} (format {format})',
   failed: '{label}{failures}',
 };
 const { pass, fail } = results(messages);
@@ -46,9 +45,9 @@ export default defineGate<TestsParams>({
     const label = p.name ? `${p.name}: ` : '';
     if (!counts) {
       return fail({
-        messageId: 'noCountsSummary',
+        messageId: 'noCounts',
         data: { label, command: r.command, format: p.format ?? 'auto' },
-        checks: [{ status: 'FAIL', text: message(messages.noCounts, { command: r.command, format: p.format ?? 'auto' }) }],
+        checks: [{ status: 'FAIL', text: message(messages.noCounts, { label: '', command: r.command, format: p.format ?? 'auto' }) }],
         facts: { exit_code: r.exitCode, passed: null, failed: null, skipped: null, total: null },
         evidence: [r.evidence],
       });
