@@ -1,5 +1,15 @@
 // change-set: what differs between two commits, or what an overlay directory would change in a repo.
-import { defineGate, message, results, type Check, type Evidence, type FactValue, type GateContext, type GateResult } from '../src/gate.js';
+import {
+  defineGate,
+  hostMessages,
+  message,
+  results,
+  type Check,
+  type Evidence,
+  type FactValue,
+  type GateContext,
+  type GateResult,
+} from '../src/gate.js';
 import { blobSha256s, diffNameStatus, git, gitError, lsTree, revParse, type ChangeStatus } from '../src/git/git.js';
 import { hashTreeOnHost } from '../src/files/hash-tree.js';
 import { byteOrder } from '../src/files/manifest.js';
@@ -23,6 +33,7 @@ export interface ChangedFile {
 }
 
 const messages = {
+  ...hostMessages,
   counts: 'change set is {actual}; expected {expected}{more}',
   conflict: 'overlay does not apply cleanly: {count} file(s) changed in {repo} since {base} are also in the overlay: {files}{more}',
   listMismatch: 'change set differs from the expected list: {diff}{more}',

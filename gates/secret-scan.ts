@@ -93,7 +93,7 @@ export default defineGate<SecretScanParams>({
       scope = `tree ${p.path}`;
     } else {
       const cs = await computeChangeSet(ctx, { repo: p.repo!, from: p.from, to: p.to, overlay: p.overlay, base: p.base }, host);
-      if ('status' in cs) return { ...cs, summary: `cannot scan: ${cs.summary}` };
+      if ('status' in cs) return fail({ messageId: 'badInput', data: { error: cs.summary }, evidence: cs.evidence });
       evidence.push(...cs.evidence);
       const present = cs.files.filter((f) => f.status !== 'deleted');
       targets = present.map((f) => ({

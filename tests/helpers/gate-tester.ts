@@ -219,3 +219,15 @@ export async function runGateKind(
 export function paramsValid(kind: string, params: unknown): boolean {
   return compileSchema(gateKinds[kind].params)(params);
 }
+
+/** A target with an SSH host nothing listens on (loopback port 1): every host kind must end BLOCKED `unreachable` there. */
+export const deadHost: Pick<GateCase, 'host' | 'target'> = {
+  host: 'dead',
+  target: {
+    hosts: { local: 'local', dead: 'ssh://nobody@127.0.0.1:1' },
+    hostSpecs: {
+      local: { name: 'local', kind: 'local', url: 'local' },
+      dead: { name: 'dead', kind: 'ssh', url: 'ssh://nobody@127.0.0.1:1', user: 'nobody', hostname: '127.0.0.1', port: 1 },
+    },
+  },
+};
