@@ -1,6 +1,10 @@
 // Typed gate messages: the framework formats summaries from {messageId, data}, and the GateTester rejects what RuleTester rejects.
 import { describe, expect, test } from '@jest/globals';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gateKinds } from '../../gates/index.js';
 import { defineGate, formatResult, results } from '../../src/gate.js';
+import { repoRoot } from '../helpers/cli.js';
 import { runCase, tableProblems, testGate } from '../helpers/gate-tester.js';
 
 const messages = { tooBig: '{n} is larger than {max}', gone: 'nothing there' };
@@ -90,4 +94,12 @@ testGate(probe, {
     { params: { mode: 'blocked' }, messageId: 'gone', status: 'BLOCKED' },
   ],
   invalid: [{}, { mode: 1 }, { mode: 'pass', extra: true }],
+});
+
+test('every gate kind has tests/gates/<kind>.test.ts with a GateTester table', () => {
+  const missing = Object.keys(gateKinds).filter((kind) => {
+    const file = join(repoRoot, 'tests', 'gates', `${kind}.test.ts`);
+    return !existsSync(file) || !readFileSync(file, 'utf8').includes('testGate(');
+  });
+  expect(missing).toEqual([]);
 });
