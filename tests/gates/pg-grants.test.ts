@@ -17,6 +17,7 @@ testGate(pgGrants, {
   pass: [
     {
       name: 'roles exist and grants are as designed',
+      messageId: 'allMatch',
       params: {
         database: 'main',
         roles_exist: ['cutter_exec'],

@@ -17,6 +17,7 @@ testGate(pgSchema, {
   pass: [
     {
       name: 'tables, a function and a trigger exist',
+      messageId: 'present',
       params: {
         database: 'main',
         tables: IU_TABLES,

@@ -16,10 +16,11 @@ const on = { db: () => ({ main: db.url }) };
 
 testGate(pgSnapshot, {
   pass: [
-    { name: 'counts tables', params: { database: 'main', tables: IU_TABLES }, ...on },
-    { name: 'counts match the expectation', params: { database: 'main', tables: IU_TABLES, expect: COUNTS }, ...on },
+    { name: 'counts tables', messageId: 'counted', params: { database: 'main', tables: IU_TABLES }, ...on },
+    { name: 'counts match the expectation', messageId: 'matches', params: { database: 'main', tables: IU_TABLES, expect: COUNTS }, ...on },
     {
       name: 'counts match an earlier gate',
+      messageId: 'matches',
       params: { database: 'main', tables: IU_TABLES, compare_with: 'G0' },
       facts: { G0: { counts: COUNTS } },
       ...on,

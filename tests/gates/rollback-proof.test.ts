@@ -18,6 +18,7 @@ testGate(rollbackProof, {
   pass: [
     {
       name: 'the O8C proof set passes and rolls back',
+      messageId: 'allPass',
       params: proofs,
       ...on,
       check: ({ record }) => expect(record.facts).toMatchObject({ proofs_passed: 4, leaked: 0, counts_unchanged: true }),

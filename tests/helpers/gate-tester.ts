@@ -35,6 +35,11 @@ export interface GateCase {
   check?: (out: CaseOutcome) => void | Promise<void>;
 }
 
+/** A case that must PASS; when it names a messageId, the PASS result must report that one. */
+export interface PassCase<M extends Messages> extends GateCase {
+  messageId?: keyof M & string;
+}
+
 /** A case that must end FAIL (or BLOCKED) with this messageId of the kind. */
 export interface FailCase<M extends Messages> extends GateCase {
   messageId: keyof M & string;
@@ -45,7 +50,7 @@ export interface FailCase<M extends Messages> extends GateCase {
 
 /** The table of one kind: `{pass, fail}` as ESLint's RuleTester `{valid, invalid}`, plus params the schema rejects. */
 export interface GateTable<M extends Messages> {
-  pass: GateCase[];
+  pass: PassCase<M>[];
   fail: FailCase<M>[];
   /** Params the kind's schema must reject (checked through runGate too). */
   invalid: unknown[];
@@ -139,20 +144,22 @@ export async function runCase<P, M extends Messages>(module: GateModule<P, M>, c
   }
 }
 
+const caseName = (c: GateCase) => c.name ?? JSON.stringify(typeof c.params === 'function' ? '(computed params)' : c.params);
+
 /** Checks a table before running it: every messageId must be one of the kind's messages (as RuleTester rejects unknown ids). */
 export function tableProblems<M extends Messages>(module: GateModule<unknown, M>, table: GateTable<M>): string[] {
   const problems: string[] = [];
-  for (const c of table.fail)
-    if (!Object.hasOwn(module.messages, c.messageId))
-      problems.push(
-        `fail case ${c.name ?? JSON.stringify(c.params)}: messageId "${c.messageId}" is not one of the ${module.kind} messages`,
-      );
+  for (const [what, cases] of [
+    ['pass', table.pass],
+    ['fail', table.fail],
+  ] as const)
+    for (const c of cases)
+      if (c.messageId !== undefined && !Object.hasOwn(module.messages, c.messageId))
+        problems.push(`${what} case ${caseName(c)}: messageId "${c.messageId}" is not one of the ${module.kind} messages`);
   if (!table.pass.length) problems.push(`the ${module.kind} table has no pass case`);
   if (!table.invalid.length) problems.push(`the ${module.kind} table has no invalid-params case`);
   return problems;
 }
-
-const caseName = (c: GateCase) => c.name ?? JSON.stringify(typeof c.params === 'function' ? '(computed params)' : c.params);
 
 /** Declares the jest tests of one kind's table: pass cases PASS, fail cases end with their messageId, invalid params are rejected. */
 export function testGate<P, M extends Messages>(module: GateModule<P, M>, table: GateTable<M>): void {
@@ -162,6 +169,7 @@ export function testGate<P, M extends Messages>(module: GateModule<P, M>, table:
     test.each(table.pass.map((c) => [caseName(c), c] as const))('passes: %s', async (_name, c) => {
       const out = await runCase(module, c);
       expect({ status: out.record.status, summary: out.record.summary }).toEqual({ status: 'PASS', summary: expect.any(String) });
+      if (c.messageId) expect(out.result?.messageId).toBe(c.messageId);
       await c.check?.(out);
     });
     test.each(table.fail.map((c) => [`${c.messageId}: ${caseName(c)}`, c] as const))('fails: %s', async (_name, c) => {
