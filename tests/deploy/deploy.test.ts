@@ -170,6 +170,8 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     const abort = new AbortController();
     // Abort once the staged tests have started (the marker appears), i.e. after transfer + staging.
     const marker = join(root, 'tests-started');
+    // A sleep length no other process on a shared machine uses, so the ps check below sees only ours.
+    const nap = `sleep 37.${String(process.pid).padStart(7, '0')}`;
     const timer = setInterval(() => {
       if (existsSync(marker)) {
         clearInterval(timer);
@@ -178,7 +180,7 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     }, 50);
     const { result } = await runGate(
       deployGate,
-      { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: `touch ${marker}; sleep 37` } },
+      { artifact: String(built.v2.path), manifest: String(built.v2.manifest), dir: live, tests: { command: `touch ${marker}; ${nap}` } },
       opts({ signal: abort.signal }),
     );
     clearInterval(timer);
@@ -191,7 +193,7 @@ describe.each<HostKind>(['local', 'ssh'])('deploy gates on %s', (kind) => {
     // The staged test command itself is gone too (on SSH: killed by process group on the host).
     let left = '1';
     for (let i = 0; i < 50 && left !== '0'; i++) {
-      left = (await run('sh', ['-c', "ps -eo args | grep -c '^sleep 37' || true"])).trim();
+      left = (await run('sh', ['-c', `ps -eo args | grep -c '^${nap}$' || true`])).trim();
       if (left !== '0') await new Promise((r) => setTimeout(r, 100));
     }
     expect(left).toBe('0');

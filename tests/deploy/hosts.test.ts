@@ -84,7 +84,9 @@ describe('ssh hosts against a real sshd', () => {
     const pidFile = newRemotePidFile();
     const marker = join(mkdtempSync(join(tmpdir(), 'gaterun-kill-')), 'started');
     const finished = `${marker}.finished`;
-    const cmd = commandForHost(spec, 'sh', ['-c', `touch ${marker}; sleep 30; touch ${finished}; echo not-killed`], { pidFile });
+    // A sleep length no other process on a shared machine uses, so the ps check below sees only ours.
+    const nap = `sleep 30.${String(process.pid).padStart(7, '0')}`;
+    const cmd = commandForHost(spec, 'sh', ['-c', `touch ${marker}; ${nap}; touch ${finished}; echo not-killed`], { pidFile });
     const child = execa(cmd.file, cmd.args, { reject: false, stdin: 'ignore' });
     while (!existsSync(marker)) await new Promise((r) => setTimeout(r, 50));
     const k = remoteKillCommand(spec, pidFile);
@@ -94,7 +96,7 @@ describe('ssh hosts against a real sshd', () => {
     expect(existsSync(finished)).toBe(false);
     expect(r.stdout).not.toContain('not-killed');
     expect(existsSync(pidFile)).toBe(false);
-    expect((await execa('sh', ['-c', `ps -eo args | grep -c '[s]leep 30' || true`])).stdout.trim()).toBe('0');
+    expect((await execa('sh', ['-c', `ps -eo args | grep -c '^${nap}$' || true`])).stdout.trim()).toBe('0');
   });
 
   test('closeHosts ends the ControlMaster of every host used, including ones that differ only by port', async () => {
