@@ -2,7 +2,7 @@
 // Policy: VCS, env, key and cache files are left out by default and listed in `excluded` (a repo
 // that commits a .pyc should still ship cleanly); `forbid:` globs are the hard stop — any shipped
 // file they match FAILs the gate before anything is written.
-import { defineGate, fail, pass } from '../src/gate.js';
+import { defineGate, hostMessages, results } from '../src/gate.js';
 import { buildArtifact } from '../src/files/artifact.js';
 import { DEFAULT_ARTIFACT_EXCLUDES } from '../src/files/glob.js';
 import { hostBlocked } from '../src/files/host-ready.js';
@@ -19,10 +19,12 @@ export interface ArtifactParams {
 }
 
 const messages = {
+  ...hostMessages,
   badRev: 'cannot build: {error}',
   forbidden: 'forbidden files would be shipped: {files}',
   buildFailed: 'build failed: {error}',
 };
+const { pass, fail } = results(messages);
 
 export default defineGate<ArtifactParams>({
   kind: 'artifact',
@@ -81,21 +83,17 @@ export default defineGate<ArtifactParams>({
       mutates: !insideRun,
     });
     if (!r.ok) {
-      return fail(
-        r.messageId === 'forbidden'
-          ? `forbidden files would be shipped: ${r.forbidden!.join(', ')}`
-          : `${r.messageId === 'buildFailed' ? 'build failed' : 'cannot build'}: ${r.error}`,
-        {
-          messageId: r.messageId,
-          checks: (r.forbidden ?? []).map((f) => ({
-            id: 'FORBID',
-            status: 'FAIL' as const,
-            text: `${f} matches forbid: and would be shipped`,
-          })),
-          facts: { forbidden: r.forbidden ?? [] },
-          evidence: r.evidence,
-        },
-      );
+      return fail({
+        messageId: r.messageId,
+        data: { error: r.error, files: (r.forbidden ?? []).join(', ') },
+        checks: (r.forbidden ?? []).map((f) => ({
+          id: 'FORBID',
+          status: 'FAIL' as const,
+          text: `${f} matches forbid: and would be shipped`,
+        })),
+        facts: { forbidden: r.forbidden ?? [] },
+        evidence: r.evidence,
+      });
     }
     const facts = {
       path: r.path,

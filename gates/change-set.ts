@@ -1,9 +1,9 @@
 // change-set: what differs between two commits, or what an overlay directory would change in a repo.
 import {
   defineGate,
-  fail,
+  hostMessages,
   message,
-  pass,
+  results,
   type Check,
   type Evidence,
   type FactValue,
@@ -33,13 +33,15 @@ export interface ChangedFile {
 }
 
 const messages = {
-  counts: 'change set is {actual}; expected {expected}',
-  conflict: 'overlay does not apply cleanly: {count} file(s) changed in {repo} since {base} are also in the overlay: {files}',
-  listMismatch: 'change set differs from the expected list: {diff}',
+  ...hostMessages,
+  counts: 'change set is {actual}; expected {expected}{more}',
+  conflict: 'overlay does not apply cleanly: {count} file(s) changed in {repo} since {base} are also in the overlay: {files}{more}',
+  listMismatch: 'change set differs from the expected list: {diff}{more}',
   badRev: '{rev} is not a commit of {repo}',
   gitFailed: 'git failed: {error}',
   noOverlay: 'overlay directory {overlay} cannot be read: {error}',
 };
+const { pass, fail } = results(messages);
 
 const letter: Record<string, string> = { added: 'A', modified: 'M', deleted: 'D', unchanged: '=' };
 
@@ -68,18 +70,18 @@ export async function computeChangeSet(
   };
   if (p.overlay !== undefined) {
     const base = await resolve(p.base ?? 'HEAD');
-    if (!base) return fail(message(messages.badRev, { rev: p.base ?? 'HEAD', repo: p.repo }), { messageId: 'badRev', evidence });
+    if (!base) return fail({ messageId: 'badRev', data: { rev: p.base ?? 'HEAD', repo: p.repo }, evidence });
     const ov = await hashTreeOnHost(ctx, p.overlay, { host, prune: ['.git'] });
     evidence.push(ov.exec.evidence);
-    if (!ov.hashes) return fail(message(messages.noOverlay, { overlay: p.overlay, error: ov.error }), { messageId: 'noOverlay', evidence });
+    if (!ov.hashes) return fail({ messageId: 'noOverlay', data: { overlay: p.overlay, error: ov.error }, evidence });
     const tree = await lsTree(ctx, p.repo, base, host);
     evidence.push(tree.exec.evidence);
-    if (!tree.entries) return fail(message(messages.gitFailed, { error: gitError(tree.exec) }), { messageId: 'gitFailed', evidence });
+    if (!tree.entries) return fail({ messageId: 'gitFailed', data: { error: gitError(tree.exec) }, evidence });
     const inBase = new Set(tree.entries.filter((e) => e.type === 'blob').map((e) => e.path));
     const existing = [...ov.hashes.keys()].filter((f) => inBase.has(f));
     const baseHashes = await blobSha256s(ctx, p.repo, base, existing, host);
     if (baseHashes.exec) evidence.push(baseHashes.exec.evidence);
-    if (!baseHashes.hashes) return fail(message(messages.gitFailed, { error: baseHashes.error }), { messageId: 'gitFailed', evidence });
+    if (!baseHashes.hashes) return fail({ messageId: 'gitFailed', data: { error: baseHashes.error }, evidence });
     const files: ChangedFile[] = [...ov.hashes].map(([path, sha256]) => ({
       path,
       sha256,
@@ -89,7 +91,7 @@ export async function computeChangeSet(
     // (HEAD vs base), uncommitted (work tree vs base) or untracked.
     const since = await diffNameStatus(ctx, p.repo, base, null, host);
     evidence.push(since.exec.evidence);
-    if (!since.changes) return fail(message(messages.gitFailed, { error: gitError(since.exec) }), { messageId: 'gitFailed', evidence });
+    if (!since.changes) return fail({ messageId: 'gitFailed', data: { error: gitError(since.exec) }, evidence });
     const untracked = await git(ctx, p.repo, ['ls-files', '--others', '--exclude-standard', '-z'], { host });
     evidence.push(untracked.evidence);
     const moved = new Set([...since.changes.map((c) => c.path), ...untracked.stdout.split('\0').filter(Boolean)]);
@@ -100,19 +102,18 @@ export async function computeChangeSet(
     return { files: files.sort((a, b) => byteOrder(a.path, b.path)), conflicts, evidence, base };
   }
   const from = await resolve(p.from ?? 'HEAD~1');
-  if (!from) return fail(message(messages.badRev, { rev: p.from, repo: p.repo }), { messageId: 'badRev', evidence });
+  if (!from) return fail({ messageId: 'badRev', data: { rev: p.from ?? 'HEAD~1', repo: p.repo }, evidence });
   const to = await resolve(p.to ?? 'HEAD');
-  if (!to) return fail(message(messages.badRev, { rev: p.to ?? 'HEAD', repo: p.repo }), { messageId: 'badRev', evidence });
+  if (!to) return fail({ messageId: 'badRev', data: { rev: p.to ?? 'HEAD', repo: p.repo }, evidence });
   const diff = await diffNameStatus(ctx, p.repo, from, to, host);
   evidence.push(diff.exec.evidence);
-  if (!diff.changes) return fail(message(messages.gitFailed, { error: gitError(diff.exec) }), { messageId: 'gitFailed', evidence });
+  if (!diff.changes) return fail({ messageId: 'gitFailed', data: { error: gitError(diff.exec) }, evidence });
   const present = diff.changes.filter((c) => c.status !== 'deleted').map((c) => c.path);
   const gone = diff.changes.filter((c) => c.status === 'deleted').map((c) => c.path);
   const hTo = await blobSha256s(ctx, p.repo, to, present, host);
   const hFrom = await blobSha256s(ctx, p.repo, from, gone, host);
   for (const h of [hTo, hFrom]) if (h.exec) evidence.push(h.exec.evidence);
-  if (!hTo.hashes || !hFrom.hashes)
-    return fail(message(messages.gitFailed, { error: hTo.error ?? hFrom.error }), { messageId: 'gitFailed', evidence });
+  if (!hTo.hashes || !hFrom.hashes) return fail({ messageId: 'gitFailed', data: { error: hTo.error ?? hFrom.error }, evidence });
   const files = diff.changes
     .map((c) => ({
       path: c.path,
@@ -187,7 +188,8 @@ export default defineGate<ChangeSetParams>({
       conflicts: cs.conflicts,
     };
     const described = `${counts.total} files: ${counts.modified} modified, ${counts.added} added, ${counts.deleted} deleted`;
-    const problems: { id: string; text: string }[] = [];
+    // `{more}` carries the problems after the first into the summary.
+    const problems: { id: 'counts' | 'listMismatch' | 'conflict'; data: Record<string, unknown> }[] = [];
     if (p.expect) {
       const wrong = (['added', 'modified', 'deleted', 'total'] as const).filter(
         (k) => p.expect![k] !== undefined && p.expect![k] !== counts[k],
@@ -197,7 +199,7 @@ export default defineGate<ChangeSetParams>({
         .map((k) => `${p.expect![k]} ${k}`)
         .join(', ');
       checks.push({ id: 'COUNTS', status: wrong.length ? 'FAIL' : 'PASS', text: `${described} (expected ${expected})` });
-      if (wrong.length) problems.push({ id: 'counts', text: message(messages.counts, { actual: described, expected }) });
+      if (wrong.length) problems.push({ id: 'counts', data: { actual: described, expected } });
     }
     if (p.files) {
       const have = new Set(changed.map((f) => f.path));
@@ -211,7 +213,7 @@ export default defineGate<ChangeSetParams>({
         status: diff.length ? 'FAIL' : 'PASS',
         text: diff.length ? diff.join('; ') : `exactly the ${want.size} listed files`,
       });
-      if (diff.length) problems.push({ id: 'listMismatch', text: message(messages.listMismatch, { diff: diff.join('; ') }) });
+      if (diff.length) problems.push({ id: 'listMismatch', data: { diff: diff.join('; ') } });
     }
     if (p.overlay !== undefined) {
       for (const c of cs.conflicts)
@@ -229,16 +231,28 @@ export default defineGate<ChangeSetParams>({
       else
         problems.push({
           id: 'conflict',
-          text: message(messages.conflict, {
+          data: {
             count: cs.conflicts.length,
             repo: p.repo,
             base: cs.base!.slice(0, 7),
             files: cs.conflicts.join(', '),
-          }),
+          },
         });
     }
     if (problems.length)
-      return fail(problems.map((x) => x.text).join('; '), { messageId: problems[0].id, checks, facts, evidence: cs.evidence });
+      return fail({
+        messageId: problems[0].id,
+        data: {
+          ...problems[0].data,
+          more: problems
+            .slice(1)
+            .map((x) => `; ${message(messages[x.id], { ...x.data, more: '' })}`)
+            .join(''),
+        },
+        checks,
+        facts,
+        evidence: cs.evidence,
+      });
     return pass(described, { checks, facts, evidence: cs.evidence });
   },
 });

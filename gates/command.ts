@@ -1,5 +1,5 @@
 // Gate `command`: runs one command and checks its exit code and output.
-import { defineGate, fail, message, pass, type Check } from '../src/gate.js';
+import { defineGate, message, results, type Check } from '../src/gate.js';
 
 interface OutputRules {
   matches?: string[];
@@ -35,7 +35,9 @@ const messages = {
   mustMatch: '{stream} does not match /{re}/',
   mustNotMatch: '{stream} matches /{re}/',
   noFacts: 'stdout does not match facts_from_stdout /{re}/',
+  failed: '{command}: {failures}',
 };
+const { pass, fail } = results(messages);
 
 export default defineGate<CommandParams>({
   kind: 'command',
@@ -124,7 +126,7 @@ export default defineGate<CommandParams>({
           .join(' ')
       : '';
     return failed.length
-      ? fail(`${shown}: ${failed.map((c) => c.text).join('; ')}`, body)
+      ? fail({ messageId: 'failed', data: { command: shown, failures: failed.map((c) => c.text).join('; ') }, ...body })
       : pass(
           `${shown}: exit ${r.exitCode}${checks.length > 1 ? `, ${checks.length - 1} output check${checks.length > 2 ? 's' : ''} passed` : ''}${read ? `; ${read}` : ''}`,
           body,

@@ -1,5 +1,5 @@
 // git-commit: commits the work tree's changes (or an overlay laid over the repo) with a message.
-import { defineGate, fail, message, pass, type Evidence } from '../src/gate.js';
+import { defineGate, hostMessages, results, type Evidence } from '../src/gate.js';
 import { git, gitError, parseShortstat } from '../src/git/git.js';
 import { hostBlocked } from '../src/files/host-ready.js';
 
@@ -16,10 +16,12 @@ export interface GitCommitParams {
 }
 
 const messages = {
+  ...hostMessages,
   nothing: 'nothing to commit in {repo}',
   wrongParent: 'HEAD of {repo} is {head}, expected {expected}',
   failed: '{step} failed: {error}',
 };
+const { pass, fail } = results(messages);
 
 export default defineGate<GitCommitParams>({
   kind: 'git-commit',
@@ -78,12 +80,12 @@ export default defineGate<GitCommitParams>({
     const evidence: Evidence[] = [];
     const head = await git(ctx, p.repo, ['rev-parse', '--verify', 'HEAD'], { host });
     evidence.push(head.evidence);
-    if (head.exitCode !== 0)
-      return fail(message(messages.failed, { step: 'rev-parse HEAD', error: gitError(head) }), { messageId: 'failed', evidence });
+    if (head.exitCode !== 0) return fail({ messageId: 'failed', data: { step: 'rev-parse HEAD', error: gitError(head) }, evidence });
     const parent = head.stdout.trim();
     if (p.expect_parent && !parent.startsWith(p.expect_parent)) {
-      return fail(message(messages.wrongParent, { repo: p.repo, head: parent.slice(0, 7), expected: p.expect_parent }), {
+      return fail({
         messageId: 'wrongParent',
+        data: { repo: p.repo, head: parent.slice(0, 7), expected: p.expect_parent },
         evidence,
         facts: { head: parent },
       });
@@ -93,21 +95,17 @@ export default defineGate<GitCommitParams>({
       // `cp -a dir/.` copies the overlay's files (not the directory) over the work tree.
       const cp = await ctx.exec('cp', ['-a', '--', `${p.overlay}/.`, p.repo], write);
       evidence.push(cp.evidence);
-      if (cp.exitCode !== 0)
-        return fail(message(messages.failed, { step: 'copying the overlay', error: cp.stderr.trim() }), { messageId: 'failed', evidence });
+      if (cp.exitCode !== 0) return fail({ messageId: 'failed', data: { step: 'copying the overlay', error: cp.stderr.trim() }, evidence });
     }
     const add = await git(ctx, p.repo, ['add', ...(p.paths ? ['--', ...p.paths] : ['-A'])], write);
     evidence.push(add.evidence);
-    if (add.exitCode !== 0)
-      return fail(message(messages.failed, { step: 'git add', error: gitError(add) }), { messageId: 'failed', evidence });
+    if (add.exitCode !== 0) return fail({ messageId: 'failed', data: { step: 'git add', error: gitError(add) }, evidence });
     const staged = await git(ctx, p.repo, ['diff', '--cached', '--quiet'], { host });
-    if (staged.exitCode === 0)
-      return fail(message(messages.nothing, { repo: p.repo }), { messageId: 'nothing', evidence, facts: { head: parent } });
+    if (staged.exitCode === 0) return fail({ messageId: 'nothing', data: { repo: p.repo }, evidence, facts: { head: parent } });
     const identity = p.author ? ['-c', `user.name=${p.author.name}`, '-c', `user.email=${p.author.email}`] : [];
     const commit = await ctx.exec('git', ['-C', p.repo, ...identity, 'commit', '-q', '-m', p.message], write);
     evidence.push(commit.evidence);
-    if (commit.exitCode !== 0)
-      return fail(message(messages.failed, { step: 'git commit', error: gitError(commit) }), { messageId: 'failed', evidence });
+    if (commit.exitCode !== 0) return fail({ messageId: 'failed', data: { step: 'git commit', error: gitError(commit) }, evidence });
     const show = await git(ctx, p.repo, ['show', '--shortstat', '--format=%H%n%h%n%P%n%s', 'HEAD'], { host });
     evidence.push(show.evidence);
     const [sha, short, parents, subject] = show.stdout.split('\n');

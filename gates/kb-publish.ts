@@ -1,5 +1,5 @@
 // Gate `kb-publish`: after the bundle is signed, copies its reports into the knowledge base as new revisions.
-import { defineGate, fail, message, pass } from '../src/gate.js';
+import { defineGate, results } from '../src/gate.js';
 import { runPageUrl } from '../src/view/site-paths.js';
 
 export interface KbPublishParams {
@@ -18,6 +18,7 @@ const messages = {
   noDatabase: 'no KB database: set kb.database in the target to one of its databases',
   database: 'KB {root}: {message}',
 };
+const { pass, fail } = results(messages);
 
 export default defineGate<KbPublishParams>({
   kind: 'kb-publish',
@@ -43,7 +44,7 @@ export default defineGate<KbPublishParams>({
   async run(ctx, p) {
     const kb = (ctx.target.kb ?? {}) as { site_url?: string };
     const path = p.path ?? ctx.run.kb?.path;
-    if (!path) return fail(messages.noPath, { messageId: 'noPath' });
+    if (!path) return fail({ messageId: 'noPath' });
     const options = {
       tags: p.tags ?? ctx.run.kb?.tags ?? [],
       title: ctx.run.title ?? ctx.run.macroId,
@@ -53,7 +54,7 @@ export default defineGate<KbPublishParams>({
     // Each store writes a revision exclusively (never overwrites one). Publishing runs after the bundle is sealed, so it
     // is not in the signed ledger; each KB document links back to the run and its signature instead.
     const r = await ctx.kb.publish({ path, runDir: ctx.run.dir, dir: p.dir, store: p.store, options });
-    if (!r.ok) return fail(message(messages[r.messageId], r.data), { messageId: r.messageId });
+    if (!r.ok) return fail({ messageId: r.messageId, data: r.data });
     const checks = r.docs.map((d) => ({ status: 'PASS' as const, text: `${d.kbId} ${d.path} Revision ${d.revision}` }));
     return pass(`published ${r.docs.length} documents to ${r.root}/${path}`, {
       checks,

@@ -1,5 +1,5 @@
 // Roles exist and hold exactly the privileges the macro expects (has_*_privilege), surplus and missing named.
-import { defineGate, fail, message, pass, type Check, type FactValue } from '../src/gate.js';
+import { defineGate, results, type Check, type FactValue } from '../src/gate.js';
 
 export interface GrantSpec {
   role: string;
@@ -20,6 +20,7 @@ const messages = {
   allMatch: '{roles} role(s) exist and {grants} grant(s) are as expected on {db}',
   mismatch: '{n} grant problem(s) on {db}: {list}',
 };
+const { pass, fail } = results(messages);
 
 // Existence lookups that return null instead of raising, and the privilege function per object kind.
 const EXISTS: Record<GrantSpec['on'], string> = {
@@ -153,14 +154,10 @@ export default defineGate<PgGrantsParams>({
       },
     ];
     if (problems.length)
-      return fail(message(messages.mismatch, { n: problems.length, db, list: problems.join('; ') }), {
-        messageId: 'mismatch',
-        checks,
-        facts,
-        evidence,
-      });
-    return pass(message(messages.allMatch, { roles: (params.roles_exist ?? []).length, grants: grants.length, db }), {
+      return fail({ messageId: 'mismatch', data: { n: problems.length, db, list: problems.join('; ') }, checks, facts, evidence });
+    return pass({
       messageId: 'allMatch',
+      data: { roles: (params.roles_exist ?? []).length, grants: grants.length, db },
       checks,
       facts,
       evidence,

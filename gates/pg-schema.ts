@@ -1,6 +1,6 @@
 // Tables, functions (with the sha256 of their definition) and triggers exist as the macro expects.
 import { createHash } from 'node:crypto';
-import { defineGate, fail, message, pass, type Check, type Evidence, type FactValue, type TxSql } from '../src/gate.js';
+import { defineGate, results, type Check, type Evidence, type FactValue, type TxSql } from '../src/gate.js';
 import { TABLE_PATTERN } from '../src/pg/gate-support.js';
 
 export interface FunctionSpec {
@@ -23,6 +23,7 @@ const messages = {
   present: '{tables} table(s), {functions} function(s), {triggers} trigger(s) present on {db}',
   problems: '{n} schema problem(s) on {db}: {list}',
 };
+const { pass, fail } = results(messages);
 
 /** An argument list compared loosely: case, spaces around commas and parentheses, repeated spaces. */
 function normArgs(args: string): string {
@@ -227,14 +228,10 @@ export default defineGate<PgSchemaParams>({
     });
     const facts = { database: db, tables: factTables, functions: factFunctions, triggers: factTriggers };
     if (problems.length)
-      return fail(message(messages.problems, { n: problems.length, db, list: problems.join('; ') }), {
-        messageId: 'problems',
-        checks,
-        facts,
-        evidence,
-      });
-    return pass(message(messages.present, { tables: tables.length, functions: functions.length, triggers: triggers.length, db }), {
+      return fail({ messageId: 'problems', data: { n: problems.length, db, list: problems.join('; ') }, checks, facts, evidence });
+    return pass({
       messageId: 'present',
+      data: { tables: tables.length, functions: functions.length, triggers: triggers.length, db },
       checks,
       facts,
       evidence,

@@ -1,5 +1,5 @@
 // Row counts of tables (and probe numbers), compared with expected counts or an earlier gate's snapshot.
-import { defineGate, fail, message, pass, type Check, type Facts } from '../src/gate.js';
+import { defineGate, results, type Check, type Facts } from '../src/gate.js';
 import { countSql, countTables, missingTables, PROBE_SCHEMA, runProbes, TABLE_PATTERN, type Probe } from '../src/pg/gate-support.js';
 
 export interface PgSnapshotParams {
@@ -17,6 +17,7 @@ const messages = {
   noEarlier: '{gate} recorded no counts to compare with',
   noTable: '{n} table(s) to count do not exist on {db}: {list}',
 };
+const { pass, fail } = results(messages);
 
 export default defineGate<PgSnapshotParams>({
   kind: 'pg-snapshot',
@@ -59,15 +60,16 @@ export default defineGate<PgSnapshotParams>({
       params.compare_with &&
       (earlierRaw === undefined || earlierRaw === null || typeof earlierRaw !== 'object' || Array.isArray(earlierRaw))
     ) {
-      return fail(message(messages.noEarlier, { gate: params.compare_with }), { messageId: 'noEarlier' });
+      return fail({ messageId: 'noEarlier', data: { gate: params.compare_with } });
     }
     const earlier = earlierRaw as Record<string, number> | undefined;
     // Count every table the comparison mentions, so a table only in the expectation is not silently skipped.
     const tables = [...new Set([...params.tables, ...Object.keys(params.expect ?? {}), ...Object.keys(earlier ?? {})])];
     const missing = await missingTables(h, tables);
     if (missing.length) {
-      return fail(message(messages.noTable, { n: missing.length, db, list: missing.join(', ') }), {
+      return fail({
         messageId: 'noTable',
+        data: { n: missing.length, db, list: missing.join(', ') },
         checks: missing.map((t) => ({ id: 'COUNT', status: 'FAIL' as const, text: `${t} does not exist` })),
         facts: { database: db, missing },
       });
@@ -113,14 +115,15 @@ export default defineGate<PgSnapshotParams>({
     ];
     const what = against.join(' and ');
     if (differences.length) {
-      return fail(message(messages.differs, { n: differences.length, db, what, list: differences.join('; ') }), {
+      return fail({
         messageId: 'differs',
+        data: { n: differences.length, db, what, list: differences.join('; ') },
         checks,
         facts,
         evidence,
       });
     }
-    if (against.length) return pass(message(messages.matches, { db, what }), { messageId: 'matches', checks, facts, evidence });
-    return pass(message(messages.counted, { tables: tables.length, db }), { messageId: 'counted', checks, facts, evidence });
+    if (against.length) return pass({ messageId: 'matches', data: { db, what }, checks, facts, evidence });
+    return pass({ messageId: 'counted', data: { tables: tables.length, db }, checks, facts, evidence });
   },
 });

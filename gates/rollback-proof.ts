@@ -1,17 +1,6 @@
 // SQL proofs inside one transaction that is always rolled back, with independent before/after counts.
 import { textOf } from '../src/text.js';
-import {
-  defineGate,
-  fail,
-  message,
-  pass,
-  type Check,
-  type Evidence,
-  type Facts,
-  type FactValue,
-  type TxRecord,
-  type TxSql,
-} from '../src/gate.js';
+import { defineGate, results, type Check, type Evidence, type Facts, type FactValue, type TxRecord, type TxSql } from '../src/gate.js';
 import {
   countSql,
   countTables,
@@ -62,6 +51,7 @@ const messages = {
   identityChanged: 'a proof changed the session identity on {db}: {list}',
   sequencesConsumed: 'sequences changed during the rolled-back proofs on {db} (ROLLBACK does not undo them): {list}',
 };
+const { pass, fail } = results(messages);
 
 // The ledger's outcome of the proof transaction, as the `transaction` fact states it.
 function transactionFact(record: TxRecord | null): string {
@@ -346,19 +336,19 @@ export default defineGate<RollbackProofParams>({
       error: txError ?? '',
     };
     const body = { checks, facts, evidence };
-    if (txError) return fail(message(messages.txFailed, data), { ...body, messageId: 'txFailed' });
+    if (txError) return fail({ messageId: 'txFailed', data, ...body });
     if (identityChanged.length) {
       const list = identityChanged.map((o) => `${o.name}: ${o.ranAs} → ${o.endedAs}`).join(', ');
-      return fail(message(messages.identityChanged, { ...data, list }), { ...body, messageId: 'identityChanged' });
+      return fail({ messageId: 'identityChanged', data: { ...data, list }, ...body });
     }
-    if (passed < total) return fail(message(messages.proofsFailed, data), { ...body, messageId: 'proofsFailed' });
-    if (changed.length) return fail(message(messages.countsChanged, data), { ...body, messageId: 'countsChanged' });
-    if (leaked) return fail(message(messages.leaked, data), { ...body, messageId: 'leaked' });
+    if (passed < total) return fail({ messageId: 'proofsFailed', data, ...body });
+    if (changed.length) return fail({ messageId: 'countsChanged', data, ...body });
+    if (leaked) return fail({ messageId: 'leaked', data, ...body });
     if (unaccepted.length) {
       const list = unaccepted.map(seqLine).join(', ');
-      return fail(message(messages.sequencesConsumed, { ...data, list }), { ...body, messageId: 'sequencesConsumed' });
+      return fail({ messageId: 'sequencesConsumed', data: { ...data, list }, ...body });
     }
-    return pass(message(messages.allPass, data), { ...body, messageId: 'allPass' });
+    return pass({ messageId: 'allPass', data, ...body });
   },
 });
 

@@ -1,5 +1,5 @@
 // secret-scan: finds secrets in a tree or a change set and reports file:line rule + digest, never the value.
-import { defineGate, fail, pass, type Check, type Evidence, type GateResult } from '../src/gate.js';
+import { defineGate, hostMessages, results, type Check, type Evidence, type GateResult } from '../src/gate.js';
 import {
   BUILTIN_RULES,
   allowList,
@@ -32,10 +32,12 @@ export interface SecretScanParams {
 }
 
 const messages = {
-  found: '{count} secret finding(s): {list}',
+  ...hostMessages,
+  found: '{count} secret finding(s) in {scope}: {list}',
   badInput: 'cannot scan: {error}',
   clean: 'no secrets in {files} file(s) ({rules} rules)',
 };
+const { pass, fail } = results(messages);
 
 export default defineGate<SecretScanParams>({
   kind: 'secret-scan',
@@ -88,7 +90,7 @@ export default defineGate<SecretScanParams>({
     try {
       rules = [...BUILTIN_RULES, ...customRules(p.patterns ?? [])];
     } catch (e) {
-      return fail(`cannot scan: bad pattern: ${(e as Error).message}`, { messageId: 'badInput' });
+      return fail({ messageId: 'badInput', data: { error: `bad pattern: ${(e as Error).message}` } });
     }
     const allowed = allowList(p.allow ?? []);
     const excluded = anyGlob(p.exclude ?? []);
@@ -100,12 +102,12 @@ export default defineGate<SecretScanParams>({
     if (p.path !== undefined) {
       const listed = await listFilesOnHost(ctx, p.path, host);
       evidence.push(listed.evidence);
-      if (!listed.files) return fail(`cannot scan: ${listed.error}`, { messageId: 'badInput', evidence });
+      if (!listed.files) return fail({ messageId: 'badInput', data: { error: listed.error }, evidence });
       targets = listed.files.map((f) => ({ path: f.path, size: f.size, read: () => readTextOnHost(ctx, p.path!, f.path, host) }));
       scope = `tree ${p.path}`;
     } else {
       const cs = await computeChangeSet(ctx, { repo: p.repo!, from: p.from, to: p.to, overlay: p.overlay, base: p.base }, host);
-      if ('status' in cs) return { ...cs, summary: `cannot scan: ${cs.summary}` };
+      if ('status' in cs) return fail({ messageId: 'badInput', data: { error: cs.summary }, evidence: cs.evidence });
       evidence.push(...cs.evidence);
       const present = cs.files.filter((f) => f.status !== 'deleted');
       targets = present.map((f) => ({
@@ -156,8 +158,9 @@ export default defineGate<SecretScanParams>({
     };
     evidence.push({ kind: 'note', title: 'findings', text: lines.length ? lines.join('\n') : 'none' });
     const result: GateResult = findings.length
-      ? fail(`${findings.length} secret finding(s) in ${scope}: ${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''}`, {
+      ? fail({
           messageId: 'found',
+          data: { count: findings.length, scope, list: `${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''}` },
           checks,
           facts,
           evidence,

@@ -39,10 +39,20 @@ export interface Evidence {
 export type FactValue = string | number | boolean | null | FactValue[] | { [k: string]: FactValue };
 export type Facts = Record<string, FactValue>;
 
-/** What a gate returns. */
+/** Placeholder values for a message template: `{name}` is replaced by `String(data.name)`. */
+export type MessageData = Record<string, unknown>;
+
+/** A kind's messages by id (camelCase id → template with `{name}` placeholders), as ESLint's `meta.messages`. */
+export type Messages = Record<string, string>;
+
+/** What a gate returns. FAIL and BLOCKED name a `messageId` of the kind's messages; the summary is formatted from it. */
 export interface GateResult {
   status: 'PASS' | 'FAIL' | 'BLOCKED';
   summary: string;
+  /** A key of the kind's `messages`; required for FAIL and BLOCKED. */
+  messageId?: string;
+  /** Placeholder values for the message. */
+  data?: MessageData;
   checks: Check[];
   facts: Facts;
   evidence: Evidence[];
@@ -206,50 +216,135 @@ export interface RunInfo {
   signature?: string;
 }
 
-/** A gate kind: an ESLint-rule-shaped module. */
-export interface GateModule<P = Record<string, unknown>> {
+/** A gate kind: an ESLint-rule-shaped module. `M` is its messages object, so message ids are typed. */
+export interface GateModule<P = Record<string, unknown>, M extends Messages = Messages> {
   kind: string;
   /** One line: what the gate proves. */
   summary: string;
   /** JSON Schema of the gate's `with:` params (validated before any gate runs). */
   params: JSONSchemaType<P> | Record<string, unknown>;
-  /** Messages by id, used for FAIL summaries and GateTester tables. */
-  messages?: Record<string, string>;
   /** The facts the gate sets on PASS, by name, with what each holds (docs/gates.md, `gaterun explain`). */
   facts?: Record<string, string>;
+  /** Messages by id: every FAIL/BLOCKED summary is one of these, formatted with the result's `data`. */
+  messages: M;
   /** `finalize`: runs after the reports are rendered and signed (kb-publish); has no numbered report. */
   phase?: 'gates' | 'finalize';
   /** Do the work. Return FAIL for an expected failure; a throw is a crash. */
   run(ctx: GateContext, params: P): Promise<GateResult>;
 }
 
-/** Declares a gate kind (identity function that keeps the types). */
-export function defineGate<P>(module: GateModule<P>): GateModule<P> {
+/** Declares a gate kind (identity function that keeps the params and message-id types). */
+export function defineGate<P, M extends Messages = Messages>(module: GateModule<P, M>): GateModule<P, M> {
   return module;
 }
 
-type ResultBody = Partial<Pick<GateResult, 'checks' | 'facts' | 'evidence'>> & { messageId?: string };
+/** The body of a result: checks, facts and evidence (each defaults to empty). */
+export type ResultBody = Partial<Pick<GateResult, 'checks' | 'facts' | 'evidence'>>;
 
-function result(status: GateResult['status'], summary: string, body: ResultBody = {}): GateResult & { messageId?: string } {
-  const out: GateResult & { messageId?: string } = {
+/** A result reported by message id, as ESLint's `context.report({messageId, data})`. */
+export type Report<M extends Messages> = ResultBody & { messageId: keyof M & string; data?: MessageData };
+
+/** Typed result builders of one gate kind; see `results`. */
+export interface ResultBuilders<M extends Messages> {
+  /** A passing result: a free summary, or a message id of the kind. */
+  pass: (summary: string | Report<M>, body?: ResultBody) => GateResult;
+  /** An expected failure (returned, not thrown). */
+  fail: (report: Report<M>) => GateResult;
+  /** A precondition outside the gate's control; nothing was attempted. */
+  blocked: (report: Report<M>) => GateResult;
+}
+
+function build(status: GateResult['status'], messages: Messages, r: string | Report<Messages>, body: ResultBody = {}): GateResult {
+  const b: ResultBody = typeof r === 'string' ? body : r;
+  const out: GateResult = {
     status,
-    summary,
-    checks: body.checks ?? [],
-    facts: body.facts ?? {},
-    evidence: body.evidence ?? [],
+    summary: typeof r === 'string' ? r : message(messages[r.messageId] ?? r.messageId, r.data),
+    checks: b.checks ?? [],
+    facts: b.facts ?? {},
+    evidence: b.evidence ?? [],
   };
-  if (body.messageId) out.messageId = body.messageId;
+  if (typeof r !== 'string') {
+    out.messageId = r.messageId;
+    if (r.data) out.data = r.data;
+  }
   return out;
 }
 
-/** A passing result. */
-export const pass = (summary: string, body?: ResultBody) => result('PASS', summary, body);
-/** An expected failure (returned, not thrown). */
-export const fail = (summary: string, body?: ResultBody) => result('FAIL', summary, body);
-/** A precondition outside the gate's control; nothing was attempted. */
-export const blocked = (summary: string, body?: ResultBody) => result('BLOCKED', summary, body);
+/** The result builders of a kind: `const { pass, fail, blocked } = results(messages)`; an unknown id is a type error. */
+export function results<M extends Messages>(messages: M): ResultBuilders<M> {
+  return {
+    pass: (summary, body) => build('PASS', messages, summary, body),
+    fail: (report) => build('FAIL', messages, report),
+    blocked: (report) => build('BLOCKED', messages, report),
+  };
+}
+
+type LegacyBody = ResultBody & { messageId?: string; data?: MessageData };
+
+function legacy(status: GateResult['status'], summary: string, body: LegacyBody = {}): GateResult {
+  const out: GateResult = { status, summary, checks: body.checks ?? [], facts: body.facts ?? {}, evidence: body.evidence ?? [] };
+  if (body.messageId) out.messageId = body.messageId;
+  if (body.data) out.data = body.data;
+  return out;
+}
+
+// The shared checks in src/checks (precheck, manifest-verify, untouched) build results with a summary already
+// formatted from their messages and name the messageId; the runner still checks that the id is one of the kind's.
+/** A passing result with a formatted summary (shared checks; gates use `results(messages)`). */
+export const pass = (summary: string, body?: LegacyBody) => legacy('PASS', summary, body);
+/** An expected failure with a formatted summary and its messageId (shared checks). */
+export const fail = (summary: string, body?: LegacyBody) => legacy('FAIL', summary, body);
+/** A precondition outside the check's control, with a formatted summary and its messageId (shared checks). */
+export const blocked = (summary: string, body?: LegacyBody) => legacy('BLOCKED', summary, body);
+
+/** Messages every kind that runs on a host spreads into its own (`...hostMessages`), for `hostBlocked`. */
+export const hostMessages = {
+  unreachable: '{host}: {reason}; nothing was attempted',
+};
 
 /** Fills `{name}` placeholders of a message template. */
-export function message(template: string, data: Record<string, unknown> = {}): string {
+export function message(template: string, data: MessageData = {}): string {
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in data ? String(data[k]) : m));
+}
+
+/** Problems with the shape of a gate's returned value (status, summary, checks, evidence, facts). */
+export function resultShapeProblems(r: unknown): string[] {
+  if (!r || typeof r !== 'object') return ['the gate returned no object'];
+  const x = r as Partial<GateResult>;
+  const p: string[] = [];
+  if (!['PASS', 'FAIL', 'BLOCKED'].includes(String(x.status)))
+    p.push(`status must be PASS, FAIL or BLOCKED, got ${JSON.stringify(x.status)}`);
+  if (x.summary !== undefined && typeof x.summary !== 'string') p.push('summary must be a string');
+  if (!Array.isArray(x.checks)) p.push('checks must be a list');
+  if (!Array.isArray(x.evidence)) p.push('evidence must be a list');
+  if (!x.facts || typeof x.facts !== 'object' || Array.isArray(x.facts)) p.push('facts must be a mapping');
+  if (x.data !== undefined && (!x.data || typeof x.data !== 'object' || Array.isArray(x.data))) p.push('data must be a mapping');
+  return p;
+}
+
+/** A checked result, or the problems that make it a gate bug (EGATEOUTPUT). */
+export type FormattedResult = { ok: true; result: GateResult } | { ok: false; problems: string[] };
+
+/**
+ * Checks a gate's returned value against its kind and formats the summary from `{messageId, data}` (the framework
+ * formats, as ESLint does). FAIL/BLOCKED without a messageId, an id the kind's messages lack, or a bad shape is a
+ * gate bug: the caller records it as EGATEOUTPUT.
+ */
+export function formatResult(module: Pick<GateModule<unknown>, 'kind' | 'messages'>, raw: unknown): FormattedResult {
+  const problems = resultShapeProblems(raw);
+  if (problems.length) return { ok: false, problems };
+  const r = raw as GateResult;
+  if (r.messageId === undefined) {
+    if (r.status !== 'PASS') return { ok: false, problems: [`a ${r.status} result must name a messageId of the ${module.kind} messages`] };
+    if (typeof r.summary !== 'string') return { ok: false, problems: ['a PASS result needs a summary or a messageId'] };
+    return { ok: true, result: r };
+  }
+  if (typeof r.messageId !== 'string' || !Object.hasOwn(module.messages, r.messageId))
+    return {
+      ok: false,
+      problems: [
+        `messageId ${JSON.stringify(r.messageId)} is not one of the ${module.kind} messages (${Object.keys(module.messages).join(', ')})`,
+      ],
+    };
+  return { ok: true, result: { ...r, summary: message(module.messages[r.messageId], r.data) } };
 }

@@ -1,5 +1,5 @@
 // The BLOCKED-before-anything check a gate runs on its host.
-import { blocked, type GateContext, type GateResult } from '../gate.js';
+import { hostMessages, results, type GateContext, type GateResult } from '../gate.js';
 import { sshFailureReason } from '../context/hosts.js';
 
 /** Runs `true` on the host; returns a BLOCKED result naming the host when it cannot be reached, else null. */
@@ -9,7 +9,9 @@ export async function hostBlocked(ctx: GateContext, host: string): Promise<GateR
   if (r.exitCode === 0) return null;
   const reason =
     sshFailureReason(ctx.hosts.display(host), r.exitCode, r.stderr) ?? `host ${ctx.hosts.display(host)}: \`true\` exited ${r.exitCode}`;
-  return blocked(`${host}: ${reason}; nothing was attempted`, {
+  return results(hostMessages).blocked({
+    messageId: 'unreachable',
+    data: { host, reason },
     checks: [{ id: 'HOST', status: 'FAIL', text: reason }],
     facts: { host, reachable: false },
     evidence: [{ ...r.evidence, title: `reach ${ctx.hosts.display(host)}` }],

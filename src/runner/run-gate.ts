@@ -1,6 +1,6 @@
 // Runs one gate: resolves fact references, applies the timeout and cancellation, checks the result's shape.
 import { isGaterunError } from '../errors.js';
-import type { GateContext, GateModule, GateResult, GateStatus, RunInfo } from '../gate.js';
+import { formatResult, type GateContext, type GateModule, type GateResult, type GateStatus, type RunInfo } from '../gate.js';
 import { PolicyRefusal } from '../context/ledger.js';
 import { resolveReferences } from '../macro/references.js';
 import { compileSchema } from '../macro/schema-check.js';
@@ -107,12 +107,20 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
         r !== 'cancelled' && !resultProblems(r).length ? { checks: r.checks, evidence: r.evidence } : {},
       );
     if (r === 'cancelled') return done('FAIL', 'cancelled');
-    const problems = resultProblems(r);
-    if (problems.length)
-      return done('FAIL', `gate bug (EGATEOUTPUT): the ${d.spec.kind} gate returned a malformed result: ${problems.join('; ')}`, {
-        crash: { message: problems.join('; '), stack: '' },
+    // The framework formats the summary from {messageId, data}; an id the kind lacks is a gate bug (EGATEOUTPUT).
+    const f = formatResult(d.module, r);
+    if (!f.ok)
+      return done('FAIL', `gate bug (EGATEOUTPUT): the ${d.spec.kind} gate returned a malformed result: ${f.problems.join('; ')}`, {
+        crash: { message: f.problems.join('; '), stack: '' },
       });
-    return { ...done(r.status, r.summary), checks: r.checks, facts: r.facts, evidence: r.evidence };
+    const x = f.result;
+    return {
+      ...done(x.status, x.summary),
+      ...(x.messageId ? { messageId: x.messageId } : {}),
+      checks: x.checks,
+      facts: x.facts,
+      evidence: x.evidence,
+    };
   } catch (e) {
     if (timedOut) return done('FAIL', `timed out after ${timeoutS} s; its processes were killed`);
     if (d.runSignal.aborted) return done('ABORTED', 'aborted by signal; its processes were killed');

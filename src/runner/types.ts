@@ -12,6 +12,8 @@ export interface GateRecord {
   /** PENDING: a finalize gate (kb-publish) that runs after the bundle is signed. */
   status: GateStatus | 'PENDING';
   summary: string;
+  /** The message id of the kind's messages the gate reported (FAIL/BLOCKED always have one). */
+  messageId?: string;
   checks: Check[];
   facts: Facts;
   evidence: Evidence[];

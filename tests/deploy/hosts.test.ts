@@ -83,17 +83,20 @@ describe('ssh hosts against a real sshd', () => {
   test('remoteKillCommand ends a running remote command and its children (the ControlMaster would keep them)', async () => {
     const pidFile = newRemotePidFile();
     const marker = join(mkdtempSync(join(tmpdir(), 'gaterun-kill-')), 'started');
-    const cmd = commandForHost(spec, 'sh', ['-c', `touch ${marker}; sleep 30; echo not-killed`], { pidFile });
-    const started = Date.now();
+    const finished = `${marker}.finished`;
+    // A sleep length no other process on a shared machine uses, so the ps check below sees only ours.
+    const nap = `sleep 30.${String(process.pid).padStart(7, '0')}`;
+    const cmd = commandForHost(spec, 'sh', ['-c', `touch ${marker}; ${nap}; touch ${finished}; echo not-killed`], { pidFile });
     const child = execa(cmd.file, cmd.args, { reject: false, stdin: 'ignore' });
     while (!existsSync(marker)) await new Promise((r) => setTimeout(r, 50));
     const k = remoteKillCommand(spec, pidFile);
     expect((await execa(k.file, k.args, { reject: false })).exitCode).toBe(0);
     const r = await child;
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // The child ended before its sleep could: the kill, not the command, ended it.
+    expect(existsSync(finished)).toBe(false);
     expect(r.stdout).not.toContain('not-killed');
     expect(existsSync(pidFile)).toBe(false);
-    expect((await execa('sh', ['-c', `ps -eo args | grep -c '[s]leep 30' || true`])).stdout.trim()).toBe('0');
+    expect((await execa('sh', ['-c', `ps -eo args | grep -c '^${nap}$' || true`])).stdout.trim()).toBe('0');
   });
 
   test('closeHosts ends the ControlMaster of every host used, including ones that differ only by port', async () => {

@@ -1,30 +1,39 @@
 // The `command` gate: a GateTester table of passing and failing cases on real processes.
 import { describe, expect, test } from '@jest/globals';
-import { paramsValid, runGateKind } from '../helpers/gate-tester.js';
+import command from '../../gates/command.js';
+import { runCase, runGateKind, testGate } from '../helpers/gate-tester.js';
+
+testGate(command, {
+  pass: [
+    { params: { command: 'true' } },
+    { params: { command: ['sh', '-c', 'exit 4'], expect_exit: [0, 4] } },
+    { params: { command: 'echo hello world', stdout: { matches: ['^hello'], not_matches: ['error'] } } },
+    { params: { command: 'echo oops >&2', stderr: { matches: ['oops'] } } },
+  ],
+  fail: [
+    { params: { command: 'exit 2' }, messageId: 'failed', summary: /exit code 2, expected 0/ },
+    { params: { command: 'echo hello', stdout: { matches: ['^bye'] } }, messageId: 'failed', summary: /stdout does not match \/\^bye\// },
+    {
+      params: { command: 'echo error here', stdout: { not_matches: ['error'] } },
+      messageId: 'failed',
+      summary: /stdout matches \/error\//,
+    },
+    {
+      params: { command: ['/no/such/program'] },
+      messageId: 'failed',
+      summary: /exit code none \(could not start \/no\/such\/program: ENOENT\), expected 0/,
+    },
+    { params: { command: 'sleep 5', timeout: 0.3 }, messageId: 'failed', summary: /exit code none \(timed out\)/ },
+    {
+      params: { command: 'echo x', facts_from_stdout: 'version (?<v>\\S+)' },
+      messageId: 'failed',
+      summary: /does not match facts_from_stdout/,
+    },
+  ],
+  invalid: [{ command: '' }, { command: 'x', expect_exit: 'zero' }, { command: 'x', colour: 'red' }, {}],
+});
 
 describe('command gate', () => {
-  test.each([
-    [{ command: 'true' }],
-    [{ command: ['sh', '-c', 'exit 4'], expect_exit: [0, 4] }],
-    [{ command: 'echo hello world', stdout: { matches: ['^hello'], not_matches: ['error'] } }],
-    [{ command: 'echo oops >&2', stderr: { matches: ['oops'] } }],
-  ])('passes: %j', async (params) => {
-    const { result } = await runGateKind('command', params);
-    expect(result.status).toBe('PASS');
-  });
-
-  test.each([
-    [{ command: 'exit 2' }, /exit code 2, expected 0/],
-    [{ command: 'echo hello', stdout: { matches: ['^bye'] } }, /stdout does not match \/\^bye\//],
-    [{ command: 'echo error here', stdout: { not_matches: ['error'] } }, /stdout matches \/error\//],
-    [{ command: ['/no/such/program'] }, /exit code none \(could not start \/no\/such\/program: ENOENT\), expected 0/],
-    [{ command: 'sleep 5', timeout: 0.3 }, /exit code none \(timed out\)/],
-  ])('fails: %j', async (params, summary) => {
-    const { result } = await runGateKind('command', params);
-    expect(result.status).toBe('FAIL');
-    expect(result.summary).toMatch(summary);
-  });
-
   test('facts from stdout: a named fact and named groups', async () => {
     const { result } = await runGateKind('command', {
       command: 'echo "version 1.2.3 milestone O4"',
@@ -49,16 +58,11 @@ describe('command gate', () => {
     expect(result.evidence[0].ledger).toEqual([1]);
   });
 
-  test('a mutating command is refused under mutation: none and allowed under deploy', async () => {
-    await expect(runGateKind('command', { command: 'true', mutates: true })).rejects.toThrow(/refused before it happened/);
-    const { result } = await runGateKind('command', { command: 'true', mutates: true }, { policy: 'deploy' });
-    expect(result.status).toBe('PASS');
-  });
-
-  test('bad params are rejected by the schema', () => {
-    expect(paramsValid('command', { command: 'x' })).toBe(true);
-    expect(paramsValid('command', { command: '' })).toBe(false);
-    expect(paramsValid('command', { command: 'x', expect_exit: 'zero' })).toBe(false);
-    expect(paramsValid('command', { command: 'x', colour: 'red' })).toBe(false);
+  test('a mutating command is refused under mutation: none (the runner records a FAIL) and allowed under deploy', async () => {
+    const refused = await runCase(command, { params: { command: 'true', mutates: true } });
+    expect(refused.record).toMatchObject({ status: 'FAIL', summary: expect.stringMatching(/refused before it happened/) });
+    expect(refused.result).toBeNull();
+    const allowed = await runCase(command, { params: { command: 'true', mutates: true }, policy: 'deploy' });
+    expect(allowed.record.status).toBe('PASS');
   });
 });

@@ -1,10 +1,11 @@
 // The `precheck` gate on a real git repository in a temp dir.
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { paramsValid, runGateKind } from '../helpers/gate-tester.js';
+import precheck from '../../gates/precheck.js';
+import { runGateKind, testGate } from '../helpers/gate-tester.js';
 import { cleanupTemp, tempDir, writeFiles } from '../helpers/temp.js';
 
 afterAll(cleanupTemp);
@@ -19,6 +20,62 @@ async function repo(): Promise<{ dir: string; head: string }> {
   const head = (await git('rev-parse', 'HEAD')).stdout.trim();
   return { dir, head };
 }
+
+let d = '';
+beforeAll(async () => {
+  d = (await repo()).dir;
+});
+
+testGate(precheck, {
+  pass: [
+    { name: 'nothing asked', params: {} },
+    { name: 'a probe', params: { probes: [{ name: 'n', command: 'echo 3', equals: 3 }] } },
+  ],
+  fail: [
+    {
+      name: 'wrong HEAD',
+      params: () => ({ repos: [{ name: 'src', path: d, head: 'deadbeef' }] }),
+      messageId: 'failed',
+      summary: /src HEAD [0-9a-f]{7}, expected deadbeef/,
+    },
+    {
+      name: 'wrong branch',
+      params: () => ({ repos: [{ name: 'src', path: d, branch: 'release' }] }),
+      messageId: 'failed',
+      summary: /src on branch main, expected release/,
+    },
+    { name: 'missing path', params: () => ({ paths: { exist: [join(d, 'nope')] } }), messageId: 'failed', summary: /nope does not exist/ },
+    {
+      name: 'present path',
+      params: () => ({ paths: { absent: [join(d, 'README.md')] } }),
+      messageId: 'failed',
+      summary: /README\.md exists but must not/,
+    },
+    {
+      name: 'kill-switch probe on',
+      params: { probes: [{ name: 'execution_enabled', command: 'echo True', equals: 'False' }] },
+      messageId: 'failed',
+      summary: /probe execution_enabled read "True", expected "False"/,
+    },
+    {
+      name: 'probe command fails',
+      params: { probes: [{ name: 'x', command: 'exit 1', equals: 'y' }] },
+      messageId: 'failed',
+      summary: /probe x read nothing \(exit 1\)/,
+    },
+    { name: 'not a repo', params: () => ({ repos: [{ path: tempDir() }] }), messageId: 'failed', summary: /is not a git repository/ },
+    { name: 'KB not readable', params: { kb: 'readable' }, messageId: 'failed', summary: /KB not readable: the target has no kb.dir/ },
+    {
+      name: 'the wrong host is BLOCKED and nothing else is attempted',
+      params: () => ({ hostname: { matches: '^prod-vps-\\d+$' }, repos: [{ path: d }] }),
+      messageId: 'wrongHost',
+      status: 'BLOCKED',
+      summary: /^wrong host: host is .*, expected \/\^prod-vps/,
+      check: ({ ledger }) => expect(ledger.entries.map((e) => e.target)).toEqual(['uname -n']),
+    },
+  ],
+  invalid: [{ repos: [{ path: '/x', head: 'not-a-sha' }] }, { probes: [{ name: 'x', command: 'y' }] }, { hostnme: {} }],
+});
 
 describe('precheck gate', () => {
   test('host, repo at HEAD on its branch and clean, paths, probe: PASS with facts', async () => {
@@ -38,45 +95,11 @@ describe('precheck gate', () => {
     expect(result.summary).toContain(`src @ ${head.slice(0, 7)} clean`);
   });
 
-  test.each([
-    ['wrong HEAD', (d: string) => ({ repos: [{ name: 'src', path: d, head: 'deadbeef' }] }), /src HEAD [0-9a-f]{7}, expected deadbeef/],
-    ['wrong branch', (d: string) => ({ repos: [{ name: 'src', path: d, branch: 'release' }] }), /src on branch main, expected release/],
-    ['missing path', (d: string) => ({ paths: { exist: [join(d, 'nope')] } }), /nope does not exist/],
-    ['present path', (d: string) => ({ paths: { absent: [join(d, 'README.md')] } }), /README\.md exists but must not/],
-    [
-      'kill-switch probe on',
-      () => ({ probes: [{ name: 'execution_enabled', command: 'echo True', equals: 'False' }] }),
-      /probe execution_enabled read "True", expected "False"/,
-    ],
-    ['probe command fails', () => ({ probes: [{ name: 'x', command: 'exit 1', equals: 'y' }] }), /probe x read nothing \(exit 1\)/],
-    ['not a repo', () => ({ repos: [{ path: tempDir() }] }), /is not a git repository/],
-  ])('%s → FAIL', async (_n, params, summary) => {
-    const { dir } = await repo();
-    const { result } = await runGateKind('precheck', params(dir));
-    expect(result.status).toBe('FAIL');
-    expect(result.summary).toMatch(summary);
-  });
-
   test('a dirty tree FAILs naming the changed files', async () => {
     const { dir } = await repo();
     writeFileSync(join(dir, 'src/a.py'), 'x = 2\n');
     const { result } = await runGateKind('precheck', { repos: [{ name: 'src', path: dir, clean: true }] });
     expect(result.status).toBe('FAIL');
     expect(result.summary).toMatch(/src has 1 uncommitted change\(s\): src\/a\.py/);
-  });
-
-  test('the wrong host is BLOCKED and nothing else is attempted', async () => {
-    const { dir } = await repo();
-    const { result, ledger } = await runGateKind('precheck', { hostname: { matches: '^prod-vps-\\d+$' }, repos: [{ path: dir }] });
-    expect(result.status).toBe('BLOCKED');
-    expect(result.summary).toMatch(/wrong host/);
-    expect(ledger.entries.map((e) => e.target)).toEqual(['uname -n']);
-  });
-
-  test('bad params are rejected by the schema', () => {
-    expect(paramsValid('precheck', { repos: [{ path: '/x', head: 'abc1234' }] })).toBe(true);
-    expect(paramsValid('precheck', { repos: [{ path: '/x', head: 'not-a-sha' }] })).toBe(false);
-    expect(paramsValid('precheck', { probes: [{ name: 'x', command: 'y' }] })).toBe(false);
-    expect(paramsValid('precheck', { hostnme: {} })).toBe(false);
   });
 });

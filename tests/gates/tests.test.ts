@@ -1,10 +1,11 @@
 // The `tests` gate and the count parser, on real output of test runs these tests create.
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { parseTestCounts } from '../../src/test-counts.js';
 import { repoRoot } from '../helpers/cli.js';
-import { paramsValid, runGateKind } from '../helpers/gate-tester.js';
+import tests from '../../gates/tests.js';
+import { runGateKind, testGate } from '../helpers/gate-tester.js';
 import { cleanupTemp, tempDir, writeFiles } from '../helpers/temp.js';
 
 afterAll(cleanupTemp);
@@ -116,41 +117,54 @@ describe('parseTestCounts on real runs', () => {
   });
 });
 
+let suites = '';
+beforeAll(() => {
+  suites = tempDir();
+  writeFiles(suites, { 'pass/test_p.py': pyPass, 'fail/test_f.py': pyFail });
+});
+
+testGate(tests, {
+  pass: [{ name: 'passing suite', params: () => ({ command: 'python3 -m unittest discover -s pass', min: 5, cwd: suites }) }],
+  fail: [
+    {
+      name: 'failing suite',
+      params: () => ({ command: 'python3 -m unittest discover -s fail', cwd: suites }),
+      messageId: 'failed',
+      summary: /1 of 3 failed, 1 errors/,
+    },
+    {
+      name: 'below the minimum',
+      params: () => ({ command: 'python3 -m unittest discover -s pass', min: 10, cwd: suites }),
+      messageId: 'failed',
+      summary: /5 tests ran, fewer than the minimum 10/,
+    },
+    {
+      name: 'counts but a non-zero exit',
+      params: () => ({ command: 'python3 -m unittest discover -s pass; exit 3', cwd: suites, name: 'unit' }),
+      messageId: 'failed',
+      summary: /^unit: exit code 3 although the counts show no failure/,
+    },
+    {
+      name: 'no counts in the output',
+      params: { command: 'echo everything is fine' },
+      messageId: 'noCounts',
+      summary: /no test counts found/,
+    },
+    {
+      name: 'counts of the wrong runner',
+      params: () => ({ command: 'python3 -m unittest discover -s pass', format: 'jest', cwd: suites }),
+      messageId: 'noCounts',
+      summary: /no test counts found .* \(format jest\)/,
+    },
+  ],
+  invalid: [{}, { command: 'x', format: 'mocha' }, { command: 'x', min: -1 }],
+});
+
 describe('tests gate', () => {
-  const cases = () => {
-    const dir = tempDir();
-    writeFiles(dir, { 'pass/test_p.py': pyPass, 'fail/test_f.py': pyFail });
-    return dir;
-  };
-
-  test.each([
-    ['passing suite', { command: 'python3 -m unittest discover -s pass', min: 5 }, 'PASS', /^4\/5 passed$/],
-    ['failing suite', { command: 'python3 -m unittest discover -s fail' }, 'FAIL', /1 of 3 failed, 1 errors/],
-    ['below the minimum', { command: 'python3 -m unittest discover -s pass', min: 10 }, 'FAIL', /5 tests ran, fewer than the minimum 10/],
-    ['no counts in the output', { command: 'echo everything is fine' }, 'FAIL', /no test counts found/],
-    [
-      'counts of the wrong runner',
-      { command: 'python3 -m unittest discover -s pass', format: 'jest' },
-      'FAIL',
-      /no test counts found .* \(format jest\)/,
-    ],
-  ])('%s', async (_n, params, status, summary) => {
-    const dir = cases();
-    const { result } = await runGateKind('tests', { ...params, cwd: dir });
-    expect(result.status).toBe(status);
-    expect(result.summary).toMatch(summary);
-  });
-
-  test('facts carry the counts', async () => {
-    const { result } = await runGateKind('tests', { command: 'python3 -m unittest discover -s pass', cwd: cases() });
+  test('a passing suite: summary and facts carry the counts', async () => {
+    const { result } = await runGateKind('tests', { command: 'python3 -m unittest discover -s pass', cwd: suites });
+    expect(result.summary).toBe('4/5 passed');
     expect(result.facts).toMatchObject({ passed: 4, failed: 0, skipped: 1, total: 5, format: 'unittest', exit_code: 0 });
     expect(result.evidence[0]).toMatchObject({ kind: 'exec', exitCode: 0 });
-  });
-
-  test('bad params are rejected by the schema', () => {
-    expect(paramsValid('tests', { command: 'x' })).toBe(true);
-    expect(paramsValid('tests', {})).toBe(false);
-    expect(paramsValid('tests', { command: 'x', format: 'mocha' })).toBe(false);
-    expect(paramsValid('tests', { command: 'x', min: -1 })).toBe(false);
   });
 });

@@ -6,9 +6,12 @@ import { Ledger } from '../../src/context/ledger.js';
 import { displayUrl } from '../../src/db/database-url.js';
 import { createDbAccess } from '../../src/db/db-access.js';
 import { testServerUrl } from '../helpers/pg.js';
+import { restoreEnv, setTestEnv } from '../helpers/env.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
+afterEach(restoreEnv);
 
 const role = `gaterun_pw_${randomBytes(4).toString('hex')}`;
 const realPassword = `Real-${randomBytes(8).toString('hex')}`;
@@ -45,7 +48,7 @@ async function failure(p: Promise<unknown>): Promise<CodedError> {
 }
 
 function access(url: string, connectTimeoutS = 2) {
-  process.env.GATERUN_TEST_CONNECT_URL = url;
+  setTestEnv('GATERUN_TEST_CONNECT_URL', url);
   const ledger = new Ledger('none');
   const a = createDbAccess({
     databases: { main: { url_env: 'GATERUN_TEST_CONNECT_URL' } },
@@ -84,13 +87,13 @@ test('an unreachable port fails fast with EDBCONNECT', async () => {
     });
   });
   const { a } = access(urlFor('postgres', 'pw-not-used', port), 2);
-  const t0 = Date.now();
   const err = await failure(a.db('main').count('select 1'));
   await a.closeAll();
   expect(err).toMatchObject({ code: 'EDBCONNECT' });
+  // Refused, not waited out: the reason is the refusal, not the connect timeout.
   expect(err.message).toMatch(/ECONNREFUSED/);
+  expect(err.message).not.toMatch(/timeout/i);
   expect(err.message).not.toContain('pw-not-used');
-  expect(Date.now() - t0).toBeLessThan(2000);
 });
 
 test('a server that accepts TCP but never answers → EDBCONNECT within the connect timeout', async () => {
@@ -101,16 +104,15 @@ test('a server that accepts TCP but never answers → EDBCONNECT within the conn
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
   const port = (silent.address() as net.AddressInfo).port;
   const { a } = access(urlFor('postgres', 'pw-not-used', port), 1);
-  const t0 = Date.now();
   const err = await failure(a.db('main').count('select 1'));
-  const elapsed = Date.now() - t0;
+  // Order, not a stopwatch: the client reached the server, then gave up on the connect timeout.
+  const reached = sockets.length;
   await a.closeAll();
   sockets.forEach((s) => s.destroy());
   silent.close();
+  expect(reached).toBeGreaterThanOrEqual(1);
   expect(err).toMatchObject({ code: 'EDBCONNECT' });
   expect(err.message).toMatch(/timeout/i);
-  expect(elapsed).toBeGreaterThanOrEqual(900);
-  expect(elapsed).toBeLessThan(3000);
 });
 
 test('URL from an env_file key; display is role@host:port/db', async () => {

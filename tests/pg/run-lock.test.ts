@@ -4,6 +4,9 @@ import { takeRunLock } from '../../src/db/run-lock.js';
 import { Ledger } from '../../src/context/ledger.js';
 import { createDbAccess } from '../../src/db/db-access.js';
 import { testServerUrl } from '../helpers/pg.js';
+import { restoreEnv, setTestEnv } from '../helpers/env.js';
+
+afterEach(restoreEnv);
 
 test("the second taker gets the holder's identity; after release it can take the lock", async () => {
   const key = `target:${randomBytes(4).toString('hex')}`;
@@ -30,7 +33,7 @@ test("the second taker gets the holder's identity; after release it can take the
 });
 
 test('createDbAccess.lock records db.lock in the ledger, with the holder when held', async () => {
-  process.env.GATERUN_TEST_LOCK_URL = testServerUrl();
+  setTestEnv('GATERUN_TEST_LOCK_URL', testServerUrl());
   const key = `target:${randomBytes(4).toString('hex')}`;
   const l1 = new Ledger();
   const a1 = createDbAccess({ databases: { main: { url_env: 'GATERUN_TEST_LOCK_URL' } }, baseDir: '/', runId: 'run-one', ledger: l1 });
