@@ -46,6 +46,7 @@ const messages = {
   outcome: '{macroId} ended {outcome}, {want} required',
   noManifest: "no DEPLOY-MANIFEST named by the predecessor's final block ({key})",
   subCheck: '{check}: {summary}',
+  subBlocked: '{check} is blocked: {summary}',
 };
 
 const fill = (id: keyof typeof messages, data: Record<string, unknown>) =>
@@ -340,7 +341,8 @@ async function composeSubChecks(
   const summary = [a.head, ...subs.map((s) => s.result.summary.split('\n')[0])].join('; ');
   if (!bad) return pass(summary, { checks, facts, evidence });
   const why = `${a.head}; ${bads.map((s) => `${s.label}: ${s.result.summary.split('\n')[0]}`).join('; ')}`;
+  // The composed check's own id belongs to its kind, not to predecessor: report it as subCheck / subBlocked.
   return bad.result.status === 'BLOCKED'
-    ? blocked(why, { checks, facts, evidence })
-    : fail(why, { checks, facts, evidence, messageId: bad.result.messageId ?? 'subCheck' });
+    ? blocked(why, { checks, facts, evidence, messageId: 'subBlocked' })
+    : fail(why, { checks, facts, evidence, messageId: 'subCheck' });
 }

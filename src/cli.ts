@@ -543,11 +543,12 @@ async function macroAndTarget(macroArg: string, targetFlag: string | undefined):
   const targetFile = targetFlag ?? loadProjectConfig().target;
   if (!targetFile) {
     const { readFileSync } = await import('node:fs');
-    const { parseYamlSource } = await import('./macro/yaml-source.js');
+    const { parseYamlSource, yamlData } = await import('./macro/yaml-source.js');
     const { targetNeeds } = await import('./macro/target-needs.js');
     const src = parseYamlSource(file, readFileSync(file, 'utf8'));
-    // A macro that does not parse gets its full problem list from loadMacro instead.
-    const needs = src.problems.length ? [] : targetNeeds(src.doc.toJS());
+    // A macro that does not parse (or is an alias bomb) gets its full problem list from loadMacro instead.
+    const parsed = src.problems.length ? null : yamlData(src);
+    const needs = parsed && !parsed.problems.length ? targetNeeds(parsed.data) : [];
     if (needs.length) throw errors.targetRequired(relative(process.cwd(), file) || file, needs);
   }
   return { file, targetFile };

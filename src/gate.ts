@@ -346,5 +346,7 @@ export function formatResult(module: Pick<GateModule<unknown>, 'kind' | 'message
         `messageId ${JSON.stringify(r.messageId)} is not one of the ${module.kind} messages (${Object.keys(module.messages).join(', ')})`,
       ],
     };
+  // A summary built from the same message by a shared check (no `data`) is kept as it was formatted there.
+  if (r.data === undefined && typeof r.summary === 'string' && r.summary) return { ok: true, result: r };
   return { ok: true, result: { ...r, summary: message(module.messages[r.messageId], r.data) } };
 }

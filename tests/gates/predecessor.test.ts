@@ -62,7 +62,7 @@ testGate(predecessor, {
     {
       name: 'an outcome below the required one',
       params: () => ({ run: fx.older, keys: [fx.pub] }),
-      messageId: 'wrongOutcome',
+      messageId: 'outcome',
       summary: /C — FAIL at G0, A required$/,
     },
     {
