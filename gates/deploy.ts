@@ -1,5 +1,5 @@
 // deploy: side by side on a host — sha-verified transfer, staged extraction and tests, backup + promote, verify.
-import { defineGate, fail, pass, type Check, type Evidence, type GateContext, type GateResult } from '../src/gate.js';
+import { defineGate, fail, pass, type Check, type Evidence, type GateContext, type GateResult, hostMessages } from '../src/gate.js';
 import { readManifest, verifyTree } from '../src/deploy/verify-tree.js';
 import { parseTestCounts, type TestCounts } from '../src/test-counts.js';
 import { DEFAULT_VERIFY_IGNORES } from '../src/files/glob.js';
@@ -20,6 +20,7 @@ export interface DeployParams {
 }
 
 const messages = {
+  ...hostMessages,
   shaMismatch: 'artifact sha256 {actual} is not the expected {expected} ({where})',
   transfer: 'transfer to {host} failed: {error}',
   staging: 'staging failed: {error}',

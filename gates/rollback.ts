@@ -1,5 +1,5 @@
 // rollback: points the live path at a backup tree again (one atomic switch, as deploy's promote) and verifies it.
-import { defineGate, fail, pass, type Check, type Evidence } from '../src/gate.js';
+import { defineGate, fail, pass, type Check, type Evidence, hostMessages } from '../src/gate.js';
 import { readManifest, verifyTree } from '../src/deploy/verify-tree.js';
 import { DEFAULT_VERIFY_IGNORES } from '../src/files/glob.js';
 import { hostBlocked } from '../src/files/host-ready.js';
@@ -16,6 +16,7 @@ export interface RollbackParams {
 }
 
 const messages = {
+  ...hostMessages,
   noBackup: 'backup {backup} does not exist on {host}; nothing was changed',
   swap: 'swap failed: {error}',
   verify: 'restored tree does not match the manifest: {line}',

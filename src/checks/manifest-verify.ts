@@ -1,6 +1,6 @@
 // The manifest-verify checks: a tree on a host against a DEPLOY-MANIFEST: N/N sha256 match, each mismatch, missing, extra.
 // Shared by the `manifest-verify` gate and by gates that compose it (predecessor); takes only ctx.
-import { fail, pass, type Check, type GateContext, type GateResult } from '../gate.js';
+import { fail, pass, type Check, type GateContext, type GateResult, hostMessages } from '../gate.js';
 import { readManifest, verifyTree } from '../deploy/verify-tree.js';
 import { DEFAULT_VERIFY_IGNORES } from '../files/glob.js';
 import { hostBlocked } from '../files/host-ready.js';
@@ -15,6 +15,7 @@ export interface ManifestVerifyParams {
 }
 
 export const manifestVerifyMessages = {
+  ...hostMessages,
   mismatch: '{line}; {problems}',
   unreadable: '{error}',
 };

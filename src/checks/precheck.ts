@@ -21,6 +21,7 @@ export const precheckMessages = {
   missing: '{path} does not exist',
   present: '{path} exists but must not',
   probe: 'probe {name} read {got}, expected {want}',
+  failed: '{failures}',
 };
 
 /** JSON Schema of the precheck check's params (the `precheck` gate's `with:`). */
@@ -199,7 +200,7 @@ export async function runPrecheck(ctx: GateContext, p: PrecheckParams): Promise<
 
   const failed = checks.filter((c) => c.status === 'FAIL');
   const body = { checks, facts, evidence };
-  if (failed.length) return fail(failed.map((c) => c.text).join('; '), body);
+  if (failed.length) return fail(failed.map((c) => c.text).join('; '), { ...body, messageId: 'failed' });
   const parts: string[] = [];
   if (facts.hostname) parts.push(`host ${textOf(facts.hostname)}`);
   for (const [name, r] of Object.entries(repos))

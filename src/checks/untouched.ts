@@ -1,7 +1,7 @@
 // The untouched checks: records a sibling tree's git HEAD and tree digest, and compares them with an earlier record.
 // Shared by the `untouched` gate and by gates that compose it (predecessor); takes only ctx.
 import { textOf } from '../text.js';
-import { fail, pass, type Check, type Evidence, type GateContext, type GateResult } from '../gate.js';
+import { fail, pass, type Check, type Evidence, type GateContext, type GateResult, hostMessages } from '../gate.js';
 import { git } from '../git/git.js';
 import { hashTreeOnHost, treeDigest } from '../files/hash-tree.js';
 import { hostBlocked } from '../files/host-ready.js';
@@ -15,6 +15,7 @@ export interface UntouchedParams {
 }
 
 export const untouchedMessages = {
+  ...hostMessages,
   missing: '{path} does not exist on {host}',
   changed: '{path} changed: {what}',
 };

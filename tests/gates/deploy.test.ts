@@ -46,7 +46,7 @@ testGate(deploy, {
       name: 'the artifact is missing',
       params: () => ({ ...release(good), artifact: '/nonexistent/app.tar.gz', dir: join(tempDir(), 'live') }),
       policy: 'deploy',
-      messageId: 'unreadable',
+      messageId: 'precondition',
     },
     {
       name: 'the manifest is missing',
@@ -58,7 +58,7 @@ testGate(deploy, {
       name: 'the parent of the live dir does not exist',
       params: () => ({ ...release(good), dir: '/nonexistent/parent/live' }),
       policy: 'deploy',
-      messageId: 'hostPrecondition',
+      messageId: 'precondition',
       summary: /parent directory \/nonexistent\/parent does not exist/,
     },
     {

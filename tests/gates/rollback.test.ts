@@ -51,7 +51,7 @@ testGate(rollback, {
       name: 'the manifest cannot be read: nothing changes',
       params: () => ({ ...sites.noManifest, manifest: '/nonexistent/MANIFEST.txt' }),
       policy: 'deploy',
-      messageId: 'unreadable',
+      messageId: 'verify',
       check: () => expect(existsSync(sites.noManifest.backup)).toBe(true),
     },
     {

@@ -129,20 +129,20 @@ testGate(tests, {
     {
       name: 'failing suite',
       params: () => ({ command: 'python3 -m unittest discover -s fail', cwd: suites }),
-      messageId: 'failed',
+      messageId: 'failures',
       summary: /1 of 3 failed, 1 errors/,
     },
     {
       name: 'below the minimum',
       params: () => ({ command: 'python3 -m unittest discover -s pass', min: 10, cwd: suites }),
-      messageId: 'failed',
+      messageId: 'belowMin',
       summary: /5 tests ran, fewer than the minimum 10/,
     },
     {
       name: 'counts but a non-zero exit',
       params: () => ({ command: 'python3 -m unittest discover -s pass; exit 3', cwd: suites, name: 'unit' }),
-      messageId: 'failed',
-      summary: /^unit: exit code 3 although the counts show no failure/,
+      messageId: 'ambiguous',
+      summary: /^unit: ambiguous test result: .*exited 3/,
     },
     {
       name: 'no counts in the output',

@@ -56,7 +56,8 @@ async function startRun(server: EmbeddedPostgres) {
   const out = join(dir, 'run');
   const args = ['run', join(dir, 'm.yaml'), '--target', join(dir, 't.yaml'), '--out', out, '--key', join(keyDir, 'signing-key.pem')];
   const child = execa('node', [cliPath, ...args, '--renderer', 'silent'], {
-    env: { ...cliEnv, FAULT_DB_URL: server.url },
+    // The G0 command writes its start marker to the test's temp dir, outside the run dir: no sandbox here.
+    env: { ...cliEnv, FAULT_DB_URL: server.url, GATERUN_SANDBOX: 'off' },
     reject: false,
     all: true,
   });
