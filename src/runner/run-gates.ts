@@ -1,6 +1,7 @@
 // The gate loop: a plain `for` over the specs; the first gate that does not pass stops the rest (except `finally:`).
 import { gateKinds } from '../../gates/index.js';
-import type { Facts, GateModule, RunInfo, TargetInfo } from '../gate.js';
+import type { Facts, GateModule, GateResult, RunInfo, TargetInfo } from '../gate.js';
+import { hostBlocked } from '../files/host-ready.js';
 import { createContext } from '../context/create-context.js';
 import type { DbAccess } from '../db/db-access.js';
 import type { Ledger } from '../context/ledger.js';
@@ -61,6 +62,45 @@ function redactRecord(rec: GateRecord, redact: (s: string) => string): GateRecor
   return JSON.parse(JSON.stringify(rec), (_k, v: unknown) => (typeof v === 'string' ? redact(v) : v)) as GateRecord;
 }
 
+const reachability = new WeakMap<Ledger, Map<string, Promise<GateResult | null>>>();
+
+/** A BLOCKED record body when the gate's SSH host cannot be reached (asked once per host and run), else null. */
+async function hostUnreachable(host: string, spec: GateSpec, deps: GateLoopDeps): Promise<Partial<GateRecord> | null> {
+  let byHost = reachability.get(deps.ledger);
+  if (!byHost) reachability.set(deps.ledger, (byHost = new Map()));
+  if (!byHost.has(host)) {
+    const ctx = createContext({
+      gateId: spec.id,
+      host,
+      ledger: deps.ledger,
+      signal: deps.signal,
+      target: deps.target,
+      run: deps.run,
+      facts: deps.facts,
+      redact: deps.redact,
+      log: { info: () => {}, warn: () => {} },
+    });
+    let check: Promise<GateResult | null>;
+    try {
+      check = hostBlocked(ctx, host);
+    } catch {
+      check = Promise.resolve(null); // an unknown host name: the gate reports it
+    }
+    byHost.set(host, check);
+  }
+  const r = await byHost.get(host)!;
+  if (!r) return null;
+  return {
+    status: 'BLOCKED',
+    summary: r.summary,
+    messageId: 'unreachable',
+    checks: r.checks,
+    facts: r.facts,
+    evidence: r.evidence,
+    startedAt: new Date().toISOString(),
+  };
+}
+
 /** Why the gates after `rec` do not run. */
 function stopReason(rec: GateRecord): string {
   if (rec.status === 'ABORTED') return 'the run was aborted';
@@ -89,6 +129,20 @@ export async function runGates(
       continue;
     }
     deps.emit({ type: 'gate-start', spec, section });
+    // Reachability of the gate's host is checked once per run in the wrapper: every kind ends BLOCKED naming the
+    // host and the reason, instead of each kind reading an ssh failure as its own (exit 255, "no test counts").
+    const unreachable = await hostUnreachable(host, spec, deps);
+    if (unreachable) {
+      const rec = redactRecord(
+        { ...placeholder(spec, reportFile, 'NOT_RUN', '', deps.macroHost), ...unreachable, reason: undefined },
+        deps.redact,
+      );
+      deps.facts[spec.id] = rec.facts;
+      records.push(rec);
+      deps.emit({ type: 'gate-end', spec, section, record: rec });
+      if (!stop) stop = stopReason(rec);
+      continue;
+    }
     const log = (level: 'info' | 'warn') => (m: string) => deps.emit({ type: 'gate-output', spec, level, line: deps.redact(m) });
     const raw = await runGate({
       spec,

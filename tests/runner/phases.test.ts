@@ -128,3 +128,25 @@ describe('on screen', () => {
     expect(r.stdout).toMatch(/G0 slow — running \ds/);
   });
 });
+
+describe('an unreachable SSH host', () => {
+  test.each(['command', 'tests', 'precheck'])(
+    'a %s gate on it ends B naming the host and the reason, checked once by the runner',
+    async (kind) => {
+      const dir = tempDir();
+      writeFiles(dir, { 't.yaml': 'name: unreachable\nhosts:\n  bad: ssh://u@127.0.0.1:1\n' });
+      const w = kind === 'precheck' ? '{ paths: { exist: [/tmp] } }' : '{ command: "true" }';
+      const file = macro(
+        dir,
+        `gates:\n  - id: G0\n    title: one\n    kind: ${kind}\n    host: bad\n    with: ${w}\n  - id: G1\n    title: two\n    kind: ${kind}\n    host: bad\n    with: ${w}\n`,
+      );
+      const out = join(dir, 'run');
+      const r = await gaterun(['run', file, '--target', join(dir, 't.yaml'), '--out', out, '--renderer', 'silent']);
+      expect(r.exitCode).toBe(3);
+      const run = runJson(out);
+      expect(run.outcome.text).toBe('B — BLOCKED at G0');
+      expect(run.gates[0].summary).toBe('bad: host u@127.0.0.1:1: unreachable (connection refused); nothing was attempted');
+      expect(run.gates[0].messageId).toBe('unreachable');
+    },
+  );
+});
