@@ -108,6 +108,8 @@ export async function acquire(o: AcquireOptions): Promise<Resources> {
     ledger: o.ledger,
     redact: o.redact,
     embeddedUrl: embedded?.url,
+    // SIGINT/SIGTERM stop a connect (or a wait for the lock's session) at once.
+    signal: o.signal,
   });
   closers.push(() => access.closeAll());
   for (const name of Object.keys(databases)) {
