@@ -72,6 +72,7 @@ export function publishToKbDir(kbRoot: string, kbPath: string, runDir: string, o
         sha256: r.sha256,
         signature: options.signature,
         runPage: options.runPage,
+        siblings: reports.map((x) => x.file),
         publishedAt,
         body: r.body,
       });

@@ -8,6 +8,8 @@ import { ENVELOPE_FILE, type Statement } from '../report/sign-bundle.js';
 
 /** Marks where the header ends; the bytes after it are the report exactly as signed. */
 export const BODY_MARKER = '<!-- gaterun:kb-body (the bytes below are the signed report) -->';
+/** Starts the footer after the signed bytes (links to the run's other reports, the way back to the hub). */
+export const FOOTER_MARKER = '<!-- gaterun:kb-footer (not part of the signed report) -->';
 export const WORDS_PER_MINUTE = 200;
 
 export interface KbPublishOptions {
@@ -124,6 +126,8 @@ export function renderKbDocument(doc: {
   publishedAt: string;
   body: Buffer | string;
   runPage?: string;
+  /** The other reports of the run, published next to this one: linked in the footer. */
+  siblings?: string[];
 }): string {
   const body = typeof doc.body === 'string' ? doc.body : doc.body.toString('utf8');
   const runDir = resolve(doc.runDir);
@@ -138,13 +142,24 @@ export function renderKbDocument(doc: {
     // After the lines parseKbHeader reads by position, so documents with and without it parse alike.
     ...(doc.runPage ? [`web view: [${doc.runPage}](${encodeURI(doc.runPage)})`] : []),
   ];
-  return `${header.join('\n')}\n${BODY_MARKER}\n${body}`;
+  // The body stays the signed bytes; the links and the way back live in a footer after it, as the hand-written KB pages end.
+  const others = (doc.siblings ?? []).filter((f) => f !== doc.file);
+  const footer = [
+    FOOTER_MARKER,
+    '---',
+    ...(others.length ? [`Reports of this run: ${others.map((f) => `[Report ${f.slice(0, 2)}](./${encodeURI(f)})`).join(' · ')}`] : []),
+    `Back to Knowledge Hub ${doc.path.split('/').slice(0, -1).join('/')}`,
+  ];
+  return `${header.join('\n')}\n${BODY_MARKER}\n${body}\n${footer.join('\n')}\n`;
 }
 
 /** The report bytes inside a KB document (what was signed); null when the marker is missing. */
 export function kbBodyOf(text: string): string | null {
   const i = text.indexOf(`\n${BODY_MARKER}\n`);
-  return i < 0 ? null : text.slice(i + BODY_MARKER.length + 2);
+  if (i < 0) return null;
+  const rest = text.slice(i + BODY_MARKER.length + 2);
+  const end = rest.lastIndexOf(`\n${FOOTER_MARKER}\n`);
+  return end < 0 ? rest : rest.slice(0, end);
 }
 
 /** Parses the header of a rendered KB document. */

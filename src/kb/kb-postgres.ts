@@ -122,7 +122,12 @@ export async function showKbPostgres(sql: AnySql, idOrPath: string, revision?: n
   const rev = revision ?? revisions[revisions.length - 1];
   const [row] = await sql<RevisionRow[]>`select * from kb.document_revision where path = ${paths[0]} and revision = ${rev}`;
   if (!row) throw errors.kbNotFound(`${paths[0]} revision ${rev} (kept: ${revisions.join(', ')})`);
+  // The run's other reports, published with it, for the footer links (as the dir store renders them).
+  const siblings = (
+    await sql<{ file: string }[]>`select distinct file from kb.document_revision where run_dir = ${row.run_dir} order by file`
+  ).map((r) => r.file);
   const text = renderKbDocument({
+    siblings,
     kbId: row.kb_id,
     path: row.path,
     title: row.title,

@@ -73,6 +73,9 @@ describe('directory KB store', () => {
     expect(latest).toContain(`signature ed25519 keyid \`${KEYID}\``);
     expect(latest).toContain(`run dir [${run2}](file://${run2})`);
     expect(kbBodyOf(latest)).toBe('FINAL RESULT: C — changed\n');
+    // After the signed bytes, as the hand-written KB pages end: links to the run's other reports, and the way back.
+    expect(latest).toMatch(/\nReports of this run: \[Report 01\]\(\.\/01-[^)]+\.md\)/);
+    expect(latest.trimEnd().split('\n').pop()).toBe(`Back to Knowledge Hub ${KB_PATH}`);
     expect(readFileSync(join(kb, KB_PATH, '.revisions', `${FINAL}.r1.md`), 'utf8')).toBe(r1);
     expect(readFileSync(join(kb, KB_PATH, '.revisions', `${FINAL}.r2.md`), 'utf8')).toBe(latest);
     // the KB copy's body is the signed report: its sha256 is the one in the header and in the bundle
