@@ -24,6 +24,9 @@ export interface Evidence {
   stderrSha256?: string;
   stdoutTail?: string;
   stderrTail?: string;
+  /** exec: the full (redacted) output kept in the run dir, e.g. `logs/0007-G2.out.txt` (capped at 1 MiB a stream). */
+  stdoutLog?: string;
+  stderrLog?: string;
   /** sql: statement and rows (as JSON-able values). */
   sql?: string;
   rows?: unknown[];

@@ -1,5 +1,6 @@
 // Runs child processes for gates: ledger entry, policy check, kill of the whole process group on cancel.
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { Evidence, ExecOptions, ExecResult, TargetInfo } from '../gate.js';
 import { commandForHost, newRemotePidFile, remoteKillCommand, type HostSpec } from './hosts.js';
@@ -198,7 +199,11 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
         : exitCode === 0
           ? 'ok'
           : `exit ${exitCode}`;
-  const outputSha256 = sha256Hex(stdout + stderr);
+  // Digests are of the redacted text, the bytes kept under logs/: a reviewer can check them, and a digest of a raw
+  // output can never serve to confirm a guessed secret.
+  const cleanOut = redactAll(stdout);
+  const cleanErr = redactAll(stderr);
+  const outputSha256 = sha256Hex(cleanOut + cleanErr);
   const seq = deps.ledger.record({
     ...base,
     outcome,
@@ -219,11 +224,12 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
     cwd: opts.cwd,
     exitCode,
     durationMs,
-    stdoutSha256: sha256Hex(stdout),
-    stderrSha256: sha256Hex(stderr),
+    stdoutSha256: sha256Hex(cleanOut),
+    stderrSha256: sha256Hex(cleanErr),
     stdoutTail: redactAll(tail(stdout)),
     stderrTail: redactAll(tail(stderr)),
     ledger: [seq],
+    ...keepLogs(deps.runDir, seq, deps.gateId, cleanOut, cleanErr),
   };
   return {
     command: redactAll(display),
@@ -236,4 +242,36 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
     ledgerSeq: seq,
     evidence,
   };
+}
+
+/** Bytes of one stream kept under logs/; more is cut, and the file says where and how much there was. */
+export const LOG_CAP_BYTES = 1024 * 1024;
+
+/**
+ * Keeps an exec's full (redacted) stdout and stderr as `logs/<seq>-<gate>.out.txt` / `.err.txt` in the run dir, signed
+ * with the bundle; the evidence digests are of exactly these bytes (when not cut). Nothing is kept without a run dir.
+ */
+function keepLogs(runDir: string | undefined, seq: number, gate: string, out: string, err: string): Partial<Evidence> {
+  if (!runDir || !existsSync(runDir)) return {};
+  const kept: Partial<Evidence> = {};
+  try {
+    mkdirSync(join(runDir, 'logs'), { recursive: true });
+    const base = `logs/${String(seq).padStart(4, '0')}-${gate.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    for (const [key, ext, text] of [
+      ['stdoutLog', 'out', out],
+      ['stderrLog', 'err', err],
+    ] as const) {
+      if (!text) continue;
+      const bytes = Buffer.from(text);
+      const body =
+        bytes.length > LOG_CAP_BYTES
+          ? `${bytes.subarray(0, LOG_CAP_BYTES).toString()}\n[gaterun: cut at ${LOG_CAP_BYTES} of ${bytes.length} bytes]\n`
+          : text;
+      writeFileSync(join(runDir, `${base}.${ext}.txt`), body, { flag: 'wx' });
+      kept[key] = `${base}.${ext}.txt`;
+    }
+  } catch (e) {
+    kept.text = `full output not kept: ${(e as Error).message}`;
+  }
+  return kept;
 }

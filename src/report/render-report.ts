@@ -76,6 +76,8 @@ const EVIDENCE_KEYS: (keyof Evidence)[] = [
   'stderrSha256',
   'stdoutTail',
   'stderrTail',
+  'stdoutLog',
+  'stderrLog',
   'sql',
   'rows',
   'path',

@@ -167,8 +167,11 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
       target: o.target.file ?? o.target.name,
     });
     run.signature = record.final_outcome.signature;
+    // After signing nothing may write into the sealed run dir: finalize gates run without the observers.
     const finalize =
-      record.outcome.code === 'A' && !record.secret_leak && finalizeSpecs.length ? await section(finalizeSpecs, 'finalize', deps) : [];
+      record.outcome.code === 'A' && !record.secret_leak && finalizeSpecs.length
+        ? await section(finalizeSpecs, 'finalize', { ...deps, afterGate: undefined })
+        : [];
     return { record, dir, sealed, finalize };
   } finally {
     await observers?.close();

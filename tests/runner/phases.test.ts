@@ -118,6 +118,12 @@ describe('on screen', () => {
     expect(r.stdout).toMatch(/✖ G0 breaks — FAIL/);
     expect(r.stdout).toContain('the-real-reason-42');
     expect(r.stdout).toContain(join('run', '01-breaks.md'));
+    // The full output is kept under logs/, signed with the bundle; the evidence digest is of exactly those bytes.
+    const ev = runJson(out).gates[0].evidence[0];
+    const log = readFileSync(join(out, ev.stderrLog), 'utf8');
+    expect(log).toBe('first-line\nthe-real-reason-42\n');
+    const { createHash } = await import('node:crypto');
+    expect(createHash('sha256').update(log).digest('hex')).toBe(ev.stderrSha256);
   });
 
   test('piped output gets a heartbeat line while a gate runs', async () => {
