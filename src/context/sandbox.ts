@@ -11,7 +11,7 @@
 // run as before and every ledger entry says `sandbox: none` with the reason. The fallback still kills
 // the command's process group on timeout or cancel; it cannot reach a child that left the group
 // (setsid, daemonised), which then outlives the gate.
-import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, posix, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { TargetInfo } from '../gate.js';
@@ -30,9 +30,6 @@ export interface SandboxDetection {
 
 /** Set to `off` (or 0/false/no) to run every command without the sandbox; the ledger then says `sandbox: none`. */
 export const SANDBOX_ENV = 'GATERUN_SANDBOX';
-
-/** Where the host's real /tmp is bound (read-only) inside the sandbox's private /tmp. */
-export const HOST_TMP = '/tmp/.gaterun-host-tmp';
 
 const TRIAL = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent', 'true'];
 
@@ -120,60 +117,30 @@ const normalize = (p: string) => (p === '/' ? '/' : posix.normalize(p).replace(/
 const depth = (p: string) => (p === '/' ? 0 : p.split('/').length);
 const under = (p: string, root: string) => root === '/' || p === root || p.startsWith(`${root}/`);
 
-/** Where a writable path is mounted: a path under /tmp is reached through the read-only bind of the host's /tmp. */
-function bindDest(p: string, privateTmp: boolean): string {
-  return privateTmp && p.startsWith('/tmp/') ? `${HOST_TMP}${p.slice(4)}` : p;
-}
-
-// Lists the host's /tmp on the SSH host and hands bwrap one --symlink per entry through --args 3
-// (NUL-separated, read once; growing "$@" in a shell loop is quadratic). stdin stays the command's.
-const REMOTE_WRAPPER = [
-  'exec 4<&0',
-  'for f in /tmp/* /tmp/.[!.]* /tmp/..?*; do',
-  `  if { [ -e "$f" ] || [ -L "$f" ]; } && [ "$f" != ${HOST_TMP} ]; then printf '%s\\0' --symlink "${HOST_TMP}/\${f#/tmp/}" "$f"; fi`,
-  'done | {',
-  '  exec 3<&0 0<&4 4<&-',
-  `  exec bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --ro-bind /tmp ${HOST_TMP} --args 3 "$@"`,
-  '}',
-].join('\n');
-
 /**
- * The argv that runs `argv` in bubblewrap: read-only `/`, fresh /dev and /proc, private /tmp, the
+ * The argv that runs `argv` in bubblewrap: read-only `/`, fresh /dev and /proc, TMPDIR in its own /dev/shm, the
  * writable paths (and run dir) bound read-write, `--unshare-pid --die-with-parent`, `--chdir cwd`.
  */
 export function wrapCommand(argv: string[], o: WrapOptions): string[] {
-  const privateTmpWanted = o.privateTmp ?? true;
   const paths = [...new Set([...(o.runDir ? [o.runDir] : []), ...o.writable].map(normalize))]
     // /dev and /proc are the sandbox's own; binding host paths there would only break them.
     .filter((p) => !under(p, '/dev') && !under(p, '/proc'))
     .sort((a, b) => depth(a) - depth(b) || a.localeCompare(b));
   const rootWritable = paths.includes('/');
-  // When /tmp itself is writable the real /tmp is bound as it is; no private tmpfs over it.
-  const privateTmp = privateTmpWanted && !paths.includes('/tmp') && !rootWritable;
   const binds: string[] = [];
   for (const p of paths) {
     if (p === '/') continue;
     // A path inside another writable path is already writable.
     if (paths.some((q) => q !== p && under(p, q) && q !== '/')) continue;
-    binds.push(o.remote ? '--bind-try' : '--bind', p, bindDest(p, privateTmp));
+    binds.push(o.remote ? '--bind-try' : '--bind', p, p);
   }
+  // The host's /tmp stays readable where it is (read-only, like everything not bound); scratch space is the sandbox's own
+  // /dev/shm (a tmpfs that dies with it) as TMPDIR. Listing /tmp entry by entry hit bwrap's 9000-argument limit on
+  // a machine with a busy /tmp, and cost ~18 µs an entry.
+  const tmp = (o.privateTmp ?? true) && !rootWritable ? ['--setenv', 'TMPDIR', '/dev/shm'] : [];
+  const head = [rootWritable ? '--bind' : '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', ...tmp];
   const tail = ['--unshare-pid', '--die-with-parent', ...(o.cwd ? ['--chdir', o.cwd] : []), '--', ...argv];
-  if (o.remote && privateTmp && !rootWritable) return ['sh', '-c', REMOTE_WRAPPER, 'sh', ...binds, ...tail];
-  const head = [rootWritable ? '--bind' : '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
-  if (privateTmp) {
-    head.push('--tmpfs', '/tmp', '--ro-bind', '/tmp', HOST_TMP);
-    const names = o.tmpEntries ?? listTmp();
-    for (const n of names) if (`/tmp/${n}` !== HOST_TMP) head.push('--symlink', `${HOST_TMP}/${n}`, `/tmp/${n}`);
-  }
   return ['bwrap', ...head, ...binds, ...tail];
-}
-
-function listTmp(): string[] {
-  try {
-    return readdirSync('/tmp');
-  } catch {
-    return [];
-  }
 }
 
 /** The paths a command's policy scope lets it write, and notes on paths left out. */

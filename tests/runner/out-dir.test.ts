@@ -8,6 +8,9 @@ import { cleanupTemp, tempDir, writeFiles } from '../helpers/temp.js';
 
 afterAll(cleanupTemp);
 
+// The marker that proves whether the gate ran lives outside the run dir, where the sandbox would refuse it.
+const NO_SANDBOX = { env: { GATERUN_SANDBOX: 'off' } };
+
 describe('--out', () => {
   test('a stray file in --out is refused with exit 2 before anything runs', async () => {
     const dir = tempDir();
@@ -16,7 +19,7 @@ describe('--out', () => {
       'm.yaml': `id: OUT\nmacro: out\ntitle: out\noutcome: OUT_OK\ngates:\n  - id: G0\n    title: one\n    kind: command\n    with: { command: "touch ${marker}" }\n`,
       'out/stray.md': '# planted: would be signed as part of the run\n',
     });
-    const r = await gaterun(['run', join(dir, 'm.yaml'), '--out', join(dir, 'out'), '--renderer', 'silent']);
+    const r = await gaterun(['run', join(dir, 'm.yaml'), '--out', join(dir, 'out'), '--renderer', 'silent'], NO_SANDBOX);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/EOUTDIR: --out .*out must be a new or empty directory: it already holds stray\.md; nothing was run/);
     expect(existsSync(marker)).toBe(false); // the gate never ran
@@ -24,7 +27,7 @@ describe('--out', () => {
 
     // An empty directory and a new one are fine.
     mkdirSync(join(dir, 'empty'));
-    expect((await gaterun(['run', join(dir, 'm.yaml'), '--out', join(dir, 'empty'), '--renderer', 'silent'])).exitCode).toBe(0);
+    expect((await gaterun(['run', join(dir, 'm.yaml'), '--out', join(dir, 'empty'), '--renderer', 'silent'], NO_SANDBOX)).exitCode).toBe(0);
     expect(existsSync(marker)).toBe(true);
   });
 
