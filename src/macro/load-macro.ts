@@ -109,6 +109,15 @@ export function checkMacro(src: YamlSource, data: unknown, target: TargetInfo): 
     ),
   );
   (m.forbidden ?? []).forEach((f, i) => {
+    if (f?.observed?.matches) {
+      try {
+        new RegExp(f.observed.matches);
+      } catch (e) {
+        problems.push(
+          `${positionOf(src, ['forbidden', i, 'observed', 'matches'])} forbidden[${i}].observed.matches: not a regular expression: ${(e as Error).message}`,
+        );
+      }
+    }
     if (f?.ledger?.matches) {
       try {
         new RegExp(f.ledger.matches);

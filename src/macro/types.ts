@@ -29,6 +29,8 @@ export interface Forbidden {
   name: string;
   done_if?: Condition[];
   ledger?: { action?: string; matches?: string; mutating?: boolean };
+  /** DONE when the observers saw an unexplained change that matches. */
+  observed?: { source?: 'database' | 'files'; matches?: string };
 }
 export interface Residue {
   id: string;

@@ -124,12 +124,44 @@ function examined(rule: LedgerRule, entries: LedgerEntry[]): string {
   return pool.length ? `examined ${pool.length} ${noun}: ${list(seqs(pool))}` : `examined 0 ${noun} (none in the ledger)`;
 }
 
+/** What the observers saw, as forbidden rules read it: each change and a line on what was watched. */
+export interface ObservedForRules {
+  changes: { source: 'database' | 'files'; where: string; text: string; status: string }[];
+  /** e.g. `fingerprints of 1 database, 2 protected paths`. */
+  what: string;
+}
+
 /** The Forbidden-action attestation: one row per `forbidden:` item, DONE / NOT DONE / NOT CHECKED with its citation. */
-export function forbiddenAttestation(rules: Forbidden[], entries: LedgerEntry[], facts: GateFacts): ForbiddenRow[] {
+export function forbiddenAttestation(
+  rules: Forbidden[],
+  entries: LedgerEntry[],
+  facts: GateFacts,
+  observed: ObservedForRules | null = null,
+): ForbiddenRow[] {
   return rules.map((rule) => {
     const row: ForbiddenRow = { name: rule.name, status: 'NOT CHECKED', text: '', ledger: [], facts: [] };
     const evidence: string[] = [];
     let unknown: string[] = [];
+
+    if (rule.observed) {
+      if (!observed) unknown.push('the observers (nothing was observed)');
+      else {
+        const re = rule.observed.matches ? new RegExp(rule.observed.matches) : null;
+        const pool = observed.changes.filter((c) => !rule.observed!.source || c.source === rule.observed!.source);
+        const hits = pool.filter((c) => c.status === 'unexplained' && (!re || re.test(c.text)));
+        if (hits.length) {
+          row.status = 'DONE';
+          row.text = `DONE — observed: ${hits
+            .slice(0, 3)
+            .map((c) => `${c.where}: ${c.text}`)
+            .join('; ')}${hits.length > 3 ? `; and ${hits.length - 3} more` : ''}`;
+          return row;
+        }
+        evidence.push(
+          `no unexplained observed change${re ? ` matches /${rule.observed.matches}/` : ''} (examined ${observed.what}; ${pool.length} change${pool.length === 1 ? '' : 's'} seen, all explained or accepted)`,
+        );
+      }
+    }
 
     if (rule.ledger) {
       const re = rule.ledger.matches ? new RegExp(rule.ledger.matches) : null;
@@ -167,8 +199,8 @@ export function forbiddenAttestation(rules: Forbidden[], entries: LedgerEntry[],
     }
     unknown = [...new Set(unknown)];
 
-    if (!rule.ledger && !rule.done_if?.length) {
-      row.text = 'NOT CHECKED — no ledger rule or fact condition in the macro';
+    if (!rule.ledger && !rule.done_if?.length && !rule.observed) {
+      row.text = 'NOT CHECKED — no ledger rule, observed rule or fact condition in the macro';
     } else if (unknown.length) {
       row.text = `NOT CHECKED — ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} missing (gate not run or fact not reported)${evidence.length ? `; ${evidence.join('; ')}` : ''}`;
     } else {

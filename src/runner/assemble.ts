@@ -5,7 +5,7 @@ import { hostDisplay, resolveHost } from '../context/hosts.js';
 import type { Ledger } from '../context/ledger.js';
 import type { LoadedMacro } from '../macro/types.js';
 import { version } from '../paths.js';
-import { forbiddenAttestation, nonMutationAttestation, type NonMutationRow } from '../report/attest.js';
+import { forbiddenAttestation, nonMutationAttestation, type NonMutationRow, type ObservedForRules } from '../report/attest.js';
 import { finalFileName } from '../report/render-report.js';
 import { computeOutcome, evalCriteria, finalOutcome } from './outcome.js';
 import { computeResidue } from './residue.js';
@@ -104,7 +104,10 @@ export function assemble(a: AssembleInput): RunRecord {
     })),
     non_mutation: observedRows(nonMutation.rows, a, production).map((r) => ({ ...r, value: a.redact(r.value) })),
     observed: a.observed ?? null,
-    forbidden: forbiddenAttestation(macro.forbidden, a.ledger.entries, gateFacts).map((r) => ({ ...r, text: a.redact(r.text) })),
+    forbidden: forbiddenAttestation(macro.forbidden, a.ledger.entries, gateFacts, observedForRules(a.observed)).map((r) => ({
+      ...r,
+      text: a.redact(r.text),
+    })),
     residue: computeResidue(macro.residue, a.gates),
     next: macro.next.map((n) => ({ step: n.step, what: n.what })),
     final_outcome: finalOutcome({
@@ -170,4 +173,15 @@ function observedRows(ledgerRows: NonMutationRow[], a: AssembleInput, production
     ...rows,
     ...ledgerRows.filter((r) => r.label !== 'production_mutation').map((r) => ({ ...r, label: `${r.label} (declared, ledger)` })),
   ];
+}
+
+/** The observers' findings as the forbidden rules read them (null when nothing was observed). */
+function observedForRules(o: Observed | null | undefined): ObservedForRules | null {
+  if (!o) return null;
+  const dbs = o.databases.filter((d) => !d.note).length;
+  const paths = o.hosts.filter((h) => !h.note).reduce((n, h) => n + h.paths.length, 0);
+  return {
+    changes: o.changes,
+    what: `fingerprints of ${dbs} database${dbs === 1 ? '' : 's'}, ${paths} protected path${paths === 1 ? '' : 's'}`,
+  };
 }

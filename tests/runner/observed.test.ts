@@ -33,7 +33,7 @@ async function runCommand(command: string, opts: { protect?: string; env?: Recor
   const target = `name: observed-target\ndatabases:\n  main: { url_env: OBSERVED_DB_URL }\n${opts.protect ? `protect:\n  local: [${opts.protect}]\n` : ''}`;
   writeFiles(dir, {
     't.yaml': target,
-    'm.yaml': `id: OB\nmacro: observed-test\ntitle: observed test\noutcome: OB_OK\nmutation: none\ngates:\n  - id: G0\n    title: program-under-test\n    kind: command\n    with: { command: ${JSON.stringify(command)} }\n  - id: G1\n    title: after\n    kind: command\n    with: { command: "true" }\n`,
+    'm.yaml': `id: OB\nmacro: observed-test\ntitle: observed test\noutcome: OB_OK\nmutation: none\ngates:\n  - id: G0\n    title: program-under-test\n    kind: command\n    with: { command: ${JSON.stringify(command)} }\n  - id: G1\n    title: after\n    kind: command\n    with: { command: "true" }\nforbidden:\n  - name: Persistent production mutation\n    observed: { source: database }\n`,
   });
   const out = join(dir, 'run');
   const r = await gaterun(['run', join(dir, 'm.yaml'), '--target', join(dir, 't.yaml'), '--out', out, '--renderer', 'silent'], {
@@ -52,6 +52,7 @@ describe('database changes a program makes over its own connection', () => {
     expect(run.outcome.reason).toMatch(/unexplained change: public\.item 3 → 4 \(after G0\)/);
     expect(run.final_outcome.production_mutation).toMatch(/^YES — .*public\.item 3 → 4 \(after G0\)/);
     expect(final).toMatch(/observed, unexplained: main: public\.item 3 → 4 \(after G0\)/);
+    expect(final).toMatch(/\| Persistent production mutation \| DONE — observed: main: public\.item 3 → 4 \(after G0\)/);
   });
 
   test('an UPDATE that leaves the count equal still shows as written rows', async () => {

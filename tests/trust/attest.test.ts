@@ -82,7 +82,10 @@ describe('forbiddenAttestation', () => {
     });
   });
   test('no rule and no condition → NOT CHECKED', () => {
-    expect(by('Log secrets')).toMatchObject({ status: 'NOT CHECKED', text: 'NOT CHECKED — no ledger rule or fact condition in the macro' });
+    expect(by('Log secrets')).toMatchObject({
+      status: 'NOT CHECKED',
+      text: 'NOT CHECKED — no ledger rule, observed rule or fact condition in the macro',
+    });
   });
   test('DONE by fact', () => {
     const [row] = forbiddenAttestation([{ name: 'x', done_if: [{ fact: 'G7.execution_enabled', equals: 'True' }] }], entries, {
@@ -104,6 +107,34 @@ describe('forbidden rules on exec see remote commands too', () => {
     const [miss] = forbiddenAttestation([{ name: 'crontab', ledger: { action: 'exec', matches: 'crontab' } }], entries, {});
     expect(miss.status).toBe('NOT DONE');
     expect(miss.text).toContain('examined 4 exec entries: #1, #2, #3, #6');
+  });
+});
+
+describe('forbidden rules on observed changes', () => {
+  const observed = {
+    what: 'fingerprints of 1 database, 0 protected paths',
+    changes: [
+      { source: 'database' as const, where: 'main', text: 'sequence public.s 1 → 2 (after G4)', status: 'accepted' },
+      { source: 'database' as const, where: 'main', text: 'public.item 3 → 4 (after G2)', status: 'unexplained' },
+    ],
+  };
+  test('DONE on an unexplained match, citing it; an accepted change never counts', () => {
+    const [hit, miss] = forbiddenAttestation(
+      [
+        { name: 'db', observed: { source: 'database' } },
+        { name: 'seq', observed: { matches: '^sequence' } },
+      ],
+      [],
+      {},
+      observed,
+    );
+    expect(hit).toMatchObject({ status: 'DONE', text: 'DONE — observed: main: public.item 3 → 4 (after G2)' });
+    expect(miss.status).toBe('NOT DONE');
+    expect(miss.text).toContain('examined fingerprints of 1 database, 0 protected paths; 2 changes seen');
+  });
+  test('NOT CHECKED when nothing was observed; files-only rules ignore database changes', () => {
+    expect(forbiddenAttestation([{ name: 'x', observed: {} }], [], {}, null)[0].status).toBe('NOT CHECKED');
+    expect(forbiddenAttestation([{ name: 'f', observed: { source: 'files' } }], [], {}, observed)[0].status).toBe('NOT DONE');
   });
 });
 
