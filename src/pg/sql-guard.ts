@@ -1,30 +1,36 @@
 // Refuses statements that would end a transaction gaterun must roll back (COMMIT, ROLLBACK...) or change its identity (SET ROLE...).
 import { errors } from '../errors.js';
 
+/** Where a `--` line comment or a (nesting) block comment starting at i ends; i itself when none starts there. */
+function commentEnd(text: string, i: number): number {
+  if (text[i] === '-' && text[i + 1] === '-') {
+    const end = text.indexOf('\n', i);
+    return end < 0 ? text.length : end;
+  }
+  if (text[i] !== '/' || text[i + 1] !== '*') return i;
+  // Block comments nest in PostgreSQL.
+  let depth = 1;
+  let j = i + 2;
+  while (j < text.length && depth > 0) {
+    if (text[j] === '/' && text[j + 1] === '*') {
+      depth++;
+      j += 2;
+    } else if (text[j] === '*' && text[j + 1] === '/') {
+      depth--;
+      j += 2;
+    } else j++;
+  }
+  return j;
+}
+
 /** Removes comments, string literals, dollar-quoted bodies and quoted identifiers, keeping statement structure. */
 export function stripSqlLiterals(text: string): string {
   let out = '';
   let i = 0;
   while (i < text.length) {
     const c = text[i];
-    const next = text[i + 1];
-    if (c === '-' && next === '-') {
-      const end = text.indexOf('\n', i);
-      i = end < 0 ? text.length : end;
-      out += ' ';
-    } else if (c === '/' && next === '*') {
-      // Block comments nest in PostgreSQL.
-      let depth = 1;
-      i += 2;
-      while (i < text.length && depth > 0) {
-        if (text[i] === '/' && text[i + 1] === '*') {
-          depth++;
-          i += 2;
-        } else if (text[i] === '*' && text[i + 1] === '/') {
-          depth--;
-          i += 2;
-        } else i++;
-      }
+    if (commentEnd(text, i) > i) {
+      i = commentEnd(text, i);
       out += ' ';
     } else if (c === "'" || c === '"') {
       i++;
@@ -98,22 +104,8 @@ export function sqlTokens(text: string): Token[] {
     const c = text[i];
     const next = text[i + 1];
     if (/\s/.test(c)) i++;
-    else if (c === '-' && next === '-') {
-      const end = text.indexOf('\n', i);
-      i = end < 0 ? text.length : end;
-    } else if (c === '/' && next === '*') {
-      let depth = 1;
-      i += 2;
-      while (i < text.length && depth > 0) {
-        if (text[i] === '/' && text[i + 1] === '*') {
-          depth++;
-          i += 2;
-        } else if (text[i] === '*' && text[i + 1] === '/') {
-          depth--;
-          i += 2;
-        } else i++;
-      }
-    } else if ((c === 'e' || c === 'E') && next === "'" && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '')) {
+    else if (commentEnd(text, i) > i) i = commentEnd(text, i);
+    else if ((c === 'e' || c === 'E') && next === "'" && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '')) {
       // E'...' has backslash escapes: its value is not what it looks like, so it is kept opaque.
       i++;
       let v = '';
