@@ -1,14 +1,14 @@
 // Renders the numbered gate reports and the final roll-up through Handlebars templates (strict: no unfilled field).
 import { textOf } from '../text.js';
-import Handlebars from 'handlebars';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type HandlebarsModule from 'handlebars';
+import { createRequire } from 'node:module';
 import { stringify } from 'yaml';
 import type { Evidence } from '../gate.js';
 import { packagePath } from '../paths.js';
 import type { GateRecord, RunRecord } from '../runner/types.js';
+import { PRECOMPILED_FILE, precompiledFresh, TEMPLATE_OPTIONS, templateFiles } from './template-files.js';
 
-type Template = Handlebars.TemplateDelegate;
+type Template = HandlebarsModule.TemplateDelegate;
 
 /** Lower-case, dash-separated form of a free-text title, for file names (accents dropped, at most 60 characters). */
 export function slug(text: string): string {
@@ -33,36 +33,73 @@ export function finalFileName(gateCount: number, macroId: string): string {
   return `${String(gateCount + 1).padStart(2, '0')}-final-${slug(macroId)}-report.md`;
 }
 
-const hb = Handlebars.create();
-hb.registerHelper('cell', (v: unknown) =>
-  textOf(v)
-    .replace(/\|/g, '\\|')
-    .replace(/\s*\n\s*/g, ' '),
-);
-hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-hb.registerHelper('statusText', (s: string) => s.replace('_', ' '));
-hb.registerHelper('ms', (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`));
-hb.registerHelper('fence', (text: string) => {
-  const longest = Math.max(2, ...[...String(text).matchAll(/`+/g)].map((m) => m[0].length));
-  return '`'.repeat(longest + 1);
-});
-hb.registerHelper('yaml', (v: unknown) => stringify(v, { lineWidth: 0 }).trimEnd());
+type HandlebarsEnv = typeof HandlebarsModule;
+const require = createRequire(import.meta.url);
 
-let cache: { gate: Template; final: Template; kinds: Map<string, Template> } | undefined;
+function registerHelpers(hb: HandlebarsEnv): HandlebarsEnv {
+  hb.registerHelper('cell', (v: unknown) =>
+    textOf(v)
+      .replace(/\|/g, '\\|')
+      .replace(/\s*\n\s*/g, ' '),
+  );
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('statusText', (s: string) => s.replace('_', ' '));
+  hb.registerHelper('ms', (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`));
+  hb.registerHelper('fence', (text: string) => {
+    const longest = Math.max(2, ...[...String(text).matchAll(/`+/g)].map((m) => m[0].length));
+    return '`'.repeat(longest + 1);
+  });
+  hb.registerHelper('yaml', (v: unknown) => stringify(v, { lineWidth: 0 }).trimEnd());
+  return hb;
+}
 
+type Precompiled = Record<string, { sha256: string; spec: Parameters<HandlebarsEnv['template']>[0] }>;
+
+/** The build's precompiled templates (dist only; from src under ts-jest there are none). */
+function precompiled(): Precompiled {
+  try {
+    return require(`./${PRECOMPILED_FILE}`) as Precompiled;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return {};
+    throw e;
+  }
+}
+
+let cache: { gate: Template; final: Template; kinds: Map<string, Template>; source: 'precompiled' | 'compiled' } | undefined;
+
+// A template whose text still has the digest the build recorded is taken precompiled (Handlebars' runtime only, no
+// parser or code generator); any other text (an edited template, a dist built before it changed) is compiled here
+// with the same options, by the full Handlebars loaded only then.
 function load(): NonNullable<typeof cache> {
   if (cache) return cache;
-  const dir = packagePath('templates');
-  const partials = join(dir, 'partials');
-  if (existsSync(partials))
-    for (const f of readdirSync(partials).filter((f) => f.endsWith('.hbs')))
-      hb.registerPartial(f.replace(/\.md\.hbs$|\.hbs$/, ''), readFileSync(join(partials, f), 'utf8'));
-  const compile = (f: string) => hb.compile(readFileSync(join(dir, f), 'utf8'), { strict: true, noEscape: true });
+  const files = templateFiles(packagePath('templates'));
+  const built = precompiled();
+  const fresh = precompiledFresh(files, built);
+  const hb = registerHelpers(
+    fresh ? (require('handlebars/runtime') as HandlebarsEnv).create() : (require('handlebars') as HandlebarsEnv).create(),
+  );
+  const make = (f: { name: string; text: string }): Template =>
+    fresh ? hb.template(built[f.name].spec) : hb.compile(f.text, TEMPLATE_OPTIONS);
   const kinds = new Map<string, Template>();
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.md.hbs') && f !== 'gate.md.hbs' && f !== 'final.md.hbs'))
-    kinds.set(f.replace(/\.md\.hbs$/, ''), compile(f));
-  cache = { gate: compile('gate.md.hbs'), final: compile('final.md.hbs'), kinds };
+  let gate: Template | undefined;
+  let final: Template | undefined;
+  for (const f of files) {
+    if (f.name.startsWith('partials/')) {
+      const name = f.name.slice('partials/'.length).replace(/\.md\.hbs$|\.hbs$/, '');
+      // A partial source is compiled by Handlebars at first use with the calling template's options.
+      hb.registerPartial(name, fresh ? make(f) : f.text);
+    } else if (f.name === 'gate.md.hbs') gate = make(f);
+    else if (f.name === 'final.md.hbs') final = make(f);
+    else kinds.set(f.name.replace(/\.md\.hbs$/, ''), make(f));
+  }
+  if (!gate || !final) throw new Error(`gate.md.hbs and final.md.hbs must exist in ${packagePath('templates')}`);
+  cache = { gate, final, kinds, source: fresh ? 'precompiled' : 'compiled' };
   return cache;
+}
+
+/** Whether this process renders with the build's precompiled templates or compiled them from the files. */
+export function templateSource(): 'precompiled' | 'compiled' {
+  return load().source;
 }
 
 const EVIDENCE_KEYS: (keyof Evidence)[] = [
