@@ -1,15 +1,35 @@
 // JSON Schema checks (ajv, compiled once per schema) rendered as file:line:col problems.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import { AJV_OPTIONS, schemaDigest, VALIDATORS_FILE } from './schema-digest.js';
 import { dottedPath, positionOf, sortByLine, type YamlSource } from './yaml-source.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
+const require = createRequire(import.meta.url);
 const compiled = new Map<unknown, ValidateFunction>();
+let builders: Record<string, () => ValidateFunction> | undefined;
+let ajv: Ajv | undefined;
 
-/** Compiles a schema once (cached by object identity). */
+/** The build's generated validators by schema digest (dist only; from src under ts-jest there are none). */
+function generated(): Record<string, () => ValidateFunction> {
+  try {
+    return require(`./${VALIDATORS_FILE}`) as Record<string, () => ValidateFunction>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return {};
+    throw e;
+  }
+}
+
+/** Where a schema's validator comes from: the build's generated code, or ajv's compiler (loaded only then). */
+export function validatorSource(schema: object): 'generated' | 'compiled' {
+  return (builders ??= generated())[schemaDigest(schema)] ? 'generated' : 'compiled';
+}
+
+/** Compiles a schema once (cached by object identity); a built-in schema's validator was generated at build time. */
 export function compileSchema(schema: object): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
-    fn = ajv.compile(schema);
+    const build = (builders ??= generated())[schemaDigest(schema)];
+    fn = build ? build() : (ajv ??= new (require('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS)).compile(schema);
     compiled.set(schema, fn);
   }
   return fn;
