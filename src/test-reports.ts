@@ -1,5 +1,6 @@
 // Reads machine-readable test reports: JUnit XML (pytest --junitxml, node --test-reporter=junit, jest-junit) and `go test -json`.
-import { XMLParser } from 'fast-xml-parser';
+import type * as Fxp from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 import type { TestReading } from './test-counts.js';
 
 /** A text value of the parsed XML (strings and numbers; anything else is not text). */
@@ -39,6 +40,8 @@ function testcases(node: XmlNode, out: XmlNode[] = []): XmlNode[] {
  * the rest passed. Throws when the text is not XML or has no <testsuites>/<testsuite> root.
  */
 export function readJUnit(xml: string): TestReading {
+  // Loaded on first use: only a tests gate with a JUnit report needs the XML parser.
+  const { XMLParser } = createRequire(import.meta.url)('fast-xml-parser') as typeof Fxp;
   const parser = new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '@_',

@@ -1,7 +1,8 @@
 // Opening postgres.js pools whose connection attempts gaterun controls: a bounded TCP connect, a check that the
 // peer speaks PostgreSQL, no endless reconnect loop, and the run's abort signal honoured while connecting.
 import net from 'node:net';
-import postgres from 'postgres';
+import type postgres from 'postgres';
+import { postgresJs } from './postgres-module.js';
 import { scrub } from './database-url.js';
 
 /** A postgres.js pool without custom types. */
@@ -239,6 +240,6 @@ export function openPool(url: string, display: string, o: PoolOptions): Pool {
     socket: socketFactory(o, display, onSessionLost),
   };
   // `socket` is a documented postgres.js option its type declarations lack.
-  pool = postgres(url, options as unknown as postgres.Options<Record<string, never>>) as unknown as Sql;
+  pool = postgresJs()(url, options as unknown as postgres.Options<Record<string, never>>) as unknown as Sql;
   return { sql: pool, broken: () => broken };
 }

@@ -1,6 +1,7 @@
 // The PostgreSQL KB store (postgres.js): table kb.document_revision, one row per published revision, never updated.
 import { resolve } from 'node:path';
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
+import { postgresJs } from '../db/postgres-module.js';
 import { errors } from '../errors.js';
 import {
   asKbId,
@@ -145,7 +146,7 @@ export async function showKbPostgres(sql: AnySql, idOrPath: string, revision?: n
 
 /** Opens a short-lived connection to the KB database, makes sure the schema exists, runs fn, and closes it. */
 export async function withKbDatabase<T>(url: string, fn: (sql: AnySql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, {
+  const sql = postgresJs()(url, {
     max: 1,
     connect_timeout: 5,
     onnotice: () => undefined,

@@ -32,7 +32,8 @@
 //   - Foreign tables are not counted (that would query the remote server); partitioned parents are not counted
 //     (their partitions are); each table is counted with ONLY (inheritance children count for themselves).
 import { createHash } from 'node:crypto';
-import postgres from 'postgres';
+import type postgres from 'postgres';
+import { postgresJs } from '../db/postgres-module.js';
 import { errors } from '../errors.js';
 
 type Sql = postgres.Sql<Record<string, never>>;
@@ -104,7 +105,7 @@ export function openObserver(
   url: string,
   opts: { applicationName?: string; connectTimeoutS?: number; statementTimeoutMs?: number } = {},
 ): Sql {
-  return postgres(url, {
+  return postgresJs()(url, {
     max: 1,
     connect_timeout: opts.connectTimeoutS ?? 5,
     idle_timeout: 60,
