@@ -1,6 +1,17 @@
 // YAML parsing that keeps source positions, so every error can name file:line:column.
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
+
+// yaml is loaded on first use (a sync require of the same CommonJS build `import` resolves to under Node): `list` and
+// a missing macro file then answer without loading the parser.
+let yamlModule: typeof Yaml | undefined;
+const yaml = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+const isMap = (n: unknown): n is YAMLMap => yaml().isMap(n);
+const isSeq = (n: unknown): n is Yaml.YAMLSeq => yaml().isSeq(n);
+const isPair = (n: unknown): n is Pair => yaml().isPair(n);
+const isScalar = (n: unknown): n is Yaml.Scalar => yaml().isScalar(n);
 
 export interface YamlSource {
   file: string;
@@ -36,6 +47,7 @@ export function capProblems(problems: string[], max = MAX_PROBLEMS): string[] {
  * 40k keys took 50 s).
  */
 export function parseYamlSource(file: string, text: string): YamlSource {
+  const { LineCounter, parseDocument, visit } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
   const where = (offset: number | undefined) => {
@@ -73,6 +85,7 @@ export function yamlData(src: YamlSource): { data: unknown; problems: string[] }
   } catch (e) {
     if (!(e instanceof ReferenceError)) throw e;
     let at: number | undefined;
+    const { visit } = yaml();
     visit(src.doc, {
       Alias(_k, node) {
         at = node.range?.[0];
