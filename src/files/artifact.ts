@@ -17,6 +17,8 @@ export interface ArtifactOptions {
   forbid?: string[];
   /** Whether writing to `out` is a change outside the run dir (declared to the ledger). */
   mutates: boolean;
+  /** How the manifest is hashed: `auto` (`stream` when perl has Digest::SHA, else `extract`); tests pin one. */
+  hasher?: 'auto' | 'stream' | 'extract';
 }
 
 export interface ArtifactBuilt {
@@ -44,21 +46,70 @@ export interface ArtifactFailed {
   evidence: Evidence[];
 }
 
-// One exec does the heavy part, so the cost is close to `git archive | gzip` itself:
+// Reads the `git archive --format=tar` stream on stdin and prints `<sha256>  <path>\0` for every regular file in it,
+// as `sha256sum -z` would after extracting: the manifest is hashed while the archive streams (no staging copy, no
+// second read). Handles ustar prefixes and pax `path=` records (git writes those for long names); reads the stream
+// to its end so `tee` never sees a closed pipe. Perl with Digest::SHA; without it the build extracts and hashes.
+/** The stream hasher's Perl source (exported for its tests). */
+export const TAR_SHA256_PERL = String.raw`
+use strict; use warnings; use Digest::SHA;
+binmode STDIN; binmode STDOUT;
+sub rd { my ($n) = @_; my $b = ''; while (length($b) < $n) { my $r = read(STDIN, $b, $n - length($b), length($b)); die "gaterun: tar stream ends early\n" unless $r; } return $b; }
+sub skip { my ($n) = @_; while ($n > 0) { my $k = $n > 1048576 ? 1048576 : $n; rd($k); $n -= $k; } }
+my $pax;
+while (1) {
+  my $h = rd(512);
+  last if $h eq ("\0" x 512);
+  my $type = substr($h, 156, 1);
+  my $sf = substr($h, 124, 12);
+  die "gaterun: tar entry too large for this reader\n" if ord($sf) & 0x80;
+  $sf =~ s/[\0 ]+$//; $sf =~ s/^\s+//;
+  my $size = $sf eq '' ? 0 : oct($sf);
+  my $pad = (512 - $size % 512) % 512;
+  my $name = unpack('Z100', $h);
+  my $prefix = substr($h, 257, 6) =~ /^ustar/ ? unpack('Z155', substr($h, 345, 155)) : '';
+  $name = "$prefix/$name" if length $prefix;
+  if ($type eq 'x' || $type eq 'g') {
+    my $d = rd($size); skip($pad);
+    next if $type eq 'g';
+    while (length $d) { my ($len) = $d =~ /^(\d+) / or die "gaterun: bad pax record\n"; my $rec = substr($d, 0, $len, ''); $pax = $1 if $rec =~ /^\d+ path=(.*)\n\z/s; }
+    next;
+  }
+  if (defined $pax) { $name = $pax; undef $pax; }
+  if ($type eq '0' || $type eq "\0") {
+    my $sha = Digest::SHA->new(256);
+    my $left = $size;
+    while ($left > 0) { my $k = $left > 1048576 ? 1048576 : $left; $sha->add(rd($k)); $left -= $k; }
+    skip($pad);
+    print $sha->hexdigest, "  ", $name, "\0";
+  } else { skip($size + $pad); }
+}
+my $rest; 1 while read(STDIN, $rest, 65536);
+`;
+
+/** The record between the file hashes and the export-ignore attributes in the build's output. */
+const ATTRS_MARK = '--gaterun-export-ignore--';
+
+// One exec does the heavy part, so the cost is close to `git archive --format=tar.gz` itself:
 // - the tar is git's own writer (`git archive --format=tar`): entries in tree order, mtime = commit
 //   time, uid/gid 0, modes 0644/0755 from the exec bit (tar.umask=0022), a pax header naming the
 //   commit; user config that rewrites content (autocrlf/eol) is pinned off; excluded files are left
-//   out by `:(exclude,literal)` pathspecs; `gzip -n` stores no name
-//   or time. So the bytes depend on the commit only (and on git's tar writer and gzip, which are
-//   stable across versions in practice).
-// - the same stream is tee'd into a staging dir (tmpfs when it has room) and every staged file is
-//   hashed there: the manifest describes exactly the bytes in the archive.
+//   out by `:(exclude,literal)` pathspecs; `gzip -n -6` stores no name or time. So the bytes depend on
+//   the commit, the exclusions, git's tar writer and GNU gzip's version (see README, "Same bytes").
+// - the same stream is tee'd into the hasher (TAR_SHA256_PERL): the manifest describes exactly the bytes
+//   in the archive. Without perl's Digest::SHA the stream is extracted into a staging dir (tmpfs when it
+//   has room) and hashed there, as before; the output is the same.
+// - meanwhile the commit's own attributes are read, as `git archive` reads them: a throw-away index holding
+//   the commit's tree, then `check-attr --cached` over every file and every directory (`dir/`): archive
+//   skips a directory whose attribute is set, so its files count as ignored too. (`--source` needs git 2.40.)
 // bash for pipefail: a failing `git archive` must fail the build, not yield a short archive.
 const BUILD_SCRIPT = [
   'set -euo pipefail',
-  'repo=$1; sha=$2; out=$3; need_kb=$4; files=$5; shift 5',
+  'repo=$1; sha=$2; out=$3; need_kb=$4; files=$5; hasher=$6; perl_src=$7; shift 7',
   'base=${TMPDIR:-/tmp}',
-  'if [ -d /dev/shm ] && [ -w /dev/shm ]; then',
+  'if [ "$hasher" = auto ]; then if perl -MDigest::SHA -e 1 2>/dev/null; then hasher=stream; else hasher=extract; fi; fi',
+  'echo "manifest hashed by: $hasher" >&2',
+  'if [ "$hasher" = extract ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then',
   '  if [ "$need_kb" -lt 16384 ]; then base=/dev/shm',
   '  else',
   "    avail=$(df -Pk /dev/shm | awk 'NR==2 {print $4}')",
@@ -67,27 +118,55 @@ const BUILD_SCRIPT = [
   'fi',
   'stage=$(mktemp -d "$base/gaterun-artifact-XXXXXX")',
   'trap \'rm -rf "$stage"\' EXIT',
-  'mkdir -p "$stage/t" "$(dirname "$out")"',
+  'mkdir -p "$(dirname "$out")"',
+  '( GIT_INDEX_FILE=$stage/index git -C "$repo" read-tree "$sha" &&',
+  "  git -C \"$repo\" ls-tree -r -t -z --full-tree \"$sha\" | sed -z -e '/^[0-7]* tree /{s/^[^\\t]*\\t//;s/$/\\//;b' -e '}' -e 's/^[^\\t]*\\t//' |",
+  '  GIT_INDEX_FILE=$stage/index git -C "$repo" check-attr --cached -z --stdin export-ignore > "$stage/attrs" ) &',
+  'attrs=$!',
   'mkfifo "$stage/gz"',
   'gzip -n -6 < "$stage/gz" > "$out.part" &',
   'gz=$!',
-  'git -C "$repo" -c tar.umask=0022 -c core.autocrlf=false -c core.eol=lf archive --format=tar "$sha" -- . "$@" | tee "$stage/gz" | tar -x -C "$stage/t" -f -',
-  'wait "$gz"',
+  'archive() { git -C "$repo" -c tar.umask=0022 -c core.autocrlf=false -c core.eol=lf archive --format=tar "$sha" -- . "$@"; }',
+  'if [ "$hasher" = extract ]; then',
+  '  mkdir "$stage/t"',
+  '  archive "$@" | tee "$stage/gz" | tar -x -C "$stage/t" -f -',
+  '  wait "$gz"',
+  '  ( cd "$stage/t"',
+  '    if [ "$files" -lt 2000 ]; then find . -type f -print0 | xargs -0 -r sha256sum -z --',
+  '    else',
+  '      P=$(nproc 2>/dev/null || echo 2); mkdir "$stage/h"',
+  '      find . -type f -print0 | xargs -0 -r -P "$P" -n 1000 sh -c \'sha256sum -z -- "$@" > "$0/$$"\' "$stage/h"',
+  '      cat "$stage/h"/* 2>/dev/null || true',
+  '    fi ) > "$stage/hashes"',
+  'else',
+  '  archive "$@" | tee "$stage/gz" | perl -e "$perl_src" > "$stage/hashes"',
+  '  wait "$gz"',
+  'fi',
+  'wait "$attrs"',
   'mv -f "$out.part" "$out"',
-  'cd "$stage/t"',
-  'if [ "$files" -lt 2000 ]; then find . -type f -print0 | xargs -0 -r sha256sum -z --; exit 0; fi',
-  'P=$(nproc 2>/dev/null || echo 2)',
-  'mkdir "$stage/h"',
-  'find . -type f -print0 | xargs -0 -r -P "$P" -n 1000 sh -c \'sha256sum -z -- "$@" > "$0/$$"\' "$stage/h"',
-  'cat "$stage/h"/* 2>/dev/null || true',
+  'cat "$stage/hashes"',
+  `printf '%s\\0' ${ATTRS_MARK}`,
+  'cat "$stage/attrs"',
 ].join('\n');
 
 /** The `why` of files `git archive` leaves out because an attribute file marks them export-ignore. */
 export const EXPORT_IGNORE = 'export-ignore (.gitattributes)';
 
-// The commit's own attributes, as `git archive` reads them: a throw-away index holding the commit's tree,
-// then `check-attr --cached` over every file and every directory (`dir/`): archive skips a directory whose
-// attribute is set, so its files count as ignored too. (`check-attr --source` needs git 2.40.)
+/** Paths that `check-attr -z ... export-ignore` output marks set, directly or through a directory (`dir/`). */
+export function exportIgnoredFrom(checkAttr: string, paths: string[]): Set<string> {
+  const set = new Set<string>();
+  const f = checkAttr.split('\0');
+  for (let i = 0; i + 2 < f.length; i += 3) if (f[i + 1] === 'export-ignore' && f[i + 2] === 'set') set.add(f[i]);
+  const ignored = new Set<string>();
+  if (set.size)
+    for (const p of paths) {
+      if (set.has(p)) ignored.add(p);
+      else for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) if (set.has(p.slice(0, i + 1))) ignored.add(p);
+    }
+  return ignored;
+}
+
+// The commit's own attributes before the build (only when forbid: needs them; the build reads them itself otherwise).
 const CHECK_ATTR_SCRIPT = [
   'set -e',
   'idx=$(mktemp "${TMPDIR:-/tmp}/gaterun-index-XXXXXX")',
@@ -110,16 +189,7 @@ export async function exportIgnored(
   const r = await ctx.exec('sh', ['-c', CHECK_ATTR_SCRIPT, 'sh', repo, commit], { host, input: asked.map((p) => `${p}\0`).join('') });
   const evidence = { ...r.evidence, title: 'export-ignore attributes of the commit (git check-attr)' };
   if (r.exitCode !== 0) return { paths: new Set(), evidence, error: `reading .gitattributes: ${gitError(r)}` };
-  const set = new Set<string>();
-  const f = r.stdout.split('\0');
-  for (let i = 0; i + 2 < f.length; i += 3) if (f[i + 1] === 'export-ignore' && f[i + 2] === 'set') set.add(f[i]);
-  const ignored = new Set<string>();
-  if (set.size)
-    for (const p of paths) {
-      if (set.has(p)) ignored.add(p);
-      else for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) if (set.has(p.slice(0, i + 1))) ignored.add(p);
-    }
-  return { paths: ignored, evidence };
+  return { paths: exportIgnoredFrom(r.stdout, paths), evidence };
 }
 
 /** `:(exclude,literal)` pathspecs for excluded entries: whole directories where a directory rule matched, else files. */
@@ -177,53 +247,78 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
       return { mode, type, size: Number(size) || 0, path: rec.slice(tab + 1) };
     });
 
-  // `git archive` leaves out what the commit's attributes mark export-ignore; the file list must too.
-  const ignoredByAttr = await exportIgnored(
-    ctx,
-    o.repo,
-    sha,
-    entries.filter((e) => e.type !== 'commit').map((e) => e.path),
-    host,
-  );
-  evidence.push(ignoredByAttr.evidence);
-  if (ignoredByAttr.error) return { ok: false, messageId: 'buildFailed', error: ignoredByAttr.error, evidence };
   const excludedBy = anyGlob([...DEFAULT_ARTIFACT_EXCLUDES, ...(o.exclude ?? [])]);
-  const excluded: { path: string; why: string }[] = [];
-  const shipped: { path: string; mode: string; size: number }[] = [];
+  const globExcluded = new Map<string, string>();
   for (const e of entries) {
-    if (e.type === 'commit') {
-      excluded.push({ path: e.path, why: 'submodule' });
-      continue;
-    }
-    if (ignoredByAttr.paths.has(e.path)) {
-      excluded.push({ path: e.path, why: EXPORT_IGNORE });
-      continue;
-    }
-    const why = excludedBy(e.path);
-    if (why) excluded.push({ path: e.path, why });
-    else shipped.push(e);
+    const why = e.type === 'commit' ? 'submodule' : excludedBy(e.path);
+    if (why) globExcluded.set(e.path, why);
   }
-  const forbidden = o.forbid?.length ? shipped.map((f) => f.path).filter((p) => anyGlob(o.forbid!)(p)) : [];
-  if (forbidden.length)
-    return { ok: false, messageId: 'forbidden', error: `forbidden files would be shipped: ${forbidden.join(', ')}`, forbidden, evidence };
+  const files = entries.filter((e) => e.type !== 'commit').map((e) => e.path);
+  // `git archive` leaves out what the commit's attributes mark export-ignore; the file list must too. The build reads
+  // the attributes while it archives; only when a forbid: glob matches a candidate are they read first (one more
+  // exec), so a forbidden file FAILs the gate before anything is written while an export-ignored one does not.
+  const forbid = o.forbid?.length ? anyGlob(o.forbid) : null;
+  let ignoredFirst: Set<string> | null = null;
+  if (forbid && entries.some((e) => !globExcluded.has(e.path) && forbid(e.path))) {
+    const attrs = await exportIgnored(ctx, o.repo, sha, files, host);
+    evidence.push(attrs.evidence);
+    if (attrs.error) return { ok: false, messageId: 'buildFailed', error: attrs.error, evidence };
+    ignoredFirst = attrs.paths;
+  }
+  const split = (ignored: Set<string>) => {
+    const excluded: { path: string; why: string }[] = [];
+    const shipped: { path: string; mode: string; size: number }[] = [];
+    for (const e of entries) {
+      const why = e.type === 'commit' ? 'submodule' : ignored.has(e.path) ? EXPORT_IGNORE : globExcluded.get(e.path);
+      if (why) excluded.push({ path: e.path, why });
+      else shipped.push(e);
+    }
+    return { excluded, shipped };
+  };
+  if (ignoredFirst) {
+    const forbidden = split(ignoredFirst)
+      .shipped.map((f) => f.path)
+      .filter((p) => forbid!(p));
+    if (forbidden.length)
+      return { ok: false, messageId: 'forbidden', error: `forbidden files would be shipped: ${forbidden.join(', ')}`, forbidden, evidence };
+  }
 
   const fileName = `${o.name}-${shortSha}.tar.gz`;
   const dir = o.out.replace(/\/+$/, '');
   const path = `${dir}/${fileName}`;
   const manifestPath = `${dir}/DEPLOY-MANIFEST-${shortSha}.txt`;
-  const needKb = Math.ceil(shipped.reduce((n, f) => n + f.size, 0) / 1024);
+  const candidates = split(new Set());
+  const needKb = Math.ceil(candidates.shipped.reduce((n, f) => n + f.size, 0) / 1024);
   const build = await ctx.exec(
     'bash',
-    ['-c', BUILD_SCRIPT, 'bash', o.repo, sha, path, String(needKb), String(shipped.length), ...excludePathspecs(excluded)],
+    [
+      '-c',
+      BUILD_SCRIPT,
+      'bash',
+      o.repo,
+      sha,
+      path,
+      String(needKb),
+      String(candidates.shipped.length),
+      o.hasher ?? 'auto',
+      TAR_SHA256_PERL,
+      ...excludePathspecs(candidates.excluded),
+    ],
     { host, mutates: o.mutates, scope: 'source' },
   );
   evidence.push({ ...build.evidence, title: `build ${fileName} and hash its files` });
   if (build.exitCode !== 0)
     return { ok: false, messageId: 'buildFailed', error: `building ${fileName}: ${build.stderr.trim().slice(0, 400)}`, evidence };
-  const hashes = parseSha256sumZ(build.stdout);
+  const mark = build.stdout.indexOf(`\0${ATTRS_MARK}\0`);
+  if (mark < 0 && !build.stdout.startsWith(`${ATTRS_MARK}\0`))
+    return { ok: false, messageId: 'buildFailed', error: `building ${fileName}: the build printed no attribute list`, evidence };
+  const hashes = parseSha256sumZ(mark < 0 ? '' : build.stdout.slice(0, mark + 1));
+  const attrsOut = build.stdout.slice(mark < 0 ? ATTRS_MARK.length + 1 : mark + ATTRS_MARK.length + 2);
+  const { excluded, shipped } = split(ignoredFirst ?? exportIgnoredFrom(attrsOut, files));
   // The manifest must describe exactly the files we meant to ship; a pathspec surprise is a failure.
   const regular = shipped.filter((f) => f.mode !== '120000').map((f) => f.path);
-  const unexpected = [...hashes.keys()].filter((p) => !regular.includes(p));
+  const regularSet = new Set(regular);
+  const unexpected = [...hashes.keys()].filter((p) => !regularSet.has(p));
   const absent = regular.filter((p) => !hashes.has(p));
   if (unexpected.length || absent.length) {
     const attrFiles = entries.filter((e) => /(^|\/)\.gitattributes$/.test(e.path)).map((e) => e.path);
