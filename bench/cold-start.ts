@@ -1,5 +1,6 @@
-// CLI cold start: `gaterun --version` and `gaterun list` beside `node -e 0`, alternated. Goal ≤ 2x.
+// CLI cold start: `gaterun --version` (goal ≤ 2x) and `gaterun list` (goal ≤ 1.3x) beside `node -e 0`, alternated.
 import { cli, isMain, run, sideBySide, type BenchRow } from './lib.js';
+import { loadAverage } from './startup.js';
 
 /** Measures both commands against bare node start-up. */
 export async function benchColdStart(runs = 15): Promise<BenchRow[]> {
@@ -19,9 +20,10 @@ export async function benchColdStart(runs = 15): Promise<BenchRow[]> {
       oursMs: r.ours,
       baselineMs: r.baseline,
       result: `${r.ratio.toFixed(2)}x`,
-      goal: '≤ 2x',
-      met: r.ratio <= 2,
+      goal: args[0] === 'list' ? '≤ 1.3x' : '≤ 2x',
+      met: r.ratio <= (args[0] === 'list' ? 1.3 : 2),
       command: 'node dist/bench/cold-start.js',
+      note: `${runs} rounds, load average ${loadAverage()}`,
     });
   }
   return rows;

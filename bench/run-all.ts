@@ -12,12 +12,16 @@ import { benchMacroValidate } from './macro-validate.js';
 import { benchManifestHash } from './manifest-hash.js';
 import { benchPgColdStart, benchRollbackProof } from './pg.js';
 import { benchSandbox } from './sandbox.js';
+import { benchScaling, benchStartup } from './startup.js';
 import { benchVerify } from './verify-bundle.js';
 import { benchWebView } from './web-view.js';
 
 const benches: [string, () => Promise<BenchRow[]>][] = [
   ['cold start', () => benchColdStart()],
+  ['start-up of run', () => benchStartup()],
   ['per-gate overhead, RSS, render+sign+verify', () => benchGateOverhead()],
+  ['per-gate overhead with the sandbox', () => benchGateOverhead(5, 'on')],
+  ['scaling: plan of 1,000 gates, RSS', () => benchScaling()],
   ['manifest hashing', () => benchManifestHash()],
   ['artifact', () => benchArtifact()],
   ['macro validation', () => benchMacroValidate()],
