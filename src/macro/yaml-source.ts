@@ -47,6 +47,18 @@ export function capProblems(problems: string[], max = MAX_PROBLEMS): string[] {
  * 40k keys took 50 s).
  */
 export function parseYamlSource(file: string, text: string): YamlSource {
+  // `run` parses the macro once to see whether it needs a target and once to load it: the second parse of the same
+  // text is the first one's document (never changed after parsing) with a problem list of its own.
+  if (lastParsed && lastParsed.src.file === file && lastParsed.text === text)
+    return { ...lastParsed.src, problems: [...lastParsed.src.problems] };
+  const src = parseFresh(file, text);
+  lastParsed = { text, src: { ...src, problems: [...src.problems] } };
+  return src;
+}
+
+let lastParsed: { text: string; src: YamlSource } | undefined;
+
+function parseFresh(file: string, text: string): YamlSource {
   const { LineCounter, parseDocument, visit } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
