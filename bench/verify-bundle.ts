@@ -2,7 +2,7 @@
 // node's own start-up is a cost no node CLI avoids, so the baseline pays it too.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { cli, isMain, run, sh, sideBySide, type BenchRow } from './lib.js';
 import { loadAverage } from './startup.js';
 
@@ -22,9 +22,13 @@ export async function benchVerify(runs = 15): Promise<BenchRow[]> {
       [cli, 'run', join(dir, 'm.yaml'), '--out', join(dir, 'run'), '--key', join(dir, 'keys', 'signing-key.pem'), '--renderer', 'silent'],
       env,
     );
-    const files = readdirSync(join(dir, 'run')).filter((f) => f !== 'run.intoto.json');
-    const reports = files.filter((f) => f.endsWith('.md')).length;
-    await sh(`cd "${join(dir, 'run')}" && sha256sum ${files.join(' ')} > ../SHA256SUMS`);
+    // Every file of the bundle, the per-exec logs/ included (what verify hashes), but the envelope.
+    const files = readdirSync(join(dir, 'run'), { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile())
+      .map((f) => relative(join(dir, 'run'), join(f.parentPath, f.name)))
+      .filter((f) => f !== 'run.intoto.json');
+    const reports = files.filter((f) => /^\d+-.*\.md$/.test(f)).length;
+    await sh(`cd "${join(dir, 'run')}" && sha256sum ${files.map((f) => `'${f}'`).join(' ')} > ../SHA256SUMS`);
     const r = await sideBySide(
       'verify',
       runs,
