@@ -124,7 +124,8 @@ const BUILD_SCRIPT = [
   '  GIT_INDEX_FILE=$stage/index git -C "$repo" check-attr --cached -z --stdin export-ignore > "$stage/attrs" ) &',
   'attrs=$!',
   'mkfifo "$stage/gz"',
-  'gzip -n -6 < "$stage/gz" > "$out.part" &',
+  // The archive's own sha256 and size are taken as it is written, too (no second read of the tar.gz).
+  '( set -o pipefail; gzip -n -6 < "$stage/gz" | tee "$out.part" | sha256sum > "$stage/gzsum" ) &',
   'gz=$!',
   'archive() { git -C "$repo" -c tar.umask=0022 -c core.autocrlf=false -c core.eol=lf archive --format=tar "$sha" -- . "$@"; }',
   'if [ "$hasher" = extract ]; then',
@@ -144,6 +145,7 @@ const BUILD_SCRIPT = [
   'fi',
   'wait "$attrs"',
   'mv -f "$out.part" "$out"',
+  'printf \'%s %s\\0\' "$(cut -c1-64 "$stage/gzsum")" "$(stat -c %s -- "$out")"',
   'cat "$stage/hashes"',
   `printf '%s\\0' ${ATTRS_MARK}`,
   'cat "$stage/attrs"',
@@ -309,11 +311,19 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
   evidence.push({ ...build.evidence, title: `build ${fileName} and hash its files` });
   if (build.exitCode !== 0)
     return { ok: false, messageId: 'buildFailed', error: `building ${fileName}: ${build.stderr.trim().slice(0, 400)}`, evidence };
-  const mark = build.stdout.indexOf(`\0${ATTRS_MARK}\0`);
-  if (mark < 0 && !build.stdout.startsWith(`${ATTRS_MARK}\0`))
-    return { ok: false, messageId: 'buildFailed', error: `building ${fileName}: the build printed no attribute list`, evidence };
-  const hashes = parseSha256sumZ(mark < 0 ? '' : build.stdout.slice(0, mark + 1));
-  const attrsOut = build.stdout.slice(mark < 0 ? ATTRS_MARK.length + 1 : mark + ATTRS_MARK.length + 2);
+  // Output: `<archive sha256> <bytes>\0`, the files' `sha256sum -z` records, the mark, the check-attr records.
+  const head = build.stdout.indexOf('\0');
+  const archive = /^([0-9a-f]{64}) (\d+)$/.exec(build.stdout.slice(0, head));
+  const mark = build.stdout.indexOf(`\0${ATTRS_MARK}\0`, head);
+  if (!archive || mark < 0)
+    return {
+      ok: false,
+      messageId: 'buildFailed',
+      error: `building ${fileName}: unexpected build output (no archive digest or attribute list)`,
+      evidence,
+    };
+  const hashes = parseSha256sumZ(build.stdout.slice(head + 1, mark + 1));
+  const attrsOut = build.stdout.slice(mark + ATTRS_MARK.length + 2);
   const { excluded, shipped } = split(ignoredFirst ?? exportIgnoredFrom(attrsOut, files));
   // The manifest must describe exactly the files we meant to ship; a pathspec surprise is a failure.
   const regular = shipped.filter((f) => f.mode !== '120000').map((f) => f.path);
@@ -329,26 +339,22 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
       evidence,
     };
   }
-  const wm = await ctx.exec(
-    'sh',
-    ['-c', 'cat > "$2.part" && mv -f "$2.part" "$2" && sha256sum -- "$1" "$2" && stat -c %s -- "$1"', 'sh', path, manifestPath],
-    {
-      host,
-      input: formatManifest(hashes),
-      mutates: o.mutates,
-      scope: 'source',
-    },
-  );
-  evidence.push({ ...wm.evidence, title: `write ${manifestPath}; sha256 of both` });
-  const [a, m, size] = wm.stdout.trim().split('\n');
-  if (wm.exitCode !== 0 || !a || !m)
+  const wm = await ctx.exec('sh', ['-c', 'cat > "$1.part" && mv -f "$1.part" "$1" && sha256sum -- "$1"', 'sh', manifestPath], {
+    host,
+    input: formatManifest(hashes),
+    mutates: o.mutates,
+    scope: 'source',
+  });
+  evidence.push({ ...wm.evidence, title: `write ${manifestPath}; its sha256` });
+  const m = wm.stdout.trim();
+  if (wm.exitCode !== 0 || !/^[0-9a-f]{64}/.test(m))
     return { ok: false, messageId: 'buildFailed', error: `writing the manifest: ${wm.stderr.trim()}`, evidence };
   return {
     ok: true,
     path,
     fileName,
-    sha256: a.slice(0, 64),
-    bytes: Number(size),
+    sha256: archive[1],
+    bytes: Number(archive[2]),
     files: shipped.length,
     symlinks: shipped.length - regular.length,
     manifestPath,

@@ -130,6 +130,11 @@ test('stream and extract hashing give the same manifest and archive, equal to th
   expect(manifest(auto)).toBe(manifest(extract));
   expect(stream.sha256).toBe(extract.sha256);
   expect(readFileSync(stream.path)).toEqual(readFileSync(extract.path));
+  // The archive's digest and size are taken while it is written: they must be those of the file on disk.
+  const onDisk = readFileSync(stream.path);
+  expect(stream.sha256).toBe(createHash('sha256').update(onDisk).digest('hex'));
+  expect(stream.bytes).toBe(onDisk.length);
+  expect(stream.manifestSha256).toBe(createHash('sha256').update(readFileSync(stream.manifestPath)).digest('hex'));
   const expected = await blobHashes(repo);
   expect(expected.size).toBe(10);
   expect(parseManifest(manifest(stream))).toEqual(expected);
