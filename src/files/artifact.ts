@@ -19,6 +19,8 @@ export interface ArtifactOptions {
   mutates: boolean;
   /** How the manifest is hashed: `auto` (`stream` when perl has Digest::SHA, else `extract`); tests pin one. */
   hasher?: 'auto' | 'stream' | 'extract';
+  /** What compresses: `auto` (`git` when git >= 2.38 has its internal gzip, else `gzip`); tests pin one. */
+  compressor?: 'auto' | 'git' | 'gzip';
 }
 
 export interface ArtifactBuilt {
@@ -91,21 +93,30 @@ my $rest; 1 while read(STDIN, $rest, 65536);
 const ATTRS_MARK = '--gaterun-export-ignore--';
 
 // One exec does the heavy part, so the cost is close to `git archive --format=tar.gz` itself:
-// - the tar is git's own writer (`git archive --format=tar`): entries in tree order, mtime = commit
-//   time, uid/gid 0, modes 0644/0755 from the exec bit (tar.umask=0022), a pax header naming the
-//   commit; user config that rewrites content (autocrlf/eol) is pinned off; excluded files are left
-//   out by `:(exclude,literal)` pathspecs; `gzip -n -6` stores no name or time. So the bytes depend on
-//   the commit, the exclusions, git's tar writer and GNU gzip's version (see README, "Same bytes").
-// - the same stream is tee'd into the hasher (TAR_SHA256_PERL): the manifest describes exactly the bytes
-//   in the archive. Without perl's Digest::SHA the stream is extracted into a staging dir (tmpfs when it
-//   has room) and hashed there, as before; the output is the same.
+// - the tar is git's own writer: entries in tree order, mtime = commit time, uid/gid 0, modes 0644/0755 from
+//   the exec bit (tar.umask=0022), a pax header naming the commit; user config that rewrites content
+//   (autocrlf/eol) or the compressor (tar.tar.gz.command) is pinned; excluded files are left out by
+//   `:(exclude,literal)` pathspecs. Compression: git's internal gzip (git >= 2.38: zlib, level 6, no name or
+//   time stored), else GNU `gzip -n -6`. So the bytes depend on the commit, the exclusions and the git (and its
+//   zlib) or gzip version (README, "Same bytes").
+// - the tar stream (from git, or gzip -dc of git's tar.gz) goes to the hasher (TAR_SHA256_PERL): the manifest
+//   describes exactly the bytes in the archive. Without perl's Digest::SHA the stream is extracted into a
+//   staging dir (tmpfs when it has room) and hashed there; the output is the same. The tar.gz's own sha256
+//   and size are taken as it is written.
 // - meanwhile the commit's own attributes are read, as `git archive` reads them: a throw-away index holding
 //   the commit's tree, then `check-attr --cached` over every file and every directory (`dir/`): archive
 //   skips a directory whose attribute is set, so its files count as ignored too. (`--source` needs git 2.40.)
 // bash for pipefail: a failing `git archive` must fail the build, not yield a short archive.
 const BUILD_SCRIPT = [
   'set -euo pipefail',
-  'repo=$1; sha=$2; out=$3; need_kb=$4; files=$5; hasher=$6; perl_src=$7; shift 7',
+  'repo=$1; sha=$2; out=$3; need_kb=$4; files=$5; hasher=$6; perl_src=$7; compressor=$8; shift 8',
+  // git >= 2.38 compresses tar.gz itself (zlib, level 6): ~18 % faster than GNU gzip -6, and it is one process
+  // doing what `git archive --format=tar.gz` does. The tar stream is then taken back out with gzip -dc (on the other core).
+  'if [ "$compressor" = auto ]; then',
+  '  v=$(git version | sed -n "s/^git version \\([0-9]*\\)\\.\\([0-9]*\\).*/\\1 \\2/p"); maj=${v% *}; min=${v#* }',
+  '  if [ "${maj:-0}" -gt 2 ] || { [ "${maj:-0}" -eq 2 ] && [ "${min:-0}" -ge 38 ]; }; then compressor=git; else compressor=gzip; fi',
+  'fi',
+  'echo "compressed by: $compressor" >&2',
   'base=${TMPDIR:-/tmp}',
   'if [ "$hasher" = auto ]; then if perl -MDigest::SHA -e 1 2>/dev/null; then hasher=stream; else hasher=extract; fi; fi',
   'echo "manifest hashed by: $hasher" >&2',
@@ -125,12 +136,19 @@ const BUILD_SCRIPT = [
   'attrs=$!',
   'mkfifo "$stage/gz"',
   // The archive's own sha256 and size are taken as it is written, too (no second read of the tar.gz).
-  '( set -o pipefail; gzip -n -6 < "$stage/gz" | tee "$out.part" | sha256sum > "$stage/gzsum" ) &',
-  'gz=$!',
-  'archive() { git -C "$repo" -c tar.umask=0022 -c core.autocrlf=false -c core.eol=lf archive --format=tar "$sha" -- . "$@"; }',
+  'git_archive() { git -C "$repo" -c tar.umask=0022 -c core.autocrlf=false -c core.eol=lf -c "tar.tar.gz.command=git archive gzip" archive "$@"; }',
+  'if [ "$compressor" = git ]; then',
+  '  ( set -o pipefail; tee "$out.part" < "$stage/gz" | sha256sum > "$stage/gzsum" ) &',
+  '  gz=$!',
+  '  archive() { git_archive --format=tar.gz "$sha" -- . "$@" | tee "$stage/gz" | gzip -dc; }',
+  'else',
+  '  ( set -o pipefail; gzip -n -6 < "$stage/gz" | tee "$out.part" | sha256sum > "$stage/gzsum" ) &',
+  '  gz=$!',
+  '  archive() { git_archive --format=tar "$sha" -- . "$@" | tee "$stage/gz"; }',
+  'fi',
   'if [ "$hasher" = extract ]; then',
   '  mkdir "$stage/t"',
-  '  archive "$@" | tee "$stage/gz" | tar -x -C "$stage/t" -f -',
+  '  archive "$@" | tar -x -C "$stage/t" -f -',
   '  wait "$gz"',
   '  ( cd "$stage/t"',
   '    if [ "$files" -lt 2000 ]; then find . -type f -print0 | xargs -0 -r sha256sum -z --',
@@ -140,7 +158,7 @@ const BUILD_SCRIPT = [
   '      cat "$stage/h"/* 2>/dev/null || true',
   '    fi ) > "$stage/hashes"',
   'else',
-  '  archive "$@" | tee "$stage/gz" | perl -e "$perl_src" > "$stage/hashes"',
+  '  archive "$@" | perl -e "$perl_src" > "$stage/hashes"',
   '  wait "$gz"',
   'fi',
   'wait "$attrs"',
@@ -304,6 +322,7 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
       String(candidates.shipped.length),
       o.hasher ?? 'auto',
       TAR_SHA256_PERL,
+      o.compressor ?? 'auto',
       ...excludePathspecs(candidates.excluded),
     ],
     { host, mutates: o.mutates, scope: 'source' },

@@ -141,6 +141,64 @@ test('stream and extract hashing give the same manifest and archive, equal to th
   expect(stream.symlinks).toBe(1);
 });
 
+test("both compressors: the same manifest, each reproducible; git's is the bytes of `git archive --format=tar.gz`", async () => {
+  const repo = await awkwardRepo();
+  const ctx = context(tmp('gaterun-hasher-run-'));
+  const built = async (compressor: ArtifactOptions['compressor']) => {
+    const r = await buildArtifact(ctx, {
+      repo,
+      commit: 'HEAD',
+      name: 'x',
+      out: tmp('gaterun-hasher-out-'),
+      host: 'local',
+      mutates: true,
+      compressor,
+    });
+    if (!r.ok) throw new Error(r.error);
+    return r;
+  };
+  const [g1, g2, z1, z2, auto] = [await built('git'), await built('git'), await built('gzip'), await built('gzip'), await built('auto')];
+  expect(g1.evidence.map((e) => e.stderrTail ?? '').join('\n')).toContain('compressed by: git');
+  expect(z1.evidence.map((e) => e.stderrTail ?? '').join('\n')).toContain('compressed by: gzip');
+  expect(g2.sha256).toBe(g1.sha256);
+  expect(z2.sha256).toBe(z1.sha256);
+  expect(auto.sha256).toBe(g1.sha256); // git 2.39 here: auto takes git's compressor
+  expect(readFileSync(g1.manifestPath, 'utf8')).toBe(readFileSync(z1.manifestPath, 'utf8'));
+  // With the same pinned config, git's own tar.gz is byte for byte the artifact.
+  const own = await git(
+    repo,
+    '-c',
+    'tar.umask=0022',
+    '-c',
+    'core.autocrlf=false',
+    '-c',
+    'core.eol=lf',
+    'archive',
+    '--format=tar.gz',
+    'HEAD',
+    '--',
+    '.',
+  );
+  expect(createHash('sha256').update(own).digest('hex')).toBe(g1.sha256);
+  // And gzip's is GNU gzip -n -6 of git's tar.
+  const tar = await git(
+    repo,
+    '-c',
+    'tar.umask=0022',
+    '-c',
+    'core.autocrlf=false',
+    '-c',
+    'core.eol=lf',
+    'archive',
+    '--format=tar',
+    'HEAD',
+    '--',
+    '.',
+  );
+  const gz = await execa('gzip', ['-n', '-6'], { input: tar, encoding: 'buffer' });
+  expect(createHash('sha256').update(Buffer.from(gz.stdout)).digest('hex')).toBe(z1.sha256);
+});
+
 test('a tar stream cut short makes the stream hasher fail, not print a shorter list', async () => {
   const repo = await awkwardRepo();
   const tar = await git(repo, 'archive', '--format=tar', 'HEAD');
