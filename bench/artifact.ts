@@ -64,7 +64,7 @@ export async function benchArtifact(runs = 5): Promise<BenchRow[]> {
         goal: '≤ 1.1x',
         met: r.ratio <= 1.1,
         command: 'node dist/bench/artifact.js',
-        note: `ours also writes the DEPLOY-MANIFEST (sha256 of every file, hashed while the tar streams) and uses GNU gzip -n -6 for reproducible bytes; median ms per ledgered exec (commit + tree, build, manifest): ${steps[0].map((_, i) => median(steps.map((s) => s[i] ?? 0)).toFixed(0)).join(' / ')}; ${runs} rounds, load average ${loadAverage()}`,
+        note: `ours also writes the DEPLOY-MANIFEST (sha256 of every file, hashed while the tar streams); compressed by git's internal gzip (git >= 2.38, else gzip -n -6) for reproducible bytes; median ms per ledgered exec (commit + tree, build, manifest): ${steps[0].map((_, i) => median(steps.map((s) => s[i] ?? 0)).toFixed(0)).join(' / ')}; ${runs} rounds, load average ${loadAverage()}`,
       });
     }
     return rows;
