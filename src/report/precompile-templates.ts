@@ -8,8 +8,8 @@ import { packagePath } from '../paths.js';
 import { PRECOMPILED_FILE, TEMPLATE_OPTIONS, templateDigest, templateFiles } from './template-files.js';
 
 /** The CommonJS source of the precompiled module for the templates in `dir`. */
-// precompile returns the spec as JavaScript source text (its type declarations say an object).
 export function precompiledModule(dir: string): string {
+  // precompile returns the spec as JavaScript source text (its type declarations say an object).
   const entries = templateFiles(dir).map(
     (f) =>
       `  ${JSON.stringify(f.name)}: {\n    sha256: ${JSON.stringify(templateDigest(f.text))},\n    spec: ${String(Handlebars.precompile(f.text, TEMPLATE_OPTIONS) as unknown as string)},\n  },`,

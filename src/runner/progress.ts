@@ -32,7 +32,7 @@ export function listrProgress(
   specs: GateSpec[],
   o: { renderer: RendererName; toStderr?: boolean },
 ): { listener: RunListener; done(): Promise<void> } {
-  // Silent draws nothing, so listr2 is not even loaded (it is a tenth of a short run's start-up).
+  // Silent draws nothing, so listr2 is not even loaded (~20 ms of a short run's start-up).
   if (o.renderer === 'silent') return { listener: () => undefined, done: async () => undefined };
   const { Listr, ListrLogger, ProcessOutput } = createRequire(import.meta.url)('listr2') as typeof Listr2;
   const endings = new Map<string, { promise: Promise<Ending>; resolve: (e: Ending) => void }>();
