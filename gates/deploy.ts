@@ -301,6 +301,8 @@ export default defineGate<DeployParams>({
     },
   },
   messages,
+  // Its truth is about the present: `run --resume` always runs it again.
+  reuse: 'present',
   async run(ctx, p) {
     const unreachable = await hostBlocked(ctx, ctx.host);
     if (unreachable) return unreachable;

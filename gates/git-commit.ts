@@ -73,6 +73,8 @@ export default defineGate<GitCommitParams>({
     },
   },
   messages,
+  // Its truth is about the present: `run --resume` always runs it again.
+  reuse: 'present',
   async run(ctx, p) {
     const host = ctx.host;
     const unreachable = await hostBlocked(ctx, host);

@@ -1,5 +1,6 @@
 // Gate `tests`: runs a test command and reads its result from the runner's machine-readable report where one exists
 // (JUnit XML, go test -json), else from its text output only when the summary, the per-test lines and the exit code agree.
+import { cwdInputs } from '../src/checks/input-digest.js';
 import { isAbsolute, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { defineGate, fail, message, pass, type Check, type Evidence, type Facts } from '../src/gate.js';
@@ -69,6 +70,8 @@ export default defineGate<TestsParams>({
     },
   },
   messages,
+  // What the suite read: its cwd tree (reads outside the cwd are not seen).
+  reuse: (ctx, p) => cwdInputs(ctx, p.cwd),
   async run(ctx, p) {
     const label = p.name ? `${p.name}: ` : '';
     const format = p.format ?? 'auto';

@@ -4,6 +4,8 @@ import { join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from './did-you-mean.js';
 import { errorJson, errors, isGaterunError } from './errors.js';
+import type { TargetInfo } from './gate.js';
+import type { LoadedMacro } from './macro/types.js';
 
 // verify: 4 = a --require/--macro/--max-age/--key policy is not met; 5 = tampered, unsigned or not a valid bundle.
 const EXIT = { A: 0, C: 1, usage: 2, B: 3, D: 130, crash: 70, policy: 4, invalid: 5 } as const;
@@ -51,10 +53,15 @@ Then: gaterun plan CHECK && gaterun run CHECK. Refuses to overwrite unless --for
 
 Prints what a gate kind does: its with: params (type, required, description), the facts it sets
 and its messages — the same text as docs/gates.md. \`gaterun explain\` alone lists the kinds.`,
-  plan: `Usage: gaterun plan <macro-id|file.yaml> [--target FILE] [--json]
+  plan: `Usage: gaterun plan <macro-id|file.yaml> [--target FILE] [--json] [--resume DIR|last]
 
 Checks the whole macro (syntax, schema, gate kinds, params, references) and prints its gates.
-Nothing runs. Exit 2 with every problem listed when the macro is invalid.`,
+Nothing runs. Exit 2 with every problem listed when the macro is invalid.
+
+With --resume, checks the earlier run (signed by a trusted key, same macro) and shows gate by gate
+what \`run --resume\` would do: "reuse", or "run again: <why>". Inputs are digested now (read-only);
+params are resolved with the earlier run's facts. No gate runs. --key FILE (the signing key, private or
+public PEM) is trusted in addition to ~/.config/gaterun/trusted/.`,
   run: `Usage: gaterun run <macro-id|file.yaml> [options]
 
 Runs the gates in order and stops at the first that does not pass; the rest are NOT RUN.
@@ -70,6 +77,9 @@ Options:
                        errors as schemas/error-output.schema.json); progress goes to stderr
   --junit FILE         also write the gates and PASS criteria as JUnit XML test cases to FILE
   --wait-lock SECONDS  wait this long for the target's run lock when another run holds it (default 0)
+  --resume DIR|last    reuse the PASS records of an earlier signed run of this macro where nothing they
+                       depend on changed (spec, resolved params, target, input digests); the first gate
+                       that cannot be reused and every gate after it run again (see: gaterun plan --resume)
   --key FILE           Ed25519 private key (PEM) to sign the bundle; else $GATERUN_SIGNING_KEY,
                        the target's signing_key, ~/.config/gaterun/signing-key.pem; none: UNSIGNED
 
@@ -201,7 +211,11 @@ async function cmdList(argv: string[]): Promise<number> {
 }
 
 async function cmdPlan(argv: string[]): Promise<number> {
-  const a = parse(argv, { target: { type: 'string' }, json: { type: 'boolean' } }, 'plan');
+  const a = parse(
+    argv,
+    { target: { type: 'string' }, json: { type: 'boolean' }, resume: { type: 'string' }, key: { type: 'string' } },
+    'plan',
+  );
   if (a.values.help) return (out(HELP.plan), 0);
   if (a.positionals.length !== 1) throw errors.arguments('plan needs exactly one macro id or file', 'gaterun plan O8C');
   const { loadMacro } = await import('./macro/load-macro.js');
@@ -209,6 +223,8 @@ async function cmdPlan(argv: string[]): Promise<number> {
   const target = await loadTargetFor(targetFile);
   const loaded = loadMacro(file, target);
   const m = loaded.macro;
+  if (a.values.resume)
+    return planResumeCommand(loaded, target, a.values.resume as string, !!a.values.json, a.values.key as string | undefined);
   if (a.values.json) {
     const { planJson } = await import('./output/cli-json.js');
     return (out(JSON.stringify(planJson(loaded, target), null, 2)), 0);
@@ -238,6 +254,29 @@ async function cmdPlan(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `plan --resume`: which gates a resumed run would reuse, and why the others run again; runs no gate. */
+async function planResumeCommand(loaded: LoadedMacro, target: TargetInfo, at: string, json: boolean, keyFlag?: string): Promise<number> {
+  const { loadProjectConfig } = await import('./config/project-config.js');
+  const { resumeSourceFor } = await import('./runner/execute-run.js');
+  const { planResume } = await import('./runner/plan-resume.js');
+  const { findSigningKey, loadPublicKeys } = await import('./report/keys.js');
+  const config = loadProjectConfig();
+  // The key that signs this project's runs (or the public key given) is trusted, as `run --resume` trusts it.
+  const keyAt = findSigningKey({ flag: keyFlag ?? config.key, targetKey: target.signing_key as string | undefined });
+  const src = resumeSourceFor(at, loaded.macro.id, target, keyAt ? loadPublicKeys([keyAt.path])[0].key : null, config.reports);
+  const rows = await planResume(loaded, target, src);
+  if (json)
+    return (
+      out(JSON.stringify({ format_version: 1, resume_from: { run_id: src.runId, dir: src.dir, keyid: src.keyid }, gates: rows }, null, 2)),
+      0
+    );
+  out(`${loaded.macro.id}: resume from run ${src.runId} (signed by keyid ${src.keyid.slice(0, 16)}, ${src.signedAt})`);
+  for (const r of rows) out(`  ${r.id.padEnd(4)} ${r.kind.padEnd(16)} ${r.action === 'reuse' ? 'reuse' : `run again: ${r.why}`}`);
+  const n = rows.filter((r) => r.action === 'reuse').length;
+  out(`\n${n} of ${rows.length} gates would be reused. Params were resolved with the earlier run's facts; nothing was run.`);
+  return 0;
+}
+
 async function cmdRun(argv: string[], fixed?: { macro: string; target: string }): Promise<number> {
   const a = parse(
     argv,
@@ -249,6 +288,7 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
       junit: { type: 'string' },
       key: { type: 'string' },
       'wait-lock': { type: 'string' },
+      resume: { type: 'string' },
     },
     'run',
   );
@@ -289,6 +329,7 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
     renderer,
     progressToStderr: json,
     keyFlag: (a.values.key as string | undefined) ?? config.key,
+    resume: a.values.resume as string | undefined,
     signal: controller.signal,
     warn: (m) => err(`warning: ${m}`),
   });

@@ -232,8 +232,24 @@ export interface GateModule<P = Record<string, unknown>, M extends Messages = Me
   messages: M;
   /** `finalize`: runs after the reports are rendered and signed (kb-publish); has no numbered report. */
   phase?: 'gates' | 'finalize';
+  /**
+   * Whether `run --resume` may reuse an earlier PASS of this kind. `present`: its truth is about now (a live host, a
+   * database proof, a deploy), so it always runs again. A function: the digests of what the gate reads, computed
+   * just before it runs and compared on resume; null when it cannot say for these params. Absent: it cannot say,
+   * so it runs again and so does every gate after it.
+   */
+  reuse?: 'present' | InputsOf<P>;
   /** Do the work. Return FAIL for an expected failure; a throw is a crash. */
   run(ctx: GateContext, params: P): Promise<GateResult>;
+}
+
+/** A kind's input digest function (method-style, so a kind's params type stays assignable to `unknown`). */
+export type InputsOf<P> = { inputs(ctx: GateContext, params: P): Promise<InputDigest[] | null> }['inputs'];
+
+/** One input a gate read, by what it is (`tree vps:/opt/app (cwd)`, `catalog of database production`) and its digest. */
+export interface InputDigest {
+  name: string;
+  sha256: string;
 }
 
 /** Declares a gate kind (identity function that keeps the params and message-id types). */
