@@ -77,8 +77,10 @@ export default defineGate<CommandParams>({
     },
   },
   messages,
-  // What it read: its cwd tree (reads outside the cwd are not seen); a mutating command is never reused.
-  reuse: (ctx, p) => (p.mutates ? Promise.resolve(null) : cwdInputs(ctx, p.cwd)),
+  reuse: {
+    reads: 'its `cwd` tree (reads outside the cwd are not seen); without a cwd, or with `mutates: true`, it is never reused',
+    digest: (ctx, p) => (p.mutates ? Promise.resolve(null) : cwdInputs(ctx, p.cwd)),
+  },
   async run(ctx, p) {
     const opts = { cwd: p.cwd, env: p.env, timeout: p.timeout, mutates: p.mutates, scope: p.scope };
     const r = Array.isArray(p.command) ? await ctx.exec(p.command[0], p.command.slice(1), opts) : await ctx.shell(p.command, opts);

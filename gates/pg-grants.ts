@@ -76,8 +76,10 @@ export default defineGate<PgGrantsParams>({
     },
   },
   messages,
-  // Roles, memberships and grants live in the catalog: an unchanged catalog gives the same answers.
-  reuse: async (ctx, p) => [await catalogInput(ctx, p.database)],
+  reuse: {
+    reads: "the database's catalog (roles, memberships and grants live there: an unchanged catalog gives the same answers)",
+    digest: async (ctx, p) => [await catalogInput(ctx, p.database)],
+  },
   async run(ctx, params) {
     const h = ctx.db(params.database);
     const db = h.display;

@@ -137,8 +137,10 @@ export default defineGate<PgSchemaParams>({
     },
   },
   messages,
-  // Tables, functions and triggers live in the catalog: an unchanged catalog gives the same answers.
-  reuse: async (ctx, p) => [await catalogInput(ctx, p.database)],
+  reuse: {
+    reads: "the database's catalog (tables, functions and triggers live there: an unchanged catalog gives the same answers)",
+    digest: async (ctx, p) => [await catalogInput(ctx, p.database)],
+  },
   async run(ctx, params) {
     const h = ctx.db(params.database);
     const db = h.display;

@@ -70,8 +70,10 @@ export default defineGate<TestsParams>({
     },
   },
   messages,
-  // What the suite read: its cwd tree (reads outside the cwd are not seen).
-  reuse: (ctx, p) => cwdInputs(ctx, p.cwd),
+  reuse: {
+    reads: 'its `cwd` tree (reads outside the cwd are not seen); without a cwd it is never reused',
+    digest: (ctx, p) => cwdInputs(ctx, p.cwd),
+  },
   async run(ctx, p) {
     const label = p.name ? `${p.name}: ` : '';
     const format = p.format ?? 'auto';

@@ -136,7 +136,7 @@ kb.database (PostgreSQL, schema kb), else ./kb.`,
   outcome: `Usage: gaterun outcome <run-dir> [--json]
 
 Prints the final-outcome block of a finished run (from its run.json).`,
-  demo: `Usage: gaterun demo [--workspace DIR] [--break kill-switch|proof] [--renderer R]
+  demo: `Usage: gaterun demo [--workspace DIR] [--break kill-switch|proof [--fix]] [--renderer R]
 
 Builds a fresh workspace (default ./.gaterun-demo: the engineer's iu-cutter repo, the staged O8A
 change set, a "VPS" folder with v0.6 deployed next to the v0.4 skeleton, a KB and a signing key),
@@ -147,6 +147,8 @@ Compares the production row counts before and after.
 
   --break kill-switch   set __execution_enabled__ = True in the deployed tree before O8C (O8C: C at G0)
   --break proof         blank the O8C proof row's title, so fn_iu_create refuses it (O8C: C at G4)
+  --fix                 with --break: after O8C fails, repair the fault and resume that run
+                        (run --resume: G1-G3b are reused, G0 and G4 on run again); the chain goes on
 
 Exit 0 only when all five are A, every bundle verifies and the row counts are unchanged; else 1.`,
 };
@@ -551,11 +553,16 @@ async function cmdDb(argv: string[]): Promise<number> {
 }
 
 async function cmdDemo(argv: string[]): Promise<number> {
-  const a = parse(argv, { workspace: { type: 'string' }, break: { type: 'string' }, renderer: { type: 'string' } }, 'demo');
+  const a = parse(
+    argv,
+    { workspace: { type: 'string' }, break: { type: 'string' }, fix: { type: 'boolean' }, renderer: { type: 'string' } },
+    'demo',
+  );
   if (a.values.help) return (out(HELP.demo), 0);
   if (a.positionals.length) throw errors.arguments('demo takes no positional arguments', 'gaterun demo --break proof');
   const brk = a.values.break as string | undefined;
   if (brk !== undefined && brk !== 'kill-switch' && brk !== 'proof') throw errors.badOption('--break', brk, 'kill-switch or proof');
+  if (a.values.fix && !brk) throw errors.usage('--fix repairs the fault of --break', 'gaterun demo --break proof --fix');
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
@@ -565,6 +572,7 @@ async function cmdDemo(argv: string[]): Promise<number> {
     const r = await runDemo({
       workspace: a.values.workspace as string | undefined,
       break: brk,
+      fix: !!a.values.fix,
       renderer: pickRenderer(a.values.renderer),
       signal: controller.signal,
       print: out,

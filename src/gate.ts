@@ -234,11 +234,14 @@ export interface GateModule<P = Record<string, unknown>, M extends Messages = Me
   phase?: 'gates' | 'finalize';
   /**
    * Whether `run --resume` may reuse an earlier PASS of this kind. `present`: its truth is about now (a live host, a
-   * database proof, a deploy), so it always runs again. A function: the digests of what the gate reads, computed
-   * just before it runs and compared on resume; null when it cannot say for these params. Absent: it cannot say,
-   * so it runs again and so does every gate after it.
+   * database proof, a deploy), so it always runs again. `{reads, digest}`: what the gate reads, in words (docs), and
+   * the digests of it, taken just before the gate runs and compared on resume; digest returns null when it cannot
+   * say for these params. `after: true` (a gate that changes something, e.g. git-commit): the digest is of the state
+   * the gate leaves, taken after it passed; on resume the gate is reused when that state is still in place (its
+   * params are not compared: they may name facts its own change moved on, like the new HEAD).
+   * Absent: it cannot say, so it runs again and so does every gate after it.
    */
-  reuse?: 'present' | InputsOf<P>;
+  reuse?: 'present' | { reads: string; digest: InputsOf<P>; after?: boolean };
   /** Do the work. Return FAIL for an expected failure; a throw is a crash. */
   run(ctx: GateContext, params: P): Promise<GateResult>;
 }

@@ -63,6 +63,25 @@ export interface ResumeSource {
   records: Map<string, GateRecord>;
   /** Null when its target digest equals this run's, else why not. */
   targetChanged: string | null;
+  /** Gate id → the first later gate of the earlier run that made a change (a mutating ledger entry) before it stopped. */
+  changedAfter: Map<string, string>;
+}
+
+/** For each gate of a run, the first later gate that made a change (mutating ledger entries, not refused, not the run dir). */
+function changedAfterOf(dir: string, gates: GateRecord[]): Map<string, string> {
+  const changers = new Set<string>();
+  for (const line of readFileSync(join(dir, 'ledger.jsonl'), 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line) as { gate: string | null; mutating: boolean; outcome: string; scope?: string };
+    if (e.gate && e.mutating && e.outcome !== 'refused' && e.scope !== 'run') changers.add(e.gate);
+  }
+  const out = new Map<string, string>();
+  let next: string | null = null;
+  for (let i = gates.length - 1; i >= 0; i--) {
+    if (next) out.set(gates[i].id, next);
+    if (changers.has(gates[i].id)) next = gates[i].id;
+  }
+  return out;
 }
 
 /** The newest run directory of a macro under the reports dir (`--resume last`), or null. */
@@ -105,6 +124,7 @@ export function loadResumeSource(at: string, o: { macroId: string; trustedKeys: 
       .update(readFileSync(join(dir, ENVELOPE_FILE)))
       .digest('hex'),
     records: new Map(record.gates.map((g) => [g.id, g])),
+    changedAfter: changedAfterOf(dir, record.gates),
     targetChanged: !was
       ? 'the earlier run recorded no target digest'
       : was !== targetDigest(o.target)
@@ -114,7 +134,7 @@ export function loadResumeSource(at: string, o: { macroId: string; trustedKeys: 
 }
 
 /** A gate's reuse decision: reuse the earlier record, or run again saying why. `breaks`: later gates run again too. */
-export type ReuseDecision = { reuse: true; earlier: GateRecord } | { reuse: false; why: string; breaks: boolean };
+export type ReuseDecision = { reuse: true; earlier: GateRecord; why: string } | { reuse: false; why: string; breaks: boolean };
 
 /** Decides one gate: reused only when it passed before and its spec, params and input digests are all unchanged. */
 export function decideReuse(
@@ -124,7 +144,7 @@ export function decideReuse(
   src: ResumeSource,
   brokenBy: string | null,
 ): ReuseDecision {
-  if (module.reuse === 'present') return { reuse: false, why: 'its truth is about the present', breaks: false };
+  if (module.reuse === 'present') return decidePresent(spec, now, src, brokenBy);
   if (!module.reuse) return { reuse: false, why: `the ${module.kind} kind cannot say what it reads`, breaks: true };
   if (brokenBy) return { reuse: false, why: `after ${brokenBy}`, breaks: true };
   const no = (why: string): ReuseDecision => ({ reuse: false, why, breaks: true });
@@ -135,15 +155,36 @@ export function decideReuse(
   const was = (e as GateRecord & { resume?: ResumeKey }).resume;
   if (!was) return no(`run ${src.runId} recorded no digests for it`);
   if (was.spec_sha256 !== now.spec_sha256) return no('its spec in the macro changed');
-  if (was.params_sha256 !== now.params_sha256) return no('its resolved params changed');
+  const after = typeof module.reuse === 'object' && module.reuse.after;
+  if (!after && was.params_sha256 !== now.params_sha256) return no('its resolved params changed');
   if (now.inputs === null)
     return no(now.inputs_error ? `its inputs could not be digested: ${now.inputs_error}` : 'it cannot say what it reads here');
   if (was.inputs === null || was.inputs === 'present') return no(`run ${src.runId} recorded no input digests for it`);
   if (now.inputs === 'present') return { reuse: false, why: 'its truth is about the present', breaks: false };
   const before = new Map(was.inputs.map((i) => [inputKey(i.name), i.sha256]));
   const changed = now.inputs.filter((i) => before.get(inputKey(i.name)) !== i.sha256).map((i) => inputKey(i.name));
-  if (changed.length || before.size !== now.inputs.length) return no(`changed: ${changed.join('; ') || 'the set of inputs'}`);
-  return { reuse: true, earlier: e };
+  if (changed.length || before.size !== now.inputs.length)
+    return no(`${after ? 'the state it left changed' : 'changed'}: ${changed.join('; ') || 'the set of inputs'}`);
+  return { reuse: true, earlier: e, why: after ? 'the state it left is still in place' : 'its spec, params and inputs are unchanged' };
+}
+
+/**
+ * A gate whose truth is about the present runs again, except one the earlier run's own later change has overtaken
+ * (a precheck before that run's commit or deploy): re-checked now it would see the state the run itself made, so its
+ * earlier PASS is carried over, saying it held before that change.
+ */
+function decidePresent(spec: GateSpec, now: ResumeKey, src: ResumeSource, brokenBy: string | null): ReuseDecision {
+  const rerun: ReuseDecision = { reuse: false, why: 'its truth is about the present', breaks: false };
+  const changer = src.changedAfter.get(spec.id);
+  const e = src.records.get(spec.id);
+  const was = e?.resume;
+  if (brokenBy || !changer || !e || e.status !== 'PASS' || !was || src.targetChanged) return rerun;
+  if (was.spec_sha256 !== now.spec_sha256 || was.params_sha256 !== now.params_sha256) return rerun;
+  return {
+    reuse: true,
+    earlier: e,
+    why: `it held before ${changer} made its change in run ${src.runId}, and cannot be re-checked after that change`,
+  };
 }
 
 /** An input's identity without its trailing file count (`tree h:/x (cwd, 12 files)` → `tree h:/x (cwd)`). */
@@ -152,12 +193,19 @@ function inputKey(name: string): string {
 }
 
 /** The record of a reused gate: the earlier record, marked with where it came from; its report links to the earlier one. */
-export function reusedRecord(e: GateRecord, src: ResumeSource, newDir: string, reportFile: string, key: ResumeKey): GateRecord {
+export function reusedRecord(
+  e: GateRecord,
+  src: ResumeSource,
+  newDir: string,
+  reportFile: string,
+  key: ResumeKey,
+  why: string,
+): GateRecord {
   const link = (from: string | null) => (from ? relative(newDir, resolve(src.dir, from)).split('\\').join('/') : null);
   // A record the earlier run itself reused keeps pointing at the run that produced it.
   const origin = e.reused
-    ? { ...e.reused, report: link(e.reused.report) }
-    : { run_id: src.runId, keyid: src.keyid, signed_at: src.signedAt, report: link(e.report || null) };
+    ? { ...e.reused, report: link(e.reused.report), why }
+    : { run_id: src.runId, keyid: src.keyid, signed_at: src.signedAt, report: link(e.report || null), why };
   // Logs named by the evidence live in the earlier run dir; ledger numbers refer to its ledger, so they are dropped here.
   const evidence = e.evidence.map(({ ledger: _ledger, ...ev }) => ({
     ...ev,

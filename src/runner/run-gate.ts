@@ -46,7 +46,7 @@ export async function resumeKey(d: Pick<GateRunDeps, 'spec' | 'module'>, params:
   if (d.module.reuse === 'present') return { ...key, inputs: 'present' };
   if (!d.module.reuse) return { ...key, inputs: null };
   try {
-    return { ...key, inputs: await d.module.reuse(ctx, params) };
+    return { ...key, inputs: await d.module.reuse.digest(ctx, params) };
   } catch (e) {
     return { ...key, inputs: null, inputs_error: (e as Error).message.split('\n')[0] };
   }
@@ -115,7 +115,11 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
     const decision = d.decide?.(key);
     if (decision && 'record' in decision) return (reused = decision.record);
     rerun = decision?.rerun;
-    return d.module.run(ctx, resolved.value);
+    const r = await d.module.run(ctx, resolved.value);
+    // A gate that changes something records the state it left; a later resume reuses it while that state holds.
+    if (typeof d.module.reuse === 'object' && d.module.reuse.after && r?.status === 'PASS')
+      key = { ...key, ...(await resumeKey(d, resolved.value, ctx)) };
+    return r;
   })();
   // When cancelled, give the gate a moment to notice (its children are being killed), then stop waiting.
   const cancelled = new Promise<'cancelled'>((res) =>

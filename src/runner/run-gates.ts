@@ -225,7 +225,7 @@ export async function runGates(
       decide: resume
         ? (key) => {
             const d = decideReuse(spec, gateKinds[spec.kind] as GateModule<unknown>, key, resume, brokenBy);
-            if (d.reuse) return { record: reusedRecord(d.earlier, resume, deps.run.dir, reportFile, key) };
+            if (d.reuse) return { record: reusedRecord(d.earlier, resume, deps.run.dir, reportFile, key, d.why) };
             if (d.breaks && !brokenBy) brokenBy = spec.id;
             return { rerun: d.why };
           }

@@ -26,7 +26,7 @@ export interface GateRecord {
   /** What `run --resume` compares later: spec and params digests and the gate's input digests. */
   resume?: import('./resume.js').ResumeKey;
   /** Set when this record was reused from an earlier signed run instead of running. */
-  reused?: { run_id: string; keyid: string; signed_at: string; report: string | null };
+  reused?: { run_id: string; keyid: string; signed_at: string; report: string | null; why: string };
   /** On a resumed run: why this gate ran again instead of being reused. */
   rerun?: string;
   /** Every attempt, when the gate has `retry:` and ran more than once. */

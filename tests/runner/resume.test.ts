@@ -9,6 +9,7 @@ import { decodeBase64, pae } from '../../src/report/dsse.js';
 import { generateKeyPair } from '../../src/report/keys.js';
 import { gaterun } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { makeRepo } from '../helpers/git-repo.js';
 import { cleanupTemp, tempDir, writeFiles } from '../helpers/temp.js';
 
 let db: TestDatabase;
@@ -241,5 +242,70 @@ describe('resume refuses a run it cannot trust', () => {
     expect(r.exitCode).toBe(0);
     const g = byId(record(join(dir, JSON.parse(r.stdout).run_dir)));
     expect(g.G1.reused).toBeDefined();
+  });
+});
+
+describe('a run that changed something before it failed', () => {
+  // G0 checks the repo is on its baseline, G1 commits, G2 is the gate to fix: re-checking G0 now would see G1's commit.
+  const commitMacro = (repo: string, flag: string) => `id: RC
+macro: resume-commit
+title: resume after a commit
+outcome: RC_OK
+mutation: source
+gates:
+  - id: G0
+    title: precheck
+    kind: precheck
+    with: { paths: { exist: ["${repo}"] } }
+  - id: G1
+    title: commit
+    kind: git-commit
+    with: { repo: "${repo}", message: "the change", author: { name: T, email: t@example.test } }
+  - id: G2
+    title: proof
+    kind: command
+    with: { command: "test -f ${flag}" }
+`;
+  test('the precheck is carried over (it held before the commit), the commit is reused while it is HEAD, the rest runs', async () => {
+    const repo = await makeRepo({ 'a.txt': 'a\n' });
+    const w = tempDir();
+    writeFiles(w, { 'm.yaml': commitMacro(repo.dir, join(w, 'flag')) });
+    repo.write({ 'a.txt': 'changed\n' });
+    const go = (extra: string[]) =>
+      gaterun(['run', join(w, 'm.yaml'), '--key', keys.privatePath, '--renderer', 'silent', '--json', ...extra], { cwd: w });
+    const first = JSON.parse((await go([])).stdout);
+    expect(first.outcome).toBe('C');
+    writeFileSync(join(w, 'flag'), '');
+    const r = await go(['--resume', join(w, first.run_dir)]);
+    expect(r.exitCode).toBe(0);
+    const rec = record(join(w, JSON.parse(r.stdout).run_dir));
+    const g = Object.fromEntries(rec.gates.map((x: Gate & { id: string; reused?: { why: string } }) => [x.id, x])) as Record<
+      string,
+      Gate & { reused?: { why: string } }
+    >;
+    expect(g.G0.reused?.why).toBe(
+      `it held before G1 made its change in run ${record(join(w, first.run_dir)).run_id}, and cannot be re-checked after that change`,
+    );
+    expect(g.G1.reused?.why).toBe('the state it left is still in place');
+    expect(g.G2.reused).toBeUndefined();
+    expect(await repo.git('rev-list', '--count', 'HEAD')).toBe('2'); // one commit, not two
+  });
+
+  test('a new change in the repo after the failed run: the commit gate runs again and commits it', async () => {
+    const repo = await makeRepo({ 'a.txt': 'a\n' });
+    const w = tempDir();
+    writeFiles(w, { 'm.yaml': commitMacro(repo.dir, join(w, 'flag')) });
+    repo.write({ 'a.txt': 'changed\n' });
+    const go = (extra: string[]) =>
+      gaterun(['run', join(w, 'm.yaml'), '--key', keys.privatePath, '--renderer', 'silent', '--json', ...extra], { cwd: w });
+    const first = JSON.parse((await go([])).stdout);
+    repo.write({ 'b.txt': 'new\n' });
+    writeFileSync(join(w, 'flag'), '');
+    const rec = record(join(w, JSON.parse((await go(['--resume', join(w, first.run_dir)])).stdout).run_dir));
+    const g1 = rec.gates.find((x: { id: string }) => x.id === 'G1');
+    expect(g1.reused).toBeUndefined();
+    expect(g1.rerun).toMatch(/^the state it left changed: repo local:\S+ \(HEAD \w+ and its status\)$/);
+    expect(g1.status).toBe('PASS');
+    expect(await repo.git('rev-list', '--count', 'HEAD')).toBe('3');
   });
 });
