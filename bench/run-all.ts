@@ -11,6 +11,7 @@ import { repoRoot, type BenchRow } from './lib.js';
 import { benchMacroValidate } from './macro-validate.js';
 import { benchManifestHash } from './manifest-hash.js';
 import { benchPgColdStart, benchRollbackProof } from './pg.js';
+import { benchResume } from './resume.js';
 import { benchSandbox } from './sandbox.js';
 import { benchVerify } from './verify-bundle.js';
 import { benchWebView } from './web-view.js';
@@ -28,6 +29,7 @@ const benches: [string, () => Promise<BenchRow[]>][] = [
   ['verify', () => benchVerify()],
   ['sandboxed exec', () => benchSandbox()],
   ['demo end to end', () => benchDemo(3, '/tmp/gaterun-bench-demo', false)],
+  ['resume vs rerun', () => benchResume(3)],
   ['web view', () => benchWebView()],
 ];
 

@@ -234,7 +234,9 @@ export async function runGates(
     const rec = redactRecord(raw, deps.redact);
     deps.facts[spec.id] = rec.facts;
     records.push(rec);
-    if (deps.afterGate) await deps.afterGate(spec, rec);
+    // A reused gate ran nothing, so there is nothing to attribute to it; a change made meanwhile by anyone else still
+    // shows at the next observation (after the next gate that runs, or the run's end).
+    if (deps.afterGate && !rec.reused) await deps.afterGate(spec, rec);
     deps.emit({ type: 'gate-end', spec, section, record: rec });
     if (rec.status !== 'PASS' && !stop) stop = stopReason(rec);
   }
