@@ -253,6 +253,9 @@ export type InputsOf<P> = { inputs(ctx: GateContext, params: P): Promise<InputDi
 export interface InputDigest {
   name: string;
   sha256: string;
+  /** A tree's per-file list (`<sha256>  <path>` lines) behind the digest: the runner keeps it as inputs/<sha256>.txt in
+   * the run dir (not in the record), so a later resume can say which files changed. */
+  manifest?: string;
 }
 
 /** Declares a gate kind (identity function that keeps the params and message-id types). */

@@ -12,9 +12,11 @@ export async function treeInput(ctx: GateContext, dir: string, why: string, o: {
   if (!h.hashes) throw new Error(h.error ?? `${dir}: unreadable`);
   const ignored = anyGlob(o.keepCaches ? [] : DEFAULT_VERIFY_IGNORES);
   const kept = new Map([...h.hashes].filter(([p]) => ignored(p) === null));
+  const manifest = formatManifest(kept);
   return {
     name: `tree ${ctx.hosts.display(ctx.host)}:${dir} (${why}, ${kept.size} files)`,
-    sha256: createHash('sha256').update(formatManifest(kept)).digest('hex'),
+    sha256: createHash('sha256').update(manifest).digest('hex'),
+    manifest,
   };
 }
 

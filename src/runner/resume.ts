@@ -1,7 +1,8 @@
 // `run --resume`: which gates of an earlier signed run may be reused, decided gate by gate from digests.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseManifest } from '../files/manifest.js';
 import type { KeyObject } from 'node:crypto';
 import { errors } from '../errors.js';
 import type { GateModule, InputDigest, TargetInfo } from '../gate.js';
@@ -162,7 +163,9 @@ export function decideReuse(
   if (was.inputs === null || was.inputs === 'present') return no(`run ${src.runId} recorded no input digests for it`);
   if (now.inputs === 'present') return { reuse: false, why: 'its truth is about the present', breaks: false };
   const before = new Map(was.inputs.map((i) => [inputKey(i.name), i.sha256]));
-  const changed = now.inputs.filter((i) => before.get(inputKey(i.name)) !== i.sha256).map((i) => inputKey(i.name));
+  const changed = now.inputs
+    .filter((i) => before.get(inputKey(i.name)) !== i.sha256)
+    .map((i) => `${inputKey(i.name)}${filesChanged(src.dir, before.get(inputKey(i.name)), i.manifest)}`);
   if (changed.length || before.size !== now.inputs.length)
     return no(`${after ? 'the state it left changed' : 'changed'}: ${changed.join('; ') || 'the set of inputs'}`);
   return { reuse: true, earlier: e, why: after ? 'the state it left is still in place' : 'its spec, params and inputs are unchanged' };
@@ -184,6 +187,41 @@ function decidePresent(spec: GateSpec, now: ResumeKey, src: ResumeSource, broken
     reuse: true,
     earlier: e,
     why: `it held before ${changer} made its change in run ${src.runId}, and cannot be re-checked after that change`,
+  };
+}
+
+/** Where a run keeps the per-file list behind a tree input digest. */
+export const manifestPath = (runDir: string, sha256: string) => join(runDir, 'inputs', `${sha256}.txt`);
+
+/** `: 3 files (a.txt, b.txt, +1 more)` from the earlier run's per-file list and the current one; '' when unknown. */
+function filesChanged(earlierDir: string, earlierSha: string | undefined, manifest: string | undefined): string {
+  if (!earlierSha || manifest === undefined || !/^[0-9a-f]{64}$/.test(earlierSha)) return '';
+  let old: Map<string, string>;
+  try {
+    old = parseManifest(readFileSync(manifestPath(earlierDir, earlierSha), 'utf8'));
+  } catch {
+    return '';
+  }
+  const now = parseManifest(manifest);
+  const names = [...new Set([...old.keys(), ...now.keys()])].filter((p) => old.get(p) !== now.get(p)).sort();
+  if (!names.length) return '';
+  const shown = names.slice(0, 3).join(', ');
+  return `: ${names.length} file${names.length === 1 ? '' : 's'} (${shown}${names.length > 3 ? `, +${names.length - 3} more` : ''})`;
+}
+
+/** Writes the per-file lists of a key's tree inputs into the run dir and returns the key without them (the record's form). */
+export function keepManifests(key: ResumeKey, runDir: string): ResumeKey {
+  if (!Array.isArray(key.inputs) || !key.inputs.some((i) => i.manifest !== undefined)) return key;
+  return {
+    ...key,
+    inputs: key.inputs.map(({ manifest, ...i }) => {
+      const file = manifestPath(runDir, i.sha256);
+      if (manifest !== undefined && !existsSync(file)) {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, manifest);
+      }
+      return i;
+    }),
   };
 }
 

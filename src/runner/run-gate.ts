@@ -5,7 +5,7 @@ import { PolicyRefusal } from '../context/ledger.js';
 import { resolveReferences } from '../macro/references.js';
 import { compileSchema } from '../macro/schema-check.js';
 import type { GateSpec } from '../macro/types.js';
-import { paramsDigest, specDigest, type ResumeKey } from './resume.js';
+import { keepManifests, paramsDigest, specDigest, type ResumeKey } from './resume.js';
 import type { GateRecord } from './types.js';
 
 const SETTLE_MS = 3000;
@@ -111,14 +111,15 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
 
   const ctx = d.makeContext(controller.signal);
   const work = (async () => {
-    key = await resumeKey(d, resolved.value, ctx);
-    const decision = d.decide?.(key);
+    const full = await resumeKey(d, resolved.value, ctx);
+    const decision = d.decide?.(full);
+    key = keepManifests(full, d.run.dir);
     if (decision && 'record' in decision) return (reused = decision.record);
     rerun = decision?.rerun;
     const r = await d.module.run(ctx, resolved.value);
     // A gate that changes something records the state it left; a later resume reuses it while that state holds.
     if (typeof d.module.reuse === 'object' && d.module.reuse.after && r?.status === 'PASS')
-      key = { ...key, ...(await resumeKey(d, resolved.value, ctx)) };
+      key = keepManifests(await resumeKey(d, resolved.value, ctx), d.run.dir);
     return r;
   })();
   // When cancelled, give the gate a moment to notice (its children are being killed), then stop waiting.

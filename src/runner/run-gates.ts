@@ -8,7 +8,7 @@ import type { Ledger } from '../context/ledger.js';
 import type { KbAccess } from '../kb/kb-store.js';
 import type { GateSpec } from '../macro/types.js';
 import type { RunEvent, Section } from './events.js';
-import { decideReuse, reusedRecord, type ResumeSource } from './resume.js';
+import { decideReuse, keepManifests, reusedRecord, type ResumeSource } from './resume.js';
 import { runGate, type GateRunDeps } from './run-gate.js';
 import type { Attempt, GateRecord } from './types.js';
 
@@ -225,7 +225,8 @@ export async function runGates(
       decide: resume
         ? (key) => {
             const d = decideReuse(spec, gateKinds[spec.kind] as GateModule<unknown>, key, resume, brokenBy);
-            if (d.reuse) return { record: reusedRecord(d.earlier, resume, deps.run.dir, reportFile, key, d.why) };
+            if (d.reuse)
+              return { record: reusedRecord(d.earlier, resume, deps.run.dir, reportFile, keepManifests(key, deps.run.dir), d.why) };
             if (d.breaks && !brokenBy) brokenBy = spec.id;
             return { rerun: d.why };
           }

@@ -109,6 +109,10 @@ describe('resume after fixing the failing gate', () => {
     expect(g.G3.reused).toBeUndefined();
     expect(g.G3.rerun).toBe(`it ended FAIL in run ${firstId}`);
     expect(Object.values(g).map((x) => x.status)).toEqual(['PASS', 'PASS', 'PASS', 'PASS']);
+    // the per-file list behind G1's tree digest is kept in the bundle (inputs/<sha256>.txt), not in run.json
+    const runJson = readFileSync(join(dir, resumed, 'run.json'), 'utf8');
+    expect(runJson).not.toContain('"manifest"');
+    expect(readdirSync(join(dir, resumed, 'inputs'))).toHaveLength(1);
   });
 
   test('the roll-up says reused, with the signing keyid and a working link to the earlier report', () => {
@@ -158,7 +162,7 @@ describe('what forces a gate to run again', () => {
     appendFileSync(join(dir, 'src', 'b.txt'), 'more\n');
     const g = byId(record(join(dir, JSON.parse((await run(['--resume', join(dir, first)])).stdout).run_dir)));
     expect(g.G1.reused).toBeUndefined();
-    expect(g.G1.rerun).toMatch(/^changed: tree local:\S+\/src \(cwd\)$/);
+    expect(g.G1.rerun).toMatch(/^changed: tree local:\S+\/src \(cwd\): 1 file \(b.txt\)$/);
     expect(g.G2.reused).toBeUndefined();
     expect(g.G2.rerun).toBe('after G1');
   });
