@@ -270,14 +270,20 @@ gates:
     kind: command
     with: { command: "test -f ${flag}" }
 `;
-  test('the precheck is carried over (it held before the commit), the commit is reused while it is HEAD, the rest runs', async () => {
+  /** A repo with an uncommitted change, the macro run once: committed at G1, failed at G2 (no flag yet). */
+  async function commitThenFail() {
     const repo = await makeRepo({ 'a.txt': 'a\n' });
     const w = tempDir();
     writeFiles(w, { 'm.yaml': commitMacro(repo.dir, join(w, 'flag')) });
     repo.write({ 'a.txt': 'changed\n' });
     const go = (extra: string[]) =>
       gaterun(['run', join(w, 'm.yaml'), '--key', keys.privatePath, '--renderer', 'silent', '--json', ...extra], { cwd: w });
-    const first = JSON.parse((await go([])).stdout);
+    const first = JSON.parse((await go([])).stdout) as { outcome: string; run_dir: string };
+    return { repo, w, go, first };
+  }
+
+  test('the precheck is carried over (it held before the commit), the commit is reused while it is HEAD, the rest runs', async () => {
+    const { repo, w, go, first } = await commitThenFail();
     expect(first.outcome).toBe('C');
     writeFileSync(join(w, 'flag'), '');
     const r = await go(['--resume', join(w, first.run_dir)]);
@@ -296,13 +302,7 @@ gates:
   });
 
   test('a new change in the repo after the failed run: the commit gate runs again and commits it', async () => {
-    const repo = await makeRepo({ 'a.txt': 'a\n' });
-    const w = tempDir();
-    writeFiles(w, { 'm.yaml': commitMacro(repo.dir, join(w, 'flag')) });
-    repo.write({ 'a.txt': 'changed\n' });
-    const go = (extra: string[]) =>
-      gaterun(['run', join(w, 'm.yaml'), '--key', keys.privatePath, '--renderer', 'silent', '--json', ...extra], { cwd: w });
-    const first = JSON.parse((await go([])).stdout);
+    const { repo, w, go, first } = await commitThenFail();
     repo.write({ 'b.txt': 'new\n' });
     writeFileSync(join(w, 'flag'), '');
     const rec = record(join(w, JSON.parse((await go(['--resume', join(w, first.run_dir)])).stdout).run_dir));
