@@ -184,5 +184,9 @@ export function renderFinalReport(run: RunRecord): string {
     runSummary: runSummary(run),
     block: run.final_outcome,
     finalNo: run.files.final.slice(0, 2),
+    reusedIds: run.gates
+      .filter((g) => g.reused)
+      .map((g) => g.id)
+      .join(', '),
   });
 }

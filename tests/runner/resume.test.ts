@@ -122,6 +122,10 @@ describe('resume after fixing the failing gate', () => {
     const link = /\[earlier report\]\(([^)]+)\)/.exec(final)![1];
     expect(readFileSync(join(dir, resumed, link), 'utf8')).toContain('# RS Report 02 — survey (G1)');
     expect(final).toMatch(/- resumed from: run \S+ \(signed by keyid/);
+    // what changed and what was examined: this run's ledger; the reused gates' actions stay in the earlier one's
+    expect(final).toContain(
+      `- reused gates (G1, G2) ran in run ${record(join(dir, first)).run_id}: their actions are in that run's signed ledger`,
+    );
   });
 
   test('the resumed bundle verifies with gaterun verify, names the earlier bundle as a signed input, and openssl agrees', async () => {
