@@ -6,6 +6,7 @@ import type { Evidence, ExecOptions, ExecResult, TargetInfo } from '../gate.js';
 import { commandForHost, newRemotePidFile, remoteKillCommand, type HostSpec } from './hosts.js';
 import { sha256Hex } from '../files/sha256.js';
 import type { Ledger } from './ledger.js';
+import { LastLineTracker } from './output-line.js';
 import { detectSandbox, prepareRunDir, wrapCommand, writableFor, type SandboxMethod } from './sandbox.js';
 
 const TAIL_LINES = 15;
@@ -40,6 +41,11 @@ export interface ExecDeps {
   runDir?: string;
   /** The target, for the paths a mutating command's scope may write (scopes:, paths.source, paths.deploy). */
   target?: TargetInfo;
+  /**
+   * Gets the running command's last complete output line while it runs (redacted like the logs, control characters
+   * removed, cut to a screen line): progress, never evidence. Throttle it (throttleLines); absent: nothing is followed.
+   */
+  onLine?: (line: string) => void;
 }
 
 /** How one command is confined: recorded in its ledger entry (`detail.sandbox`, `detail.writable`). */
@@ -115,6 +121,12 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
     maxBuffer: 256 * 1024 * 1024,
     encoding: 'utf8',
   });
+  // Progress only: the result below still takes the whole buffered output, so logs and digests are unchanged.
+  if (deps.onLine) {
+    const lines = new LastLineTracker(deps.onLine, redactAll);
+    child.stdout?.on('data', (chunk: Buffer) => lines.push('stdout', chunk));
+    child.stderr?.on('data', (chunk: Buffer) => lines.push('stderr', chunk));
+  }
   let timedOut = false;
   let aborted = false;
   // With ssh ControlMaster the master holds the client's pipes until the remote command ends, so after a cancel

@@ -1,0 +1,121 @@
+// The running command's last output line, for progress on screen: complete lines only, redacted, cleaned, throttled.
+import { StringDecoder } from 'node:string_decoder';
+
+/** Longest line shown in progress (listr output line, heartbeat `last:`); longer ones end in `…`. */
+export const SHOWN_LINE_MAX = 160;
+/** Characters of one line kept while it is still arriving; a longer line keeps its head (the part that is shown). */
+const LINE_HEAD_MAX = 4096;
+/** A line cut at LINE_HEAD_MAX loses this much more of its end: a secret cut in two there is not redacted, so its head must not be shown either. */
+const CUT_MARGIN = 1024;
+/** At most this many lines a second leave one command's tracker. */
+export const LINES_PER_SECOND = 10;
+
+// CSI (colours, cursor moves), OSC (titles, hyperlinks; ended by BEL or ST) and other two-character escapes.
+// eslint-disable-next-line no-control-regex -- matching terminal control sequences is the point
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
+// eslint-disable-next-line no-control-regex -- C0 controls, DEL and C1 controls: none belongs on a progress line
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/** One output line as it may appear on screen: escape sequences and control characters removed, tabs as spaces, trimmed. */
+export function cleanLine(line: string): string {
+  return line.replace(ANSI, '').replace(/\t/g, ' ').replace(CONTROL, '').trim();
+}
+
+/** Cuts a shown line to `max` characters, marking the cut with `…`. */
+export function truncateLine(line: string, max = SHOWN_LINE_MAX): string {
+  const chars = [...line];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : line;
+}
+
+/** The last non-empty line of a text (a gate's log message may hold several), cleaned and cut for the screen. */
+export function shownLine(text: string): string {
+  const lines = text
+    .split(/[\r\n\0]+/)
+    .map(cleanLine)
+    .filter(Boolean);
+  return truncateLine(lines.pop() ?? '');
+}
+
+/**
+ * Passes on at most one line per `intervalMs` (default: LINES_PER_SECOND a second); a line offered sooner waits for
+ * its turn and is replaced by any later one, so the latest line always shows. One per gate, shared by its commands.
+ */
+export function throttleLines(emit: (line: string) => void, intervalMs = 1000 / LINES_PER_SECOND): (line: string) => void {
+  let pending: string | null = null;
+  let lastEmit = -Infinity;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    if (pending === null) return;
+    const line = pending;
+    pending = null;
+    lastEmit = performance.now();
+    emit(line);
+  };
+  return (line) => {
+    pending = line;
+    const wait = lastEmit + intervalMs - performance.now();
+    if (wait <= 0) flush();
+    else if (!timer) {
+      timer = setTimeout(flush, wait);
+      timer.unref();
+    }
+  };
+}
+
+/**
+ * Follows a command's stdout and stderr chunks and passes the last complete non-empty line of each chunk to `emit`
+ * (throttle it with throttleLines). A line is passed only once its end (\n, \r or NUL) has arrived: a secret still
+ * being written is never shown in part. `redact` sees the raw line and the cleaned one, so an escape sequence inside a
+ * secret does not hide it. Cheap per chunk: it looks only at the chunk's last lines and keeps at most one line's head.
+ */
+export class LastLineTracker {
+  private readonly partial = new Map<string, { decoder: StringDecoder; text: string }>();
+
+  constructor(
+    private readonly emit: (line: string) => void,
+    private readonly redact: (s: string) => string,
+  ) {}
+
+  /** Feeds one chunk of a stream (`stdout`, `stderr`). */
+  push(stream: string, chunk: Buffer | string): void {
+    let p = this.partial.get(stream);
+    if (!p) this.partial.set(stream, (p = { decoder: new StringDecoder('utf8'), text: '' }));
+    const text = typeof chunk === 'string' ? chunk : p.decoder.write(chunk);
+    const lastEnd = lastLineEnd(text);
+    if (lastEnd < 0) {
+      p.text = keepHead(p.text + text);
+      return;
+    }
+    // The complete lines end at lastEnd; the first of them continues what the stream left unfinished.
+    const complete = p.text + text.slice(0, lastEnd);
+    p.text = keepHead(text.slice(lastEnd + 1));
+    const raw = lastNonEmpty(complete);
+    if (raw === null) return;
+    const head = raw.length >= LINE_HEAD_MAX ? raw.slice(0, LINE_HEAD_MAX - CUT_MARGIN) : raw;
+    const line = truncateLine(this.redact(cleanLine(this.redact(head))));
+    if (line) this.emit(line);
+  }
+}
+
+function lastLineEnd(text: string): number {
+  return Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'), text.lastIndexOf('\0'));
+}
+
+/** The head of a line that is too long to keep whole: the shown part comes from its start. */
+function keepHead(s: string): string {
+  return s.length > LINE_HEAD_MAX ? s.slice(0, LINE_HEAD_MAX) : s;
+}
+
+/** The last line of `text` that has something visible, or null; scans backwards once, so a large chunk costs little. */
+function lastNonEmpty(text: string): string | null {
+  let end = text.length;
+  for (let i = text.length - 1; i >= -1; i--) {
+    const c = i >= 0 ? text.charCodeAt(i) : 10;
+    if (c !== 10 && c !== 13 && c !== 0) continue;
+    const line = text.slice(i + 1, end);
+    if (cleanLine(keepHead(line))) return line;
+    end = i;
+  }
+  return null;
+}
