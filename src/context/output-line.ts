@@ -1,9 +1,7 @@
 // The running command's last output line, for progress on screen: complete lines only, redacted, cleaned, throttled.
-import { StringDecoder } from 'node:string_decoder';
-
 /** Longest line shown in progress (listr output line, heartbeat `last:`); longer ones end in `…`. */
 export const SHOWN_LINE_MAX = 160;
-/** Characters of one line kept while it is still arriving; a longer line keeps its head (the part that is shown). */
+/** Bytes of one line kept while it is still arriving; a longer line keeps its head (the part that is shown). */
 const LINE_HEAD_MAX = 4096;
 /** A line cut at LINE_HEAD_MAX loses this much more of its end: a secret cut in two there is not redacted, so its head must not be shown either. */
 const CUT_MARGIN = 1024;
@@ -67,10 +65,11 @@ export function throttleLines(emit: (line: string) => void, intervalMs = 1000 / 
  * Follows a command's stdout and stderr chunks and passes the last complete non-empty line of each chunk to `emit`
  * (throttle it with throttleLines). A line is passed only once its end (\n, \r or NUL) has arrived: a secret still
  * being written is never shown in part. `redact` sees the raw line and the cleaned one, so an escape sequence inside a
- * secret does not hide it. Cheap per chunk: it looks only at the chunk's last lines and keeps at most one line's head.
+ * secret does not hide it. Cheap per chunk: it works on bytes (a line end is never inside a UTF-8 character), decodes
+ * only the line it shows and keeps at most one line's head between chunks.
  */
 export class LastLineTracker {
-  private readonly partial = new Map<string, { decoder: StringDecoder; text: string }>();
+  private readonly partial = new Map<string, Buffer>();
 
   constructor(
     private readonly emit: (line: string) => void,
@@ -79,42 +78,48 @@ export class LastLineTracker {
 
   /** Feeds one chunk of a stream (`stdout`, `stderr`). */
   push(stream: string, chunk: Buffer | string): void {
-    let p = this.partial.get(stream);
-    if (!p) this.partial.set(stream, (p = { decoder: new StringDecoder('utf8'), text: '' }));
-    const text = typeof chunk === 'string' ? chunk : p.decoder.write(chunk);
-    const lastEnd = lastLineEnd(text);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const before = this.partial.get(stream) ?? EMPTY;
+    const lastEnd = Math.max(bytes.lastIndexOf(LF), bytes.lastIndexOf(CR), bytes.lastIndexOf(NUL));
     if (lastEnd < 0) {
-      p.text = keepHead(p.text + text);
+      if (before.length < LINE_HEAD_MAX) this.partial.set(stream, keepHead(Buffer.concat([before, bytes])));
       return;
     }
+    this.partial.set(stream, keepHead(bytes.subarray(lastEnd + 1), true));
     // The complete lines end at lastEnd; the first of them continues what the stream left unfinished.
-    const complete = p.text + text.slice(0, lastEnd);
-    p.text = keepHead(text.slice(lastEnd + 1));
-    const raw = lastNonEmpty(complete);
+    const raw = lastVisibleLine(bytes.subarray(0, lastEnd), before);
     if (raw === null) return;
-    const head = raw.length >= LINE_HEAD_MAX ? raw.slice(0, LINE_HEAD_MAX - CUT_MARGIN) : raw;
-    const line = truncateLine(this.redact(cleanLine(this.redact(head))));
+    const line = truncateLine(this.redact(cleanLine(this.redact(raw))));
     if (line) this.emit(line);
   }
 }
 
-function lastLineEnd(text: string): number {
-  return Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'), text.lastIndexOf('\0'));
+const LF = 10;
+const CR = 13;
+const NUL = 0;
+const EMPTY = Buffer.alloc(0);
+
+/** The head of a line that is too long to keep whole (the shown part comes from its start); `copy` detaches it from the chunk. */
+function keepHead(b: Buffer, copy = false): Buffer {
+  const head = b.length > LINE_HEAD_MAX ? b.subarray(0, LINE_HEAD_MAX) : b;
+  return copy ? Buffer.from(head) : head;
 }
 
-/** The head of a line that is too long to keep whole: the shown part comes from its start. */
-function keepHead(s: string): string {
-  return s.length > LINE_HEAD_MAX ? s.slice(0, LINE_HEAD_MAX) : s;
-}
-
-/** The last line of `text` that has something visible, or null; scans backwards once, so a large chunk costs little. */
-function lastNonEmpty(text: string): string | null {
-  let end = text.length;
-  for (let i = text.length - 1; i >= -1; i--) {
-    const c = i >= 0 ? text.charCodeAt(i) : 10;
-    if (c !== 10 && c !== 13 && c !== 0) continue;
-    const line = text.slice(i + 1, end);
-    if (cleanLine(keepHead(line))) return line;
+/**
+ * The last line of `bytes` with something visible (the first line is preceded by `before`), decoded (a too-long
+ * line: its head), or null.
+ * Scans backwards once and decodes at most LINE_HEAD_MAX bytes of each line it looks at.
+ */
+function lastVisibleLine(bytes: Buffer, before: Buffer): string | null {
+  let end = bytes.length;
+  for (let i = bytes.length - 1; i >= -1; i--) {
+    const c = i >= 0 ? bytes[i] : LF;
+    if (c !== LF && c !== CR && c !== NUL) continue;
+    const piece = bytes.subarray(i + 1, end);
+    const whole = i < 0 && before.length ? Buffer.concat([before, keepHead(piece)]) : keepHead(piece);
+    // A line cut at LINE_HEAD_MAX loses CUT_MARGIN more, so no part of a secret cut there can reach the screen.
+    const line = (whole.length >= LINE_HEAD_MAX ? whole.subarray(0, LINE_HEAD_MAX - CUT_MARGIN) : whole).toString('utf8');
+    if (cleanLine(line)) return line;
     end = i;
   }
   return null;
