@@ -23,11 +23,25 @@ export function quoteArg(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The last lines of an output, for a report. */
+/**
+ * The last lines of an output, for a report. NUL-separated output (find -print0, sha256sum -z) would make the report
+ * binary: one record per line. Looks only at the end of the text, so a 100 MB output costs what its last lines cost.
+ */
 export function tail(text: string, lines = TAIL_LINES): string {
-  // NUL-separated output (find -print0, sha256sum -z) would make the report binary: show one record per line.
-  const all = text.replace(/\0/g, '\n').replace(/\s+$/, '').split('\n');
-  return (all.length > lines ? ['…', ...all.slice(-lines)] : all).join('\n');
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 0 || /\s/.test(text[end - 1]))) end--;
+  let start = 0;
+  let cut = false;
+  for (let i = end - 1, seen = 0; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if ((c === 10 || c === 0) && ++seen === lines) {
+      start = i + 1;
+      cut = true;
+      break;
+    }
+  }
+  const kept = text.slice(start, end).replace(/\0/g, '\n');
+  return cut ? `…\n${kept}` : kept;
 }
 
 export interface ExecDeps {
