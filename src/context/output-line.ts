@@ -13,10 +13,16 @@ export const LINES_PER_SECOND = 10;
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
 // eslint-disable-next-line no-control-regex -- C0 controls, DEL and C1 controls: none belongs on a progress line
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+// Invisible format characters (zero-width space and joiners, soft hyphen, bidi overrides): a secret with one inside
+// escapes a literal match but looks whole on screen, and bidi overrides reorder what a reader sees.
+const FORMAT = /\p{Cf}/gu;
 
-/** One output line as it may appear on screen: escape sequences and control characters removed, tabs as spaces, trimmed. */
+/**
+ * One output line as it may appear on screen: escape sequences, control and invisible format characters removed,
+ * tabs as spaces, trimmed.
+ */
 export function cleanLine(line: string): string {
-  return line.replace(ANSI, '').replace(/\t/g, ' ').replace(CONTROL, '').trim();
+  return line.replace(ANSI, '').replace(/\t/g, ' ').replace(CONTROL, '').replace(FORMAT, '').trim();
 }
 
 /** Cuts a shown line to `max` characters, marking the cut with `…`. */

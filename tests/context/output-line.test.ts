@@ -72,6 +72,12 @@ describe('LastLineTracker', () => {
     expect(lines).toEqual(['x [secure] y']);
   });
 
+  test('a secret with an invisible character inside (zero-width space, soft hyphen, bidi mark) is redacted after cleaning', () => {
+    const { t, lines } = track();
+    for (const mark of ['\u200b', '\u00ad', '\u202e', '\ufeff']) t.push('stdout', `x ${SECRET.slice(0, 7)}${mark}${SECRET.slice(7)} y\n`);
+    expect(lines).toEqual(Array(4).fill('x [secure] y'));
+  });
+
   test('encoded forms the redactor knows are redacted too', () => {
     const { t, lines } = track();
     t.push('stdout', `b64 ${Buffer.from(SECRET).toString('base64')} url ${encodeURIComponent(SECRET)}\n`);
