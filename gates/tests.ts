@@ -80,6 +80,7 @@ export default defineGate<TestsParams>({
     const junitPath = p.junit ? (isAbsolute(p.junit) || !p.cwd ? p.junit : join(p.cwd, p.junit)) : null;
     // A report left by an earlier run must not pass for this one: remember its bytes and require new ones.
     const before = junitPath && (await ctx.files.exists(junitPath)) ? await ctx.files.read(junitPath) : null;
+    ctx.log.info(`${label}running ${p.command}`);
     const r = await ctx.shell(p.command, { cwd: p.cwd, env: p.env, timeout: p.timeout });
     const evidence: Evidence[] = [r.evidence];
     const facts: Facts = { exit_code: r.exitCode, passed: null, failed: null, errors: null, skipped: null, total: null, failed_tests: [] };
@@ -93,6 +94,7 @@ export default defineGate<TestsParams>({
       facts.report = junitPath;
       if (!(await ctx.files.exists(junitPath)))
         return stop('noReport', { path: junitPath, command: r.command, code: r.timedOut ? 'none (timed out)' : r.exitCode });
+      ctx.log.info(`reading ${junitPath}`);
       const xml = await ctx.files.read(junitPath);
       evidence.push({ kind: 'file', title: `JUnit report ${p.junit}`, path: junitPath, sha256: sha256(xml) });
       if (before && before.equals(xml)) return stop('staleReport', { path: junitPath });

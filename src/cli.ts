@@ -103,7 +103,9 @@ the default signing key. Policies, checked against the signed statement (never u
 
 Exit codes: 0 verified and every policy holds · 4 policy not met (outcome, macro, age, or not
 signed by a trusted key) · 5 tampered or invalid (a file changed, missing or extra; bad
-signature; unsigned; malformed envelope) · 2 usage error.`,
+signature; unsigned; malformed envelope) · 2 usage error.
+--json: format_version 1 (schemas/verify-output.schema.json): status, exit_code, problems, the signed
+outcome and the policy problems; errors as schemas/error-output.schema.json.`,
   view: `Usage: gaterun view [reports-dir] [--out DIR] [--key PUB.pem ...]
 
 Builds a static site of every run under reports-dir (default reports): an index with outcome, gates,
@@ -135,7 +137,8 @@ Reads the knowledge base that kb-publish gates write: --dir KB, else the --targe
 kb.database (PostgreSQL, schema kb), else ./kb.`,
   outcome: `Usage: gaterun outcome <run-dir> [--json]
 
-Prints the final-outcome block of a finished run (from its run.json).`,
+Prints the final-outcome block of a finished run (from its run.json). It checks nothing: verify does.
+--json: format_version 1 (schemas/outcome-output.schema.json): outcome letter, reason, stopped_at, the block.`,
   demo: `Usage: gaterun demo [--workspace DIR] [--break kill-switch|proof [--fix]] [--renderer R]
 
 Builds a fresh workspace (default ./.gaterun-demo: the engineer's iu-cutter repo, the staged O8A
@@ -386,14 +389,16 @@ async function cmdOutcome(argv: string[]): Promise<number> {
   const { readFileSync, existsSync } = await import('node:fs');
   const file = join(a.positionals[0], 'run.json');
   if (!existsSync(file)) throw errors.runDirInvalid(a.positionals[0], 'no run.json here');
-  let record: { final_outcome?: Record<string, unknown>; outcome?: { code: keyof typeof EXIT } };
+  let parsed: unknown;
   try {
-    record = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw errors.runDirInvalid(a.positionals[0], `run.json is not valid JSON (${(e as Error).message})`);
   }
-  if (!record.final_outcome) throw errors.runDirInvalid(a.positionals[0], 'run.json has no final_outcome');
-  if (a.values.json) out(JSON.stringify(record.final_outcome, null, 2));
+  const { outcomeSource, outcomeJson } = await import('./output/outcome-json.js');
+  const record = outcomeSource(parsed);
+  if (typeof record === 'string') throw errors.runDirInvalid(a.positionals[0], record);
+  if (a.values.json) out(JSON.stringify(outcomeJson(a.positionals[0], record), null, 2));
   else {
     const { stringify } = await import('yaml');
     out('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
@@ -427,14 +432,14 @@ async function cmdVerify(argv: string[]): Promise<number> {
   const result = verifyBundle(dir, { trustedKeys: trusted.map((k) => k.key) });
   // Policy facts come from the signed statement only, so they are checked only once the signature holds.
   const policyProblems = result.ok && result.outcome ? checkPolicy(result.outcome, policy) : [];
-  if (a.values.json) out(JSON.stringify({ run_dir: dir, ...result, policy_problems: policyProblems }, null, 2));
+  const { verifyJson, verifyExitCode } = await import('./output/verify-json.js');
+  if (a.values.json) out(JSON.stringify(verifyJson(dir, result, policy, policyProblems), null, 2));
   else {
     out(formatVerifyResult(dir, result));
     if (policyProblems.length) out(formatPolicyProblems(dir, policyProblems));
     else if (!result.ok && Object.keys(policy).length) out('  (policy not checked: the bundle does not verify)');
   }
-  if (!result.ok) return result.problems.every((p) => p.code === 'unknown-key') ? EXIT.policy : EXIT.invalid;
-  return policyProblems.length ? EXIT.policy : 0;
+  return verifyExitCode(result, policyProblems);
 }
 
 /** The --require / --macro / --max-age flags of `verify` as a policy; a bad value is a usage error (exit 2). */

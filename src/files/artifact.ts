@@ -149,6 +149,7 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
   const evidence: Evidence[] = [];
   const host = o.host;
   // One exec for the commit and its tree: `<sha> <commit time>` on the first line, then ls-tree -z.
+  ctx.log.info(`reading the tree of ${o.commit} in ${o.repo}`);
   const tree = await ctx.exec(
     'sh',
     [
@@ -178,6 +179,7 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
     });
 
   // `git archive` leaves out what the commit's attributes mark export-ignore; the file list must too.
+  ctx.log.info(`checking export-ignore attributes of ${entries.length} paths`);
   const ignoredByAttr = await exportIgnored(
     ctx,
     o.repo,
@@ -212,6 +214,7 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
   const path = `${dir}/${fileName}`;
   const manifestPath = `${dir}/DEPLOY-MANIFEST-${shortSha}.txt`;
   const needKb = Math.ceil(shipped.reduce((n, f) => n + f.size, 0) / 1024);
+  ctx.log.info(`packing and hashing ${shipped.length} files (${needKb} KiB) into ${fileName}`);
   const build = await ctx.exec(
     'bash',
     ['-c', BUILD_SCRIPT, 'bash', o.repo, sha, path, String(needKb), String(shipped.length), ...excludePathspecs(excluded)],
@@ -234,6 +237,7 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
       evidence,
     };
   }
+  ctx.log.info(`writing ${manifestPath} (${hashes.size} sha256 lines)`);
   const wm = await ctx.exec(
     'sh',
     ['-c', 'cat > "$2.part" && mv -f "$2.part" "$2" && sha256sum -- "$1" "$2" && stat -c %s -- "$1"', 'sh', path, manifestPath],
