@@ -34,6 +34,7 @@ export function verifyJson(runDir: string, result: VerifyResult, policy: VerifyP
           policy: { uri: o.policy.uri, sha256: o.policy.sha256 },
           macro_id: o.macroId ?? null,
           ledger_sha256: o.ledgerSha256 ?? null,
+          resumed_from: o.resumedFrom ?? null,
           files: o.files,
         }
       : null,

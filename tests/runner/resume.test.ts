@@ -4,13 +4,18 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import postgres from 'postgres';
 import { decodeBase64, pae } from '../../src/report/dsse.js';
 import { generateKeyPair } from '../../src/report/keys.js';
-import { gaterun } from '../helpers/cli.js';
+import { gaterun, repoRoot } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import { cleanupTemp, tempDir, writeFiles } from '../helpers/temp.js';
+
+const validateVerify = new Ajv({ strict: false }).compile(
+  JSON.parse(readFileSync(join(repoRoot, 'schemas', 'verify-output.schema.json'), 'utf8')) as object,
+);
 
 let db: TestDatabase;
 let dir: string;
@@ -132,6 +137,12 @@ describe('resume after fixing the failing gate', () => {
     const v = await gaterun(['verify', join(dir, resumed), '--key', keys.publicPath]);
     expect(v.exitCode).toBe(0);
     expect(v.stdout).toMatch(/resumed from \S+, which verifies too/);
+    const j = await gaterun(['verify', join(dir, resumed), '--key', keys.publicPath, '--json']);
+    expect(validateVerify(JSON.parse(j.stdout))).toBe(true);
+    expect(JSON.parse(j.stdout).outcome.resumed_from).toEqual({
+      uri: `../${record(join(dir, first)).run_id}/run.intoto.json`,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const env = JSON.parse(readFileSync(join(dir, resumed, 'run.intoto.json'), 'utf8'));
     const statement = JSON.parse(decodeBase64(env.payload).toString('utf8'));
     const input = statement.predicate.inputAttestations.find((a: { name?: string }) => a.name === 'resumed-from');
@@ -157,6 +168,10 @@ describe('resume after fixing the failing gate', () => {
     const v = await gaterun(['verify', rel(resumed), '--key', keys.publicPath]);
     expect(v.exitCode).toBe(5);
     expect(v.stdout).toMatch(new RegExp(`resumed-from .*${earlierReport}`));
+    const j = JSON.parse((await gaterun(['verify', rel(resumed), '--key', keys.publicPath, '--json'])).stdout);
+    expect(validateVerify(j)).toBe(true);
+    expect(j.status).toBe('invalid');
+    expect(j.problems).toEqual([expect.objectContaining({ code: 'resumed-from', file: expect.stringContaining(earlierReport) })]);
   });
 });
 
