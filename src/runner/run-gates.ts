@@ -237,7 +237,15 @@ export async function runGates(
     records.push(rec);
     // A reused gate ran nothing, so there is nothing to attribute to it; a change made meanwhile by anyone else still
     // shows at the next observation (after the next gate that runs, or the run's end).
-    if (deps.afterGate && !rec.reused) await deps.afterGate(spec, rec);
+    if (deps.afterGate && !rec.reused) {
+      deps.emit({
+        type: 'gate-output',
+        spec,
+        level: 'info',
+        line: `observing what changed after ${spec.id} (fingerprints, protected paths)`,
+      });
+      await deps.afterGate(spec, rec);
+    }
     deps.emit({ type: 'gate-end', spec, section, record: rec });
     if (rec.status !== 'PASS' && !stop) stop = stopReason(rec);
   }
