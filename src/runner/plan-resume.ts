@@ -7,6 +7,7 @@ import type { Facts, GateModule, RunInfo, TargetInfo } from '../gate.js';
 import { createContext } from '../context/create-context.js';
 import { closeHosts } from '../context/hosts.js';
 import { Ledger } from '../context/ledger.js';
+import { errors } from '../errors.js';
 import { resolveReferences } from '../macro/references.js';
 import type { LoadedMacro } from '../macro/types.js';
 import { acquire } from './acquire.js';
@@ -38,7 +39,12 @@ export async function planResume(loaded: LoadedMacro, target: TargetInfo, src: R
   const res = await acquire({ target, specs: main, runId, ledger, redact: (s) => s, signal });
   const rows: ResumePlanRow[] = [];
   try {
-    if (res.blocked) throw new Error(res.blocked);
+    if (res.blocked)
+      throw errors.resumeRefused(
+        src.dir,
+        res.blocked,
+        'plan --resume digests the inputs like a run: it needs the run lock and the databases',
+      );
     const facts: Record<string, Facts> = {};
     let brokenBy: string | null = null;
     for (const spec of main) {

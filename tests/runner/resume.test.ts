@@ -259,6 +259,19 @@ describe('resume refuses a run it cannot trust', () => {
     expect(JSON.parse(r.stdout).error.message).toMatch(/signed by an untrusted key/);
   });
 
+  test('plan --resume with the database down: one clear error, not a crash', async () => {
+    const first = await failedRun();
+    const p = await gaterun(
+      ['plan', join(dir, 'm.yaml'), '--target', join(dir, 't.yaml'), '--resume', join(dir, first), '--key', keys.publicPath],
+      {
+        cwd: dir,
+        env: { RESUME_DB_URL: 'postgres://nobody:x@127.0.0.1:1/none' },
+      },
+    );
+    expect(p.exitCode).toBe(2);
+    expect(p.stderr).toMatch(/ERESUME: cannot resume from .*: cannot take the run lock on database "main": cannot connect/);
+  });
+
   test('--resume last picks the newest run of the macro', async () => {
     await failedRun();
     const r = await run(['--resume', 'last']);
