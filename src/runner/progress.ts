@@ -43,6 +43,11 @@ export function listrProgress(
   }
   const started = new Map<string, number>();
   let ticker: NodeJS.Timeout | undefined;
+  // A pseudo-terminal that reports 0 columns and rows (script(1) under a pipe, some CI containers) would wrap every
+  // character and cut the running gate away.
+  const screen = o.toStderr ? process.stderr : process.stdout;
+  if (screen.isTTY && !screen.columns) screen.columns = 80;
+  if (screen.isTTY && !screen.rows) screen.rows = 24;
   const processOutput = o.toStderr ? new ProcessOutput(process.stderr, process.stderr) : undefined;
   const opts = {
     collapseSkips: false,

@@ -23,9 +23,9 @@ function macro(dir: string, command: string, title = 'talk') {
 }
 
 /** Runs the built CLI in a pseudo-terminal of 120 columns; the screen bytes come back as `stdout`. */
-function inTerminal(args: string[], env: Record<string, string> = {}) {
-  // A pseudo-terminal starts with 0 columns, which makes listr2 wrap at one character.
-  const line = `stty cols 120 rows 40; exec node ${[cliPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`;
+function inTerminal(args: string[], env: Record<string, string> = {}, size = 'stty cols 120 rows 40; ') {
+  // A pseudo-terminal starts with 0 columns; gaterun then draws for 80x24 (the test below), here it gets 120 columns.
+  const line = `${size}exec node ${[cliPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`;
   return execa('script', ['-qfec', line, '/dev/null'], { cwd: repoRoot, env: { ...cliEnv, ...env }, reject: false });
 }
 
@@ -40,6 +40,16 @@ describe('on a terminal', () => {
     expect(r.exitCode).toBe(0);
     const screen = plain(r.stdout);
     // The output bar line (listr2 draws it as `› line` under the running task), while G0 is still running.
+    expect(screen).toMatch(/G0 talk — running \ds\n +\S+ compiling module-alpha\n/);
+    expect(screen).toContain('A — L1_OK');
+  });
+
+  test('a terminal that reports 0 columns and rows (script(1), some CI containers) still gets whole lines', async () => {
+    const dir = tempDir();
+    const file = macro(dir, 'echo compiling module-alpha; sleep 2.5; echo all-done');
+    const r = await inTerminal(['run', file, '--out', join(dir, 'run')], {}, '');
+    expect(r.exitCode).toBe(0);
+    const screen = plain(r.stdout);
     expect(screen).toMatch(/G0 talk — running \ds\n +\S+ compiling module-alpha\n/);
     expect(screen).toContain('A — L1_OK');
   });
