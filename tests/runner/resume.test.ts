@@ -101,7 +101,18 @@ describe('resume after fixing the failing gate', () => {
     first = await failedRun();
     const r = await run(['--resume', join(dir, first)]);
     expect(r.exitCode).toBe(0);
-    resumed = JSON.parse(r.stdout).run_dir;
+    const out = JSON.parse(r.stdout);
+    resumed = out.run_dir;
+    // --json says it too: which run this resumed, which gates it reused, and how often each ran
+    expect(out.resumed_from).toBe(record(join(dir, first)).run_id);
+    expect(
+      out.gates.map((g: { id: string; reused_from: string | null; attempts: number }) => [g.id, g.reused_from !== null, g.attempts]),
+    ).toEqual([
+      ['G0', false, 1],
+      ['G1', true, 0],
+      ['G2', true, 0],
+      ['G3', false, 1],
+    ]);
   });
 
   test('reuses exactly G1 and G2; G0 (present) and G3 (failed before) run again', () => {
