@@ -7,10 +7,12 @@ import { benchColdStart } from './cold-start.js';
 import { benchDemo } from './demo.js';
 import { benchFingerprint } from './fingerprint.js';
 import { benchGateOverhead } from './gate-overhead.js';
+import { benchLiveOutput } from './live-output.js';
 import { repoRoot, type BenchRow } from './lib.js';
 import { benchMacroValidate } from './macro-validate.js';
 import { benchManifestHash } from './manifest-hash.js';
 import { benchPgColdStart, benchRollbackProof } from './pg.js';
+import { benchResume } from './resume.js';
 import { benchSandbox } from './sandbox.js';
 import { benchScaling, benchStartup } from './startup.js';
 import { benchVerify } from './verify-bundle.js';
@@ -31,7 +33,9 @@ const benches: [string, () => Promise<BenchRow[]>][] = [
   ['database fingerprint', () => benchFingerprint()],
   ['verify', () => benchVerify()],
   ['sandboxed exec', () => benchSandbox()],
+  ['live output', () => benchLiveOutput()],
   ['demo end to end', () => benchDemo(3, '/tmp/gaterun-bench-demo', false)],
+  ['resume vs rerun', () => benchResume(3)],
   ['web view', () => benchWebView()],
 ];
 

@@ -2,6 +2,7 @@
 // Policy: VCS, env, key and cache files are left out by default and listed in `excluded` (a repo
 // that commits a .pyc should still ship cleanly); `forbid:` globs are the hard stop — any shipped
 // file they match FAILs the gate before anything is written.
+import { commitTreeInput } from '../src/checks/input-digest.js';
 import { defineGate, hostMessages, results } from '../src/gate.js';
 import { buildArtifact } from '../src/files/artifact.js';
 import { DEFAULT_ARTIFACT_EXCLUDES } from '../src/files/glob.js';
@@ -66,6 +67,10 @@ export default defineGate<ArtifactParams>({
     },
   },
   messages,
+  reuse: {
+    reads: "the commit's tree (the artifact is made of it; a reused artifact stays in the earlier bundle, and deploy checks its sha256)",
+    digest: async (ctx, p) => [await commitTreeInput(ctx, p.repo, p.commit ?? 'HEAD')],
+  },
   async run(ctx, p) {
     const host = ctx.host;
     const unreachable = await hostBlocked(ctx, host);

@@ -1,4 +1,5 @@
 // Gate `command`: runs one command and checks its exit code and output.
+import { cwdInputs } from '../src/checks/input-digest.js';
 import { defineGate, message, results, type Check } from '../src/gate.js';
 
 interface OutputRules {
@@ -76,6 +77,10 @@ export default defineGate<CommandParams>({
     },
   },
   messages,
+  reuse: {
+    reads: 'its `cwd` tree (reads outside the cwd are not seen); without a cwd, or with `mutates: true`, it is never reused',
+    digest: (ctx, p) => (p.mutates ? Promise.resolve(null) : cwdInputs(ctx, p.cwd)),
+  },
   async run(ctx, p) {
     const opts = { cwd: p.cwd, env: p.env, timeout: p.timeout, mutates: p.mutates, scope: p.scope };
     const r = Array.isArray(p.command) ? await ctx.exec(p.command[0], p.command.slice(1), opts) : await ctx.shell(p.command, opts);

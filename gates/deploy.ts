@@ -124,6 +124,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   if (pre.exitCode !== 0) return out(fail(`${where}: ${pre.stdout.trim() || pre.stderr.trim()}`, { messageId: 'precondition' }));
 
   // 3. Transfer and verify the bytes on the host.
+  ctx.log.info(`copying ${p.artifact} to ${where}`);
   try {
     await ctx.hosts.copy(p.artifact, host, incoming, { mutates: true, scope: 'deploy' });
   } catch (e) {
@@ -149,6 +150,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   }
 
   // 4. Stage next to the live dir (same filesystem, so promote is a rename) and check it is exactly the manifest.
+  ctx.log.info(`staging ${staged} and checking it against the manifest`);
   const x = await ctx.exec('sh', ['-c', 'mkdir -- "$2" && tar -xzf "$1" -C "$2"', 'sh', incoming, staged], write);
   evidence.push(x.evidence);
   if (interrupted()) return interrupted()!;
@@ -169,6 +171,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
 
   // 5. The staged tree's own tests; no pass, no promote.
   if (p.tests) {
+    ctx.log.info(`running the staged tree's tests: ${p.tests.command}`);
     const t = await ctx.exec('sh', ['-c', p.tests.command], {
       host,
       cwd: staged,
@@ -219,6 +222,7 @@ export async function deploy(ctx: GateContext, p: DeployParams): Promise<GateRes
   });
 
   // 7. The promoted tree must be exactly the manifest; otherwise put the backup back.
+  ctx.log.info(`checking the promoted ${p.dir} against the manifest`);
   const pv = await verifyTree(ctx, p.dir, m.manifest, { host, ignore: p.ignore ?? DEFAULT_VERIFY_IGNORES });
   evidence.push(pv.evidence);
   facts.promoted = pv.line.replace(' sha256 match', '');
@@ -301,6 +305,8 @@ export default defineGate<DeployParams>({
     },
   },
   messages,
+  // Its truth is about the present: `run --resume` always runs it again.
+  reuse: 'present',
   async run(ctx, p) {
     const unreachable = await hostBlocked(ctx, ctx.host);
     if (unreachable) return unreachable;

@@ -1,4 +1,5 @@
 // git-commit: commits the work tree's changes (or an overlay laid over the repo) with a message.
+import { repoStateInput } from '../src/checks/input-digest.js';
 import { defineGate, hostMessages, results, type Evidence } from '../src/gate.js';
 import { git, gitError, parseShortstat } from '../src/git/git.js';
 import { hostBlocked } from '../src/files/host-ready.js';
@@ -73,6 +74,11 @@ export default defineGate<GitCommitParams>({
     },
   },
   messages,
+  reuse: {
+    reads: "the repo's HEAD and status after the commit: reused while the commit it made is still HEAD and nothing new changed",
+    digest: async (ctx, p) => [await repoStateInput(ctx, p.repo)],
+    after: true,
+  },
   async run(ctx, p) {
     const host = ctx.host;
     const unreachable = await hostBlocked(ctx, host);

@@ -41,6 +41,8 @@ export default defineGate<KbPublishParams>({
     },
   },
   messages,
+  // Its truth is about the present: `run --resume` always runs it again.
+  reuse: 'present',
   async run(ctx, p) {
     const kb = (ctx.target.kb ?? {}) as { site_url?: string };
     const path = p.path ?? ctx.run.kb?.path;

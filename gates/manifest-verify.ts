@@ -25,5 +25,7 @@ export default defineGate<ManifestVerifyParams>({
   },
   params: manifestVerifyParamsSchema,
   messages: manifestVerifyMessages,
+  // Its truth is about the present: `run --resume` always runs it again.
+  reuse: 'present',
   run: (ctx, p) => runManifestVerify(ctx, p),
 });

@@ -1,4 +1,5 @@
 // Roles exist and hold exactly the privileges the macro expects (has_*_privilege), surplus and missing named.
+import { catalogInput } from '../src/checks/input-digest.js';
 import { defineGate, results, type Check, type FactValue } from '../src/gate.js';
 
 export interface GrantSpec {
@@ -75,6 +76,10 @@ export default defineGate<PgGrantsParams>({
     },
   },
   messages,
+  reuse: {
+    reads: "the database's catalog (roles, memberships and grants live there: an unchanged catalog gives the same answers)",
+    digest: async (ctx, p) => [await catalogInput(ctx, p.database)],
+  },
   async run(ctx, params) {
     const h = ctx.db(params.database);
     const db = h.display;

@@ -1,4 +1,5 @@
 // Tables, functions (with the sha256 of their definition) and triggers exist as the macro expects.
+import { catalogInput } from '../src/checks/input-digest.js';
 import { createHash } from 'node:crypto';
 import { defineGate, results, type Check, type Evidence, type FactValue, type TxSql } from '../src/gate.js';
 import { TABLE_PATTERN } from '../src/pg/gate-support.js';
@@ -136,6 +137,10 @@ export default defineGate<PgSchemaParams>({
     },
   },
   messages,
+  reuse: {
+    reads: "the database's catalog (tables, functions and triggers live there: an unchanged catalog gives the same answers)",
+    digest: async (ctx, p) => [await catalogInput(ctx, p.database)],
+  },
   async run(ctx, params) {
     const h = ctx.db(params.database);
     const db = h.display;

@@ -52,6 +52,8 @@ export default defineGate<PgSnapshotParams>({
     },
   },
   messages,
+  // Its truth is about the present: `run --resume` always runs it again.
+  reuse: 'present',
   async run(ctx, params) {
     const h = ctx.db(params.database);
     const db = h.display;

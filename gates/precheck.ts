@@ -16,5 +16,7 @@ export default defineGate<PrecheckParams>({
   },
   params: precheckParamsSchema,
   messages: precheckMessages,
+  // Its truth is about the present: `run --resume` always runs it again.
+  reuse: 'present',
   run: (ctx, p) => runPrecheck(ctx, p),
 });

@@ -174,6 +174,8 @@ export default defineGate<PredecessorParams>({
     },
   },
   messages,
+  // Its truth is about the present: `run --resume` always runs it again.
+  reuse: 'present',
   async run(ctx, p) {
     const want = p.require ?? 'A';
     const host = p.bundle_host ?? 'local';

@@ -51,6 +51,8 @@ export default defineGate<RollbackParams>({
     },
   },
   messages,
+  // Its truth is about the present: `run --resume` always runs it again.
+  reuse: 'present',
   async run(ctx, p) {
     const host = ctx.host;
     const unreachable = await hostBlocked(ctx, host);

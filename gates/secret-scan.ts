@@ -1,4 +1,5 @@
 // secret-scan: finds secrets in a tree or a change set and reports file:line rule + digest, never the value.
+import { treeInput } from '../src/checks/input-digest.js';
 import { defineGate, hostMessages, results, type Check, type Evidence, type GateResult } from '../src/gate.js';
 import {
   BUILTIN_RULES,
@@ -82,6 +83,10 @@ export default defineGate<SecretScanParams>({
     oneOf: [{ required: ['path'] }, { required: ['repo'] }],
   },
   messages,
+  reuse: {
+    reads: 'the tree at `path`, every file but .git (repo/overlay scans cannot say)',
+    digest: async (ctx, p) => (p.path && !p.repo && !p.overlay ? [await treeInput(ctx, p.path, 'scanned', { keepCaches: true })] : null),
+  },
   async run(ctx, p) {
     const host = ctx.host;
     const unreachable = await hostBlocked(ctx, host);

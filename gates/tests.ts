@@ -1,5 +1,6 @@
 // Gate `tests`: runs a test command and reads its result from the runner's machine-readable report where one exists
 // (JUnit XML, go test -json), else from its text output only when the summary, the per-test lines and the exit code agree.
+import { cwdInputs } from '../src/checks/input-digest.js';
 import { isAbsolute, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { defineGate, fail, message, pass, type Check, type Evidence, type Facts } from '../src/gate.js';
@@ -69,12 +70,17 @@ export default defineGate<TestsParams>({
     },
   },
   messages,
+  reuse: {
+    reads: 'its `cwd` tree (reads outside the cwd are not seen); without a cwd it is never reused',
+    digest: (ctx, p) => cwdInputs(ctx, p.cwd),
+  },
   async run(ctx, p) {
     const label = p.name ? `${p.name}: ` : '';
     const format = p.format ?? 'auto';
     const junitPath = p.junit ? (isAbsolute(p.junit) || !p.cwd ? p.junit : join(p.cwd, p.junit)) : null;
     // A report left by an earlier run must not pass for this one: remember its bytes and require new ones.
     const before = junitPath && (await ctx.files.exists(junitPath)) ? await ctx.files.read(junitPath) : null;
+    ctx.log.info(`${label}running ${p.command}`);
     const r = await ctx.shell(p.command, { cwd: p.cwd, env: p.env, timeout: p.timeout });
     const evidence: Evidence[] = [r.evidence];
     const facts: Facts = { exit_code: r.exitCode, passed: null, failed: null, errors: null, skipped: null, total: null, failed_tests: [] };
@@ -88,6 +94,7 @@ export default defineGate<TestsParams>({
       facts.report = junitPath;
       if (!(await ctx.files.exists(junitPath)))
         return stop('noReport', { path: junitPath, command: r.command, code: r.timedOut ? 'none (timed out)' : r.exitCode });
+      ctx.log.info(`reading ${junitPath}`);
       const xml = await ctx.files.read(junitPath);
       evidence.push({ kind: 'file', title: `JUnit report ${p.junit}`, path: junitPath, sha256: sha256(xml) });
       if (before && before.equals(xml)) return stop('staleReport', { path: junitPath });

@@ -17,5 +17,7 @@ export default defineGate<UntouchedParams>({
   },
   params: untouchedParamsSchema,
   messages: untouchedMessages,
+  // Its truth is about the present: `run --resume` always runs it again.
+  reuse: 'present',
   run: (ctx, p) => runUntouched(ctx, p),
 });

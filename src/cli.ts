@@ -4,6 +4,8 @@ import { join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from './did-you-mean.js';
 import { errorJson, errors, isGaterunError } from './errors.js';
+import type { TargetInfo } from './gate.js';
+import type { LoadedMacro } from './macro/types.js';
 
 // verify: 4 = a --require/--macro/--max-age/--key policy is not met; 5 = tampered, unsigned or not a valid bundle.
 const EXIT = { A: 0, C: 1, usage: 2, B: 3, D: 130, crash: 70, policy: 4, invalid: 5 } as const;
@@ -51,10 +53,15 @@ Then: gaterun plan CHECK && gaterun run CHECK. Refuses to overwrite unless --for
 
 Prints what a gate kind does: its with: params (type, required, description), the facts it sets
 and its messages — the same text as docs/gates.md. \`gaterun explain\` alone lists the kinds.`,
-  plan: `Usage: gaterun plan <macro-id|file.yaml> [--target FILE] [--json]
+  plan: `Usage: gaterun plan <macro-id|file.yaml> [--target FILE] [--json] [--resume DIR|last]
 
 Checks the whole macro (syntax, schema, gate kinds, params, references) and prints its gates.
-Nothing runs. Exit 2 with every problem listed when the macro is invalid.`,
+Nothing runs. Exit 2 with every problem listed when the macro is invalid.
+
+With --resume, checks the earlier run (signed by a trusted key, same macro) and shows gate by gate
+what \`run --resume\` would do: "reuse", or "run again: <why>". Inputs are digested now (read-only);
+params are resolved with the earlier run's facts. No gate runs. --key FILE (the signing key, private or
+public PEM) is trusted in addition to ~/.config/gaterun/trusted/.`,
   run: `Usage: gaterun run <macro-id|file.yaml> [options]
 
 Runs the gates in order and stops at the first that does not pass; the rest are NOT RUN.
@@ -70,6 +77,9 @@ Options:
                        errors as schemas/error-output.schema.json); progress goes to stderr
   --junit FILE         also write the gates and PASS criteria as JUnit XML test cases to FILE
   --wait-lock SECONDS  wait this long for the target's run lock when another run holds it (default 0)
+  --resume DIR|last    reuse the PASS records of an earlier signed run of this macro where nothing they
+                       depend on changed (spec, resolved params, target, input digests); the first gate
+                       that cannot be reused and every gate after it run again (see: gaterun plan --resume)
   --key FILE           Ed25519 private key (PEM) to sign the bundle; else $GATERUN_SIGNING_KEY,
                        the target's signing_key, ~/.config/gaterun/signing-key.pem; none: UNSIGNED
 
@@ -93,7 +103,9 @@ the default signing key. Policies, checked against the signed statement (never u
 
 Exit codes: 0 verified and every policy holds · 4 policy not met (outcome, macro, age, or not
 signed by a trusted key) · 5 tampered or invalid (a file changed, missing or extra; bad
-signature; unsigned; malformed envelope) · 2 usage error.`,
+signature; unsigned; malformed envelope) · 2 usage error.
+--json: format_version 1 (schemas/verify-output.schema.json): status, exit_code, problems, the signed
+outcome and the policy problems; errors as schemas/error-output.schema.json.`,
   view: `Usage: gaterun view [reports-dir] [--out DIR] [--key PUB.pem ...]
 
 Builds a static site of every run under reports-dir (default reports): an index with outcome, gates,
@@ -125,8 +137,9 @@ Reads the knowledge base that kb-publish gates write: --dir KB, else the --targe
 kb.database (PostgreSQL, schema kb), else ./kb.`,
   outcome: `Usage: gaterun outcome <run-dir> [--json]
 
-Prints the final-outcome block of a finished run (from its run.json).`,
-  demo: `Usage: gaterun demo [--workspace DIR] [--break kill-switch|proof] [--renderer R]
+Prints the final-outcome block of a finished run (from its run.json). It checks nothing: verify does.
+--json: format_version 1 (schemas/outcome-output.schema.json): outcome letter, reason, stopped_at, the block.`,
+  demo: `Usage: gaterun demo [--workspace DIR] [--break kill-switch|proof [--fix]] [--renderer R]
 
 Builds a fresh workspace (default ./.gaterun-demo: the engineer's iu-cutter repo, the staged O8A
 change set, a "VPS" folder with v0.6 deployed next to the v0.4 skeleton, a KB and a signing key),
@@ -137,6 +150,8 @@ Compares the production row counts before and after.
 
   --break kill-switch   set __execution_enabled__ = True in the deployed tree before O8C (O8C: C at G0)
   --break proof         blank the O8C proof row's title, so fn_iu_create refuses it (O8C: C at G4)
+  --fix                 with --break: after O8C fails, repair the fault and resume that run
+                        (run --resume: G1-G3b are reused, G0 and G4 on run again); the chain goes on
 
 Exit 0 only when all five are A, every bundle verifies and the row counts are unchanged; else 1.`,
 };
@@ -201,7 +216,11 @@ async function cmdList(argv: string[]): Promise<number> {
 }
 
 async function cmdPlan(argv: string[]): Promise<number> {
-  const a = parse(argv, { target: { type: 'string' }, json: { type: 'boolean' } }, 'plan');
+  const a = parse(
+    argv,
+    { target: { type: 'string' }, json: { type: 'boolean' }, resume: { type: 'string' }, key: { type: 'string' } },
+    'plan',
+  );
   if (a.values.help) return (out(HELP.plan), 0);
   if (a.positionals.length !== 1) throw errors.arguments('plan needs exactly one macro id or file', 'gaterun plan O8C');
   const { loadMacro } = await import('./macro/load-macro.js');
@@ -209,6 +228,8 @@ async function cmdPlan(argv: string[]): Promise<number> {
   const target = await loadTargetFor(targetFile);
   const loaded = loadMacro(file, target);
   const m = loaded.macro;
+  if (a.values.resume)
+    return planResumeCommand(loaded, target, a.values.resume as string, !!a.values.json, a.values.key as string | undefined);
   if (a.values.json) {
     const { planJson } = await import('./output/cli-json.js');
     return (out(JSON.stringify(planJson(loaded, target), null, 2)), 0);
@@ -238,6 +259,29 @@ async function cmdPlan(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `plan --resume`: which gates a resumed run would reuse, and why the others run again; runs no gate. */
+async function planResumeCommand(loaded: LoadedMacro, target: TargetInfo, at: string, json: boolean, keyFlag?: string): Promise<number> {
+  const { loadProjectConfig } = await import('./config/project-config.js');
+  const { resumeSourceFor } = await import('./runner/execute-run.js');
+  const { planResume } = await import('./runner/plan-resume.js');
+  const { findSigningKey, loadPublicKeys } = await import('./report/keys.js');
+  const config = loadProjectConfig();
+  // The key that signs this project's runs (or the public key given) is trusted, as `run --resume` trusts it.
+  const keyAt = findSigningKey({ flag: keyFlag ?? config.key, targetKey: target.signing_key as string | undefined });
+  const src = resumeSourceFor(at, loaded.macro.id, target, keyAt ? loadPublicKeys([keyAt.path])[0].key : null, config.reports);
+  const rows = await planResume(loaded, target, src);
+  if (json)
+    return (
+      out(JSON.stringify({ format_version: 1, resume_from: { run_id: src.runId, dir: src.dir, keyid: src.keyid }, gates: rows }, null, 2)),
+      0
+    );
+  out(`${loaded.macro.id}: resume from run ${src.runId} (signed by keyid ${src.keyid.slice(0, 16)}, ${src.signedAt})`);
+  for (const r of rows) out(`  ${r.id.padEnd(4)} ${r.kind.padEnd(16)} ${r.action === 'reuse' ? 'reuse' : `run again: ${r.why}`}`);
+  const n = rows.filter((r) => r.action === 'reuse').length;
+  out(`\n${n} of ${rows.length} gates would be reused. Params were resolved with the earlier run's facts; nothing was run.`);
+  return 0;
+}
+
 async function cmdRun(argv: string[], fixed?: { macro: string; target: string }): Promise<number> {
   const a = parse(
     argv,
@@ -249,6 +293,7 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
       junit: { type: 'string' },
       key: { type: 'string' },
       'wait-lock': { type: 'string' },
+      resume: { type: 'string' },
     },
     'run',
   );
@@ -289,6 +334,7 @@ async function cmdRun(argv: string[], fixed?: { macro: string; target: string })
     renderer,
     progressToStderr: json,
     keyFlag: (a.values.key as string | undefined) ?? config.key,
+    resume: a.values.resume as string | undefined,
     signal: controller.signal,
     warn: (m) => err(`warning: ${m}`),
   });
@@ -343,14 +389,16 @@ async function cmdOutcome(argv: string[]): Promise<number> {
   const { readFileSync, existsSync } = await import('node:fs');
   const file = join(a.positionals[0], 'run.json');
   if (!existsSync(file)) throw errors.runDirInvalid(a.positionals[0], 'no run.json here');
-  let record: { final_outcome?: Record<string, unknown>; outcome?: { code: keyof typeof EXIT } };
+  let parsed: unknown;
   try {
-    record = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw errors.runDirInvalid(a.positionals[0], `run.json is not valid JSON (${(e as Error).message})`);
   }
-  if (!record.final_outcome) throw errors.runDirInvalid(a.positionals[0], 'run.json has no final_outcome');
-  if (a.values.json) out(JSON.stringify(record.final_outcome, null, 2));
+  const { outcomeSource, outcomeJson } = await import('./output/outcome-json.js');
+  const record = outcomeSource(parsed);
+  if (typeof record === 'string') throw errors.runDirInvalid(a.positionals[0], record);
+  if (a.values.json) out(JSON.stringify(outcomeJson(a.positionals[0], record), null, 2));
   else {
     const { stringify } = await import('yaml');
     out('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
@@ -384,14 +432,14 @@ async function cmdVerify(argv: string[]): Promise<number> {
   const result = verifyBundle(dir, { trustedKeys: trusted.map((k) => k.key) });
   // Policy facts come from the signed statement only, so they are checked only once the signature holds.
   const policyProblems = result.ok && result.outcome ? checkPolicy(result.outcome, policy) : [];
-  if (a.values.json) out(JSON.stringify({ run_dir: dir, ...result, policy_problems: policyProblems }, null, 2));
+  const { verifyJson, verifyExitCode } = await import('./output/verify-json.js');
+  if (a.values.json) out(JSON.stringify(verifyJson(dir, result, policy, policyProblems), null, 2));
   else {
     out(formatVerifyResult(dir, result));
     if (policyProblems.length) out(formatPolicyProblems(dir, policyProblems));
     else if (!result.ok && Object.keys(policy).length) out('  (policy not checked: the bundle does not verify)');
   }
-  if (!result.ok) return result.problems.every((p) => p.code === 'unknown-key') ? EXIT.policy : EXIT.invalid;
-  return policyProblems.length ? EXIT.policy : 0;
+  return verifyExitCode(result, policyProblems);
 }
 
 /** The --require / --macro / --max-age flags of `verify` as a policy; a bad value is a usage error (exit 2). */
@@ -510,11 +558,16 @@ async function cmdDb(argv: string[]): Promise<number> {
 }
 
 async function cmdDemo(argv: string[]): Promise<number> {
-  const a = parse(argv, { workspace: { type: 'string' }, break: { type: 'string' }, renderer: { type: 'string' } }, 'demo');
+  const a = parse(
+    argv,
+    { workspace: { type: 'string' }, break: { type: 'string' }, fix: { type: 'boolean' }, renderer: { type: 'string' } },
+    'demo',
+  );
   if (a.values.help) return (out(HELP.demo), 0);
   if (a.positionals.length) throw errors.arguments('demo takes no positional arguments', 'gaterun demo --break proof');
   const brk = a.values.break as string | undefined;
   if (brk !== undefined && brk !== 'kill-switch' && brk !== 'proof') throw errors.badOption('--break', brk, 'kill-switch or proof');
+  if (a.values.fix && !brk) throw errors.usage('--fix repairs the fault of --break', 'gaterun demo --break proof --fix');
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
@@ -524,6 +577,7 @@ async function cmdDemo(argv: string[]): Promise<number> {
     const r = await runDemo({
       workspace: a.values.workspace as string | undefined,
       break: brk,
+      fix: !!a.values.fix,
       renderer: pickRenderer(a.values.renderer),
       signal: controller.signal,
       print: out,

@@ -185,6 +185,12 @@ export const errors = {
     new GaterunError('ESERVEPORT', `cannot listen on 127.0.0.1:${port}: ${why}`, 'pick another with --port N (0: any free port)'),
   viewOut: (dir: string, why: string) =>
     new GaterunError('EVIEWOUT', `--out ${dir}: ${why}`, 'pass an empty or missing directory, or one an earlier `gaterun view` built'),
+  resumeRefused: (dir: string, why: string, hint?: string) =>
+    new GaterunError(
+      'ERESUME',
+      `cannot resume from ${dir}: ${why}`,
+      hint ?? 'run the macro afresh, or pass a signed run of the same macro',
+    ),
   secretLeak: (files: string[]) =>
     new GaterunError(
       'ESECRETLEAK',

@@ -232,8 +232,30 @@ export interface GateModule<P = Record<string, unknown>, M extends Messages = Me
   messages: M;
   /** `finalize`: runs after the reports are rendered and signed (kb-publish); has no numbered report. */
   phase?: 'gates' | 'finalize';
+  /**
+   * Whether `run --resume` may reuse an earlier PASS of this kind. `present`: its truth is about now (a live host, a
+   * database proof, a deploy), so it always runs again. `{reads, digest}`: what the gate reads, in words (docs), and
+   * the digests of it, taken just before the gate runs and compared on resume; digest returns null when it cannot
+   * say for these params. `after: true` (a gate that changes something, e.g. git-commit): the digest is of the state
+   * the gate leaves, taken after it passed; on resume the gate is reused when that state is still in place (its
+   * params are not compared: they may name facts its own change moved on, like the new HEAD).
+   * Absent: it cannot say, so it runs again and so does every gate after it.
+   */
+  reuse?: 'present' | { reads: string; digest: InputsOf<P>; after?: boolean };
   /** Do the work. Return FAIL for an expected failure; a throw is a crash. */
   run(ctx: GateContext, params: P): Promise<GateResult>;
+}
+
+/** A kind's input digest function (method-style, so a kind's params type stays assignable to `unknown`). */
+export type InputsOf<P> = { inputs(ctx: GateContext, params: P): Promise<InputDigest[] | null> }['inputs'];
+
+/** One input a gate read, by what it is (`tree vps:/opt/app (cwd)`, `catalog of database production`) and its digest. */
+export interface InputDigest {
+  name: string;
+  sha256: string;
+  /** A tree's per-file list (`<sha256>  <path>` lines) behind the digest: the runner keeps it as inputs/<sha256>.txt in
+   * the run dir (not in the record), so a later resume can say which files changed. */
+  manifest?: string;
 }
 
 /** Declares a gate kind (identity function that keeps the params and message-id types). */

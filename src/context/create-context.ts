@@ -3,6 +3,7 @@ import type { DbHandle, Facts, FactValue, GateContext, GateLogger, RunInfo, Targ
 import { lookupFact } from '../macro/facts.js';
 import { runExec } from './exec.js';
 import { createFileAccess } from './files.js';
+import { throttleLines } from './output-line.js';
 import { copyToHost, hostDisplay, resolveHost, type HostSpec } from './hosts.js';
 import type { Ledger } from './ledger.js';
 import { kbAccessFor, type KbAccess } from '../kb/kb-store.js';
@@ -35,6 +36,8 @@ export function createContext(deps: ContextDeps): GateContext {
     resolveHost: hostOf,
     runDir: deps.run.dir,
     target: deps.target,
+    // The running command's last output line goes where the gate's own log goes (the runner's gate-output event).
+    onLine: throttleLines((line) => deps.log.info(line)),
   };
   const ctx: GateContext = {
     gateId: deps.gateId,

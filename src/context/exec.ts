@@ -6,6 +6,7 @@ import type { Evidence, ExecOptions, ExecResult, TargetInfo } from '../gate.js';
 import { commandForHost, newRemotePidFile, remoteKillCommand, type HostSpec } from './hosts.js';
 import { sha256Hex } from '../files/sha256.js';
 import type { Ledger } from './ledger.js';
+import { LastLineTracker } from './output-line.js';
 import { detectSandbox, prepareRunDir, wrapCommand, writableFor, type SandboxMethod } from './sandbox.js';
 
 const TAIL_LINES = 15;
@@ -22,11 +23,25 @@ export function quoteArg(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The last lines of an output, for a report. */
+/**
+ * The last lines of an output, for a report. NUL-separated output (find -print0, sha256sum -z) would make the report
+ * binary: one record per line. Looks only at the end of the text, so a 100 MB output costs what its last lines cost.
+ */
 export function tail(text: string, lines = TAIL_LINES): string {
-  // NUL-separated output (find -print0, sha256sum -z) would make the report binary: show one record per line.
-  const all = text.replace(/\0/g, '\n').replace(/\s+$/, '').split('\n');
-  return (all.length > lines ? ['…', ...all.slice(-lines)] : all).join('\n');
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 0 || /\s/.test(text[end - 1]))) end--;
+  let start = 0;
+  let cut = false;
+  for (let i = end - 1, seen = 0; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if ((c === 10 || c === 0) && ++seen === lines) {
+      start = i + 1;
+      cut = true;
+      break;
+    }
+  }
+  const kept = text.slice(start, end).replace(/\0/g, '\n');
+  return cut ? `…\n${kept}` : kept;
 }
 
 export interface ExecDeps {
@@ -40,6 +55,11 @@ export interface ExecDeps {
   runDir?: string;
   /** The target, for the paths a mutating command's scope may write (scopes:, paths.source, paths.deploy). */
   target?: TargetInfo;
+  /**
+   * Gets the running command's last complete output line while it runs (redacted like the logs, control characters
+   * removed, cut to a screen line): progress, never evidence. Throttle it (throttleLines); absent: nothing is followed.
+   */
+  onLine?: (line: string) => void;
 }
 
 /** How one command is confined: recorded in its ledger entry (`detail.sandbox`, `detail.writable`). */
@@ -115,6 +135,12 @@ export async function runExec(deps: ExecDeps, file: string, args: string[], opts
     maxBuffer: 256 * 1024 * 1024,
     encoding: 'utf8',
   });
+  // Progress only: the result below still takes the whole buffered output, so logs and digests are unchanged.
+  if (deps.onLine) {
+    const lines = new LastLineTracker(deps.onLine, redactAll);
+    child.stdout?.on('data', (chunk: Buffer) => lines.push('stdout', chunk));
+    child.stderr?.on('data', (chunk: Buffer) => lines.push('stderr', chunk));
+  }
   let timedOut = false;
   let aborted = false;
   // With ssh ControlMaster the master holds the client's pipes until the remote command ends, so after a cancel

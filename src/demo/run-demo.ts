@@ -36,6 +36,8 @@ export interface DemoOptions {
   break?: DemoBreak;
   renderer: RendererName;
   signal?: AbortSignal;
+  /** With `break`: repair the fault after O8C fails and resume that run (`gaterun demo --break proof --fix`). */
+  fix?: boolean;
   /** Where the person watching reads the demo's own lines (default stdout). */
   print?: (line: string) => void;
 }
@@ -49,6 +51,8 @@ export interface DemoMacroResult {
   verifyProblems: string[];
   gates: number;
   passed: number;
+  /** Gates reused from the earlier run (a resumed run). */
+  reused: string[];
   finalizeOk: boolean;
   /** PASS criteria met / declared (the outcome comes from the gates; an unmet criterion is shown, and fails the demo). */
   criteriaMet: number;
@@ -119,6 +123,21 @@ function flipKillSwitch(ws: Workspace): void {
   writeFileSync(f, flipped);
 }
 
+/** Repairs a `--break` fault as the engineer would: the proof title back in the target, the kill-switch back off. */
+function fixFault(ws: Workspace, fault: DemoBreak, print: (l: string) => void): void {
+  if (fault === 'proof') {
+    const text = readFileSync(ws.targetFile, 'utf8');
+    const fixed = text.replace(/^(\s*proof_title:) ""$/m, '$1 "O8C rollback-only probe"');
+    if (fixed === text) throw errors.demoFault(`cannot fix the proof: no empty proof_title in ${ws.targetFile}`);
+    writeFileSync(ws.targetFile, fixed);
+    print(`\nfix: proof_title set again in ${relative(process.cwd(), ws.targetFile)} (values: only; the target digest ignores values)`);
+  } else {
+    const f = join(ws.deployDir, 'cutter_agent', '__init__.py');
+    writeFileSync(f, readFileSync(f, 'utf8').replace(/^__execution_enabled__\s*=\s*True\b/m, '__execution_enabled__ = False'));
+    print(`\nfix: __execution_enabled__ = False again in ${relative(process.cwd(), f)}`);
+  }
+}
+
 /** Runs the whole demo chain; never throws for a gate failure (that is a result), only for set-up problems. */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const print = o.print ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -140,18 +159,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     setupMs = performance.now() - t0;
     const trusted = loadPublicKeys([ws.keys.publicPath]).map((k) => k.key);
 
-    for (const id of DEMO_MACROS) {
-      const overlay = engineerChanges(id);
-      if (overlay) {
-        applyOverlay(example('changes', overlay), ws.source);
-        print(`\nengineer: laid changes/${overlay} into ${relative(ws.root, ws.source)} (working tree, uncommitted)`);
-      }
-      if (id === 'O8C' && o.break === 'kill-switch') {
-        flipKillSwitch(ws);
-        print('break: set __execution_enabled__ = True in the deployed tree before O8C');
-      }
-      if (id === 'O8C' && o.break === 'proof') print('break: the O8C proof row has an empty title (target values.proof_title)');
-      print(`\n== ${id} ==`);
+    /** Runs one macro of the chain (resuming `resume` when given), prints its block and verification, records it. */
+    const runOne = async (id: string, resume?: string): Promise<DemoMacroResult> => {
+      print(`\n== ${id}${resume ? ` (resumed from ${relative(process.cwd(), resume) || resume})` : ''} ==`);
       const t = performance.now();
       const { record, dir, finalize } = await executeRun({
         macro: packagePath('macros', `${id}.yaml`),
@@ -160,6 +170,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         signal: o.signal,
         reportsDir: ws.reportsDir,
         keyFlag: ws.keys.privatePath,
+        resume,
       });
       const wallMs = performance.now() - t;
       const v = verifyBundle(dir, { trustedKeys: trusted });
@@ -173,6 +184,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         verifyProblems: v.problems.map((p) => `${p.code}${p.file ? ` ${p.file}` : `: ${p.message}`}`),
         gates: numbered.length,
         passed: numbered.filter((g) => g.status === 'PASS').length,
+        reused: numbered.filter((g) => g.reused).map((g) => g.id),
         finalizeOk: finalize.every((g) => g.status === 'PASS'),
         wallMs,
         actionMs: ledgerActionMs(dir),
@@ -183,8 +195,28 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       print('```yaml\n' + stringify(record.final_outcome, { lineWidth: 0 }) + '```');
       print(`run dir: ${relative(process.cwd(), dir) || '.'}`);
       print(
-        `${id}: ${r.outcome} · ${r.passed}/${r.gates} gates PASS · ${r.criteriaMet}/${r.criteriaTotal} criteria YES · bundle ${r.verified ? 'verifies' : `DOES NOT verify (${r.verifyProblems.join('; ')})`}${finalize.length ? ` · ${finalize.map((g) => `${g.id} ${g.status}`).join(', ')} after signing` : ''} · ${(wallMs / 1000).toFixed(1)} s`,
+        `${id}: ${r.outcome} · ${r.passed}/${r.gates} gates PASS${r.reused.length ? ` (${r.reused.join(', ')} reused)` : ''} · ${r.criteriaMet}/${r.criteriaTotal} criteria YES · bundle ${r.verified ? 'verifies' : `DOES NOT verify (${r.verifyProblems.join('; ')})`}${finalize.length ? ` · ${finalize.map((g) => `${g.id} ${g.status}`).join(', ')} after signing` : ''} · ${(wallMs / 1000).toFixed(1)} s`,
       );
+      return r;
+    };
+
+    for (const id of DEMO_MACROS) {
+      const overlay = engineerChanges(id);
+      if (overlay) {
+        applyOverlay(example('changes', overlay), ws.source);
+        print(`\nengineer: laid changes/${overlay} into ${relative(ws.root, ws.source)} (working tree, uncommitted)`);
+      }
+      if (id === 'O8C' && o.break === 'kill-switch') {
+        flipKillSwitch(ws);
+        print('break: set __execution_enabled__ = True in the deployed tree before O8C');
+      }
+      if (id === 'O8C' && o.break === 'proof') print('break: the O8C proof row has an empty title (target values.proof_title)');
+      let r = await runOne(id);
+      // --fix: the engineer repairs the fault and resumes the failed run; the reused gates are not run again.
+      if (r.code !== 'A' && o.fix && o.break && id === 'O8C') {
+        fixFault(ws, o.break, print);
+        r = await runOne(id, r.dir);
+      }
       if (r.code !== 'A' || !r.verified || !r.finalizeOk) {
         stoppedAt = id;
         print(
@@ -203,11 +235,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   print(`\nproduction row counts after:  ${countsLine(countsAfter)}`);
   print(`production row counts ${countsUnchanged ? 'unchanged' : 'CHANGED'}`);
   const wallMs = performance.now() - t0;
-  const ok =
-    !stoppedAt &&
-    macros.length === DEMO_MACROS.length &&
-    macros.every((m) => m.code === 'A' && m.verified && m.criteriaMet === m.criteriaTotal) &&
-    countsUnchanged;
+  // A macro that failed and was resumed (--fix) counts by its last run.
+  const last = DEMO_MACROS.map((id) => macros.filter((m) => m.id === id).at(-1));
+  const ok = !stoppedAt && last.every((m) => m && m.code === 'A' && m.verified && m.criteriaMet === m.criteriaTotal) && countsUnchanged;
   const actionMs = macros.reduce((a, m) => a + m.actionMs, 0);
   print(
     `demo: ${ok ? 'all five macros A, every bundle verifies, production unchanged' : `NOT OK${stoppedAt ? ` — stopped at ${stoppedAt}` : ''}${countsUnchanged ? '' : ' — production row counts changed'}`} · ${(wallMs / 1000).toFixed(1)} s`,

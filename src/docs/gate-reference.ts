@@ -74,6 +74,16 @@ export function gateReference(mod: GateModule<unknown>): string {
   const rows = paramRows(mod.params as Schema);
   const lines = [`## ${mod.kind}`, '', `${mod.summary}.`, ''];
   if (mod.phase === 'finalize') lines.push('Runs after the reports are rendered and signed; it has no numbered report.', '');
+  lines.push(
+    `**On \`run --resume\`:** ${
+      mod.reuse === 'present'
+        ? 'always runs again (its truth is about the present).'
+        : mod.reuse
+          ? `reused when it passed before and its spec, resolved params and inputs are unchanged; inputs: ${mod.reuse.reads}.`
+          : 'cannot say what it reads, so it runs again, and so does every gate after it.'
+    }`,
+    '',
+  );
   lines.push('**`with:`**', '');
   if (!rows.length) lines.push('No parameters.');
   else {

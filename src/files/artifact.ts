@@ -239,6 +239,7 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
   const evidence: Evidence[] = [];
   const host = o.host;
   // One exec for the commit and its tree: `<sha> <commit time>` on the first line, then ls-tree -z.
+  ctx.log.info(`reading the tree of ${o.commit} in ${o.repo}`);
   const tree = await ctx.exec(
     'sh',
     [
@@ -280,6 +281,7 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
   const forbid = o.forbid?.length ? anyGlob(o.forbid) : null;
   let ignoredFirst: Set<string> | null = null;
   if (forbid && entries.some((e) => !globExcluded.has(e.path) && forbid(e.path))) {
+    ctx.log.info(`checking export-ignore attributes of ${entries.length} paths (before packing: a forbid: glob matches one)`);
     const attrs = await exportIgnored(ctx, o.repo, sha, files, host);
     evidence.push(attrs.evidence);
     if (attrs.error) return { ok: false, messageId: 'buildFailed', error: attrs.error, evidence };
@@ -309,6 +311,8 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
   const manifestPath = `${dir}/DEPLOY-MANIFEST-${shortSha}.txt`;
   const candidates = split(new Set());
   const needKb = Math.ceil(candidates.shipped.reduce((n, f) => n + f.size, 0) / 1024);
+  if (!ignoredFirst) ctx.log.info(`checking export-ignore attributes of ${entries.length} paths (while packing)`);
+  ctx.log.info(`packing and hashing ${candidates.shipped.length} files (${needKb} KiB) into ${fileName}`);
   const build = await ctx.exec(
     'bash',
     [
@@ -358,6 +362,7 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
       evidence,
     };
   }
+  ctx.log.info(`writing ${manifestPath} (${hashes.size} sha256 lines)`);
   const wm = await ctx.exec('sh', ['-c', 'cat > "$1.part" && mv -f "$1.part" "$1" && sha256sum -- "$1"', 'sh', manifestPath], {
     host,
     input: formatManifest(hashes),

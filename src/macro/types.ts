@@ -17,6 +17,8 @@ export interface GateSpec {
   kind: string;
   host?: string;
   timeout?: number;
+  /** Run again on FAIL/BLOCKED: `attempts` runs in all, `delay` seconds apart (never after the gate made a change). */
+  retry?: { attempts: number; delay?: number };
   with?: Record<string, unknown>;
 }
 

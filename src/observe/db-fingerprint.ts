@@ -258,6 +258,13 @@ from pg_auth_members m
 union all
 select name, case when is_grantable then 'with grant option' else 'plain' end, null, null, null from acl`;
 
+/** sha256 over the sorted catalog entries of every non-system schema, read in the caller's transaction (resume's input digest). */
+export async function catalogDigestOf(tx: { unsafe: (q: string, p: never[]) => Promise<unknown[]> }): Promise<string> {
+  const rows = (await tx.unsafe(CATALOG_SQL, [[], []] as never[])) as { k: string; d: string }[];
+  const sorted = rows.map((r) => `${r.k}\t${r.d}`).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(sorted.join('\n')).digest('hex');
+}
+
 interface CatalogRow {
   k: string;
   d: string;

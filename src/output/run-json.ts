@@ -18,6 +18,10 @@ export interface RunJsonGate {
   report: string | null;
   /** True for gates that run after the bundle is signed (kb-publish). */
   after_signing: boolean;
+  /** `--resume`: the run whose signed record this gate reused, else null. */
+  reused_from: string | null;
+  /** How many times the gate ran (more than 1 only with `retry:`). */
+  attempts: number;
 }
 
 /** The `--json` v1 document of a run. */
@@ -32,6 +36,8 @@ export interface RunJson {
   run_dir: string;
   final_report: string;
   signed: boolean;
+  /** The earlier run this one resumed from (`--resume`), else null. */
+  resumed_from: string | null;
   gates: RunJsonGate[];
   criteria: { name: string; met: boolean; evidence: string }[];
   secret_leak: string[] | null;
@@ -51,6 +57,7 @@ export function runJson(record: RunRecord, runDir: string, finalize: GateRecord[
     run_dir: runDir,
     final_report: join(runDir, record.files.final),
     signed: record.final_outcome.signature !== 'UNSIGNED',
+    resumed_from: record.resumed_from?.run_id ?? null,
     gates: record.gates.map((recorded) => {
       const g = after.get(recorded.id) ?? recorded;
       return {
@@ -63,6 +70,8 @@ export function runJson(record: RunRecord, runDir: string, finalize: GateRecord[
         duration_ms: g.durationMs,
         report: recorded.report ? join(runDir, recorded.report) : null,
         after_signing: recorded.status === 'PENDING',
+        reused_from: g.reused?.run_id ?? null,
+        attempts: g.attempts?.length ?? (g.status === 'NOT_RUN' || g.status === 'PENDING' || g.reused ? 0 : 1),
       };
     }),
     criteria: record.criteria.map((c) => ({ name: c.name, met: c.met, evidence: c.evidence })),

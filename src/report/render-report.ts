@@ -43,6 +43,7 @@ function registerHelpers(hb: HandlebarsEnv): HandlebarsEnv {
       .replace(/\s*\n\s*/g, ' '),
   );
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('short', (hex: string) => `${String(hex).slice(0, 16)}…`);
   hb.registerHelper('statusText', (s: string) => s.replace('_', ' '));
   hb.registerHelper('ms', (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`));
   hb.registerHelper('fence', (text: string) => {
@@ -144,7 +145,20 @@ function gateView(g: GateRecord, index: number) {
     factRows: Object.entries(g.facts).map(([k, v]) => ({ key: k, value: typeof v === 'string' ? v : JSON.stringify(v) })),
     evidence: g.evidence.map(evidenceView),
     firstLine: g.summary.split('\n')[0],
+    outcomeText: outcomeText(g),
+    reused: g.reused ?? null,
+    rerun: g.rerun ?? null,
+    attempts: g.attempts ?? null,
+    inputs: Array.isArray(g.resume?.inputs) ? g.resume.inputs : null,
   };
+}
+
+/** A gate's outcome as the roll-up shows it: `PASS`, `PASS (reused from <run>, signed <keyid>)`, `FAIL (after 3 attempts)`. */
+function outcomeText(g: GateRecord): string {
+  const s = g.status.replace('_', ' ');
+  if (g.reused) return `${s} (reused from ${g.reused.run_id}, signed ${g.reused.keyid.slice(0, 16)})`;
+  if (g.attempts && g.attempts.length > 1) return `${s} (after ${g.attempts.length} attempts)`;
+  return s;
 }
 
 /** Renders one gate's report. */
@@ -207,5 +221,9 @@ export function renderFinalReport(run: RunRecord): string {
     runSummary: runSummary(run),
     block: run.final_outcome,
     finalNo: run.files.final.slice(0, 2),
+    reusedIds: run.gates
+      .filter((g) => g.reused)
+      .map((g) => g.id)
+      .join(', '),
   });
 }

@@ -29,7 +29,7 @@ export interface GaterunPredicate {
   resourceUri: string;
   /** The macro as an in-toto ResourceDescriptor: file, sha256 and (name) the macro id, so a reader can require "a run of O8B". */
   policy: { uri: string; name?: string; digest: { sha256: string } };
-  inputAttestations: { uri: string; digest: { sha256: string } }[];
+  inputAttestations: { uri: string; name?: string; digest: { sha256: string } }[];
   verificationResult: 'PASSED' | 'FAILED';
   verifiedLevels: string[];
   [extra: string]: unknown;
@@ -57,7 +57,12 @@ export interface SignBundleOptions {
   version: string;
   ledgerFile?: string;
   now?: Date;
+  /** The earlier bundle a resumed run reused gates from: its run.intoto.json (path relative to this run dir) and sha256. */
+  resumedFrom?: { uri: string; sha256: string };
 }
+
+/** The name of the input attestation that records the earlier bundle of a resumed run. */
+export const RESUMED_FROM = 'resumed-from';
 
 /** Every file of a run dir except the envelope, recursive, as sorted relative paths; throws on symlinks and special files. */
 export function listRunFiles(runDir: string): string[] {
@@ -113,7 +118,12 @@ export function signBundle(runDir: string, options: SignBundleOptions): { envelo
       timeVerified: (options.now ?? new Date()).toISOString(),
       resourceUri: options.target,
       policy: { uri: options.macroFile, ...macroName(runDir, options.macroId), digest: { sha256: options.macroSha256 } },
-      inputAttestations: [{ uri: ledgerFile, digest: { sha256: ledgerDigest } }],
+      inputAttestations: [
+        { uri: ledgerFile, digest: { sha256: ledgerDigest } },
+        ...(options.resumedFrom
+          ? [{ uri: options.resumedFrom.uri, name: RESUMED_FROM, digest: { sha256: options.resumedFrom.sha256 } }]
+          : []),
+      ],
       verificationResult: options.outcomeCode === 'A' ? 'PASSED' : 'FAILED',
       verifiedLevels: [options.outcomeCode],
     },

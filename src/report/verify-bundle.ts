@@ -1,12 +1,12 @@
 // Verifies a signed run directory: envelope, signature by a trusted key, and every file against its subject.
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sha256Hex } from '../files/sha256.js';
 import { errors } from '../errors.js';
 import { decodeBase64, envelopeShapeProblem, IN_TOTO_PAYLOAD_TYPE, verifyPae, type DsseEnvelope } from './dsse.js';
 import { configDir, defaultSigningKeyPath, keyIdOf, loadPublicKeys, publicKeyPathFor, type LoadedPublicKey } from './keys.js';
-import { ENVELOPE_FILE, STATEMENT_TYPE, VSA_PREDICATE_TYPE, type Statement } from './sign-bundle.js';
+import { ENVELOPE_FILE, RESUMED_FROM, STATEMENT_TYPE, VSA_PREDICATE_TYPE, type Statement } from './sign-bundle.js';
 
 export type ProblemCode =
   | 'unsigned' // no run.intoto.json
@@ -17,7 +17,8 @@ export type ProblemCode =
   | 'malformed-statement' // signed payload is not a gaterun in-toto Statement
   | 'changed' // a file's sha256 differs from the signed one
   | 'missing' // a signed file is gone
-  | 'extra'; // a file that was not signed
+  | 'extra' // a file that was not signed
+  | 'resumed-from'; // the earlier bundle a resumed run reused gates from was changed or does not verify
 
 export interface VerifyProblem {
   code: ProblemCode;
@@ -36,6 +37,8 @@ export interface VerifiedOutcome {
   /** The macro id the statement names (policy.name); absent in bundles signed before it was recorded. */
   macroId?: string;
   ledgerSha256?: string;
+  /** A resumed run: the earlier bundle's run.intoto.json (relative to this run dir) and its signed sha256. */
+  resumedFrom?: { uri: string; sha256: string };
   files: number;
 }
 
@@ -180,6 +183,8 @@ function outcomeOf(statement: Statement): VerifiedOutcome {
   };
   if (typeof p.policy?.name === 'string') outcome.macroId = p.policy.name;
   if (ledger?.digest?.sha256) outcome.ledgerSha256 = ledger.digest.sha256;
+  const earlier = p.inputAttestations?.find((a) => a?.name === RESUMED_FROM);
+  if (earlier?.digest?.sha256) outcome.resumedFrom = { uri: String(earlier.uri), sha256: earlier.digest.sha256 };
   return outcome;
 }
 
@@ -220,7 +225,7 @@ export function compareSubjects(statement: Statement, listing: RunDirListing): V
 }
 
 /** Verifies runDir/run.intoto.json against trusted Ed25519 public keys and the files on disk. */
-export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[] }): VerifyResult {
+export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[] }, depth = 0): VerifyResult {
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw errors.runDirInvalid(runDir, 'not a directory');
   const envelopePath = join(runDir, ENVELOPE_FILE);
   if (!existsSync(envelopePath))
@@ -232,8 +237,39 @@ export function verifyBundle(runDir: string, options: { trustedKeys: KeyObject[]
   if (!env.ok) return { ok: false, ...(env.keyid ? { keyid: env.keyid } : {}), problems: [env.problem] };
   const { files, others } = walkRunDir(runDir);
   const problems = compareSubjects(env.statement, { files, others, sha256: (name) => sha256Hex(readFileSync(join(runDir, name))) });
+  problems.push(...chainProblems(runDir, env.outcome, options.trustedKeys, depth));
   return { ok: problems.length === 0, keyid: env.keyid, problems, outcome: env.outcome };
 }
+
+/**
+ * A resumed run reuses the records of an earlier bundle, so that bundle is part of what is verified: when it is where
+ * the statement says, its envelope must have the signed sha256 and it must verify in turn. A bundle moved away is not
+ * a problem of this one (the text says so), a changed one is.
+ */
+function chainProblems(runDir: string, outcome: VerifiedOutcome, trustedKeys: KeyObject[], depth: number): VerifyProblem[] {
+  const r = outcome.resumedFrom;
+  if (!r) return [];
+  const at = join(runDir, r.uri);
+  if (!existsSync(at)) return [];
+  const actual = sha256Hex(readFileSync(at));
+  if (actual !== r.sha256)
+    return [
+      {
+        code: 'resumed-from',
+        file: r.uri,
+        message: `the earlier bundle this run resumed from was changed: ${r.uri} sha256 ${actual.slice(0, 16)}… ≠ signed ${r.sha256.slice(0, 16)}…`,
+      },
+    ];
+  if (depth >= MAX_CHAIN) return [{ code: 'resumed-from', file: r.uri, message: `resume chain longer than ${MAX_CHAIN} bundles` }];
+  const earlier = verifyBundle(dirname(at), { trustedKeys }, depth + 1);
+  return earlier.problems.map((p) => ({
+    code: 'resumed-from' as const,
+    file: p.file ? join(dirname(r.uri), p.file) : r.uri,
+    message: `earlier bundle ${dirname(r.uri)}: ${p.message}`,
+  }));
+}
+
+const MAX_CHAIN = 50;
 
 /**
  * Keys trusted when `verify` gets no --key: every *.pem in ~/.config/gaterun/trusted/ plus
@@ -256,7 +292,12 @@ export function defaultTrustedKeys(env: NodeJS.ProcessEnv = process.env): Loaded
 export function formatVerifyResult(runDir: string, result: VerifyResult): string {
   if (result.ok && result.outcome) {
     const o = result.outcome;
-    return `OK ${runDir}: ${o.files} files match, signed by ed25519 keyid ${result.keyid!.slice(0, 16)}; outcome ${o.code} (${o.verificationResult}), ${o.verifier}, ${o.timeVerified}`;
+    const chain = o.resumedFrom
+      ? existsSync(join(runDir, o.resumedFrom.uri))
+        ? `; resumed from ${dirname(o.resumedFrom.uri)}, which verifies too`
+        : `; resumed from ${dirname(o.resumedFrom.uri)} (sha256 ${o.resumedFrom.sha256.slice(0, 16)}…), not found to check`
+      : '';
+    return `OK ${runDir}: ${o.files} files match, signed by ed25519 keyid ${result.keyid!.slice(0, 16)}; outcome ${o.code} (${o.verificationResult}), ${o.verifier}, ${o.timeVerified}${chain}`;
   }
   return [
     `FAILED ${runDir}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`,

@@ -9,6 +9,7 @@ import { forbiddenAttestation, nonMutationAttestation, type NonMutationRow, type
 import { finalFileName } from '../report/render-report.js';
 import { computeOutcome, evalCriteria, finalOutcome } from './outcome.js';
 import { computeResidue } from './residue.js';
+import { targetDigest } from './resume.js';
 import type { Observed } from './observe.js';
 import { filesMethodByHost } from '../observe/files-method.js';
 import type { GateRecord, RunRecord } from './types.js';
@@ -31,6 +32,8 @@ export interface AssembleInput {
   redact: (s: string) => string;
   /** What the observers saw (null: nothing was observed, e.g. the run was blocked before the first gate). */
   observed?: Observed | null;
+  /** The earlier signed run this one resumed from. */
+  resumedFrom?: RunRecord['resumed_from'];
 }
 
 /** The hosts the gates ran on, by their name in the target, with `user@host:port` or `local`. */
@@ -86,7 +89,8 @@ export function assemble(a: AssembleInput): RunRecord {
       outcome: macro.outcome,
       kb: a.run.kb ?? null,
     },
-    target: { name: a.target.name, file: a.target.file },
+    target: { name: a.target.name, file: a.target.file, sha256: targetDigest(a.target) },
+    resumed_from: a.resumedFrom ?? null,
     host: hostname(),
     hosts: hostsOf(a.target, a.gates),
     started_at: a.started.toISOString(),

@@ -7,6 +7,8 @@ export type Section = 'gates' | 'finally' | 'finalize';
 
 export type RunEvent =
   | { type: 'gate-start'; spec: GateSpec; section: Section }
+  /** A line for the screen while the gate runs: a `ctx.log` message, or the last output line of the running command
+   * (redacted, at most 10 a second per gate; see src/context/output-line.ts). Progress only, never evidence. */
   | { type: 'gate-output'; spec: GateSpec; level: 'info' | 'warn'; line: string }
   | { type: 'gate-end'; spec: GateSpec; section: Section; record: GateRecord }
   | { type: 'gate-skip'; spec: GateSpec; section: Section; reason: string };

@@ -1,6 +1,7 @@
 // Progress on screen as a listener of the gate loop: listr2 on a terminal, plus a heartbeat line when piped.
 import type * as Listr2 from 'listr2';
 import { createRequire } from 'node:module';
+import { shownLine } from '../context/output-line.js';
 import type { GateSpec } from '../macro/types.js';
 import type { RunEvent, RunListener } from './events.js';
 import type { GateRecord } from './types.js';
@@ -37,6 +38,8 @@ export function listrProgress(
   const { Listr, ListrLogger, ProcessOutput } = createRequire(import.meta.url)('listr2') as typeof Listr2;
   const endings = new Map<string, { promise: Promise<Ending>; resolve: (e: Ending) => void }>();
   const views = new Map<string, TaskView>();
+  // A line that arrives before listr2 has started the gate's task: shown once it has.
+  const earlyLines = new Map<string, string>();
   for (const spec of specs) {
     let resolve!: (e: Ending) => void;
     const promise = new Promise<Ending>((r) => (resolve = r));
@@ -44,6 +47,11 @@ export function listrProgress(
   }
   const started = new Map<string, number>();
   let ticker: NodeJS.Timeout | undefined;
+  // A pseudo-terminal that reports 0 columns and rows (script(1) under a pipe, some CI containers) would wrap every
+  // character and cut the running gate away.
+  const screen = o.toStderr ? process.stderr : process.stdout;
+  if (screen.isTTY && !screen.columns) screen.columns = 80;
+  if (screen.isTTY && !screen.rows) screen.rows = 24;
   const processOutput = o.toStderr ? new ProcessOutput(process.stderr, process.stderr) : undefined;
   const opts = {
     collapseSkips: false,
@@ -53,8 +61,12 @@ export function listrProgress(
   const list = new Listr(
     specs.map((spec) => ({
       title: `${spec.id} ${spec.title}`,
+      // The running command's last output line, under its gate's title while the gate runs.
+      rendererOptions: { outputBar: 1 },
       task: async (_ctx: unknown, task: TaskView) => {
         views.set(spec.id, task);
+        const early = earlyLines.get(spec.id);
+        if (early) task.output = early;
         const end = await endings.get(spec.id)!.promise;
         if ('skipped' in end) return task.skip(end.skipped);
         task.title = endTitle(spec, end.record);
@@ -74,6 +86,9 @@ export function listrProgress(
   );
   const running = specs.length === 0 ? Promise.resolve() : list.run().then(() => undefined);
   const onTerminal = o.renderer === 'default' && (o.toStderr ? process.stderr.isTTY : process.stdout.isTTY);
+  // Piped (simple renderer) every output line would be a printed line: there the heartbeat carries the last one, and
+  // only warnings print. The verbose renderer was asked for: it prints them all.
+  const showsOutput = (level: 'info' | 'warn') => onTerminal || o.renderer === 'verbose' || level === 'warn';
   const listener = (e: RunEvent) => {
     if (e.type === 'gate-start') {
       started.set(e.spec.id, Date.now());
@@ -88,7 +103,11 @@ export function listrProgress(
       }
     } else if (e.type === 'gate-output') {
       const v = views.get(e.spec.id);
-      if (v) v.output = e.level === 'warn' ? `warning: ${e.line}` : e.line;
+      const line = shownLine(e.line);
+      if (!line || !showsOutput(e.level)) return;
+      const text = e.level === 'warn' ? `warning: ${line}` : line;
+      if (v) v.output = text;
+      else earlyLines.set(e.spec.id, text);
     } else if (e.type === 'gate-end') {
       clearInterval(ticker);
       endings.get(e.spec.id)?.resolve({ record: e.record });
@@ -113,10 +132,12 @@ export function listrProgress(
 export function heartbeat(write: (line: string) => void, everyMs = 30_000): RunListener {
   let timer: NodeJS.Timeout | undefined;
   let last = '';
+  let running: string | null = null;
   return (e) => {
     if (e.type === 'gate-start') {
       clearInterval(timer);
       last = '';
+      running = e.spec.id;
       const t0 = Date.now();
       timer = setInterval(
         () => write(`${e.spec.id} ${e.spec.title} — running ${elapsedText(Date.now() - t0)}${last ? `, last: ${last}` : ''}`),
@@ -124,9 +145,11 @@ export function heartbeat(write: (line: string) => void, everyMs = 30_000): RunL
       );
       timer.unref();
     } else if (e.type === 'gate-output') {
-      last = e.line.split('\n').filter(Boolean).pop()?.slice(0, 160) ?? last;
+      // A line of an earlier gate that arrives late (throttled) does not belong to the running one.
+      if (e.spec.id === running) last = shownLine(e.line) || last;
     } else if (e.type === 'gate-end' || e.type === 'gate-skip') {
       clearInterval(timer);
+      running = null;
     }
   };
 }

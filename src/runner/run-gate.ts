@@ -5,6 +5,7 @@ import { PolicyRefusal } from '../context/ledger.js';
 import { resolveReferences } from '../macro/references.js';
 import { compileSchema } from '../macro/schema-check.js';
 import type { GateSpec } from '../macro/types.js';
+import { keepManifests, paramsDigest, specDigest, type ResumeKey } from './resume.js';
 import type { GateRecord } from './types.js';
 
 const SETTLE_MS = 3000;
@@ -32,6 +33,23 @@ export interface GateRunDeps {
   facts: Record<string, Record<string, unknown>>;
   run: RunInfo;
   makeContext: (signal: AbortSignal) => GateContext;
+  /**
+   * On `run --resume`: given the gate's digests (taken before it would run), a record to reuse instead of running it,
+   * or the reason it runs again. Absent on a fresh run.
+   */
+  decide?: (key: ResumeKey) => { record: GateRecord } | { rerun: string };
+}
+
+/** A gate's resume digests: spec, resolved params and what its kind says it reads (taken before the gate runs). */
+export async function resumeKey(d: Pick<GateRunDeps, 'spec' | 'module'>, params: unknown, ctx: GateContext): Promise<ResumeKey> {
+  const key = { spec_sha256: specDigest(d.spec), params_sha256: paramsDigest(params) };
+  if (d.module.reuse === 'present') return { ...key, inputs: 'present' };
+  if (!d.module.reuse) return { ...key, inputs: null };
+  try {
+    return { ...key, inputs: await d.module.reuse.digest(ctx, params) };
+  } catch (e) {
+    return { ...key, inputs: null, inputs_error: (e as Error).message.split('\n')[0] };
+  }
 }
 
 /** Runs a gate to a record; never throws. */
@@ -49,6 +67,9 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
     timeoutS,
     startedAt: startedAt.toISOString(),
   };
+  let key: ResumeKey | undefined;
+  let rerun: string | undefined;
+  let reused: GateRecord | undefined;
   const done = (status: GateStatus, summary: string, extra: Partial<GateRecord> = {}): GateRecord => ({
     ...base,
     status,
@@ -57,6 +78,8 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
     facts: {},
     evidence: [],
     durationMs: Math.round(performance.now() - started),
+    ...(key ? { resume: key } : {}),
+    ...(rerun ? { rerun } : {}),
     ...extra,
   });
 
@@ -87,7 +110,18 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
   }, timeoutS * 1000);
 
   const ctx = d.makeContext(controller.signal);
-  const work = Promise.resolve().then(() => d.module.run(ctx, resolved.value));
+  const work = (async () => {
+    const full = await resumeKey(d, resolved.value, ctx);
+    const decision = d.decide?.(full);
+    key = keepManifests(full, d.run.dir);
+    if (decision && 'record' in decision) return (reused = decision.record);
+    rerun = decision?.rerun;
+    const r = await d.module.run(ctx, resolved.value);
+    // A gate that changes something records the state it left; a later resume reuses it while that state holds.
+    if (typeof d.module.reuse === 'object' && d.module.reuse.after && r?.status === 'PASS')
+      key = keepManifests(await resumeKey(d, resolved.value, ctx), d.run.dir);
+    return r;
+  })();
   // When cancelled, give the gate a moment to notice (its children are being killed), then stop waiting.
   const cancelled = new Promise<'cancelled'>((res) =>
     controller.signal.addEventListener('abort', () => setTimeout(() => res('cancelled'), SETTLE_MS).unref(), { once: true }),
@@ -107,6 +141,7 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
         r !== 'cancelled' && !resultProblems(r).length ? { checks: r.checks, evidence: r.evidence } : {},
       );
     if (r === 'cancelled') return done('FAIL', 'cancelled');
+    if (reused) return { ...reused, startedAt: base.startedAt, durationMs: Math.round(performance.now() - started) };
     // The framework formats the summary from {messageId, data}; an id the kind lacks is a gate bug (EGATEOUTPUT).
     const f = formatResult(d.module, r);
     if (!f.ok)

@@ -8,8 +8,9 @@ import type { Ledger } from '../context/ledger.js';
 import type { KbAccess } from '../kb/kb-store.js';
 import type { GateSpec } from '../macro/types.js';
 import type { RunEvent, Section } from './events.js';
-import { runGate } from './run-gate.js';
-import type { GateRecord } from './types.js';
+import { decideReuse, keepManifests, reusedRecord, type ResumeSource } from './resume.js';
+import { runGate, type GateRunDeps } from './run-gate.js';
+import type { Attempt, GateRecord } from './types.js';
 
 /** What every gate of a run shares. */
 export interface GateLoopDeps {
@@ -28,6 +29,57 @@ export interface GateLoopDeps {
   emit: (event: RunEvent) => void;
   /** Observers that look at the world after each gate (fingerprints, protected paths); awaited before the next gate. */
   afterGate?: (spec: GateSpec, record: GateRecord) => Promise<void>;
+  /** `run --resume`: the earlier signed run whose records may be reused (main section only). */
+  resume?: ResumeSource;
+}
+
+const sleepFor = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((res) => {
+    const t = setTimeout(res, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), res()), { once: true });
+  });
+
+/**
+ * Runs a gate with its `retry:` policy: again after FAIL or BLOCKED, `delay` seconds apart, up to `attempts` runs,
+ * unless the attempt made a change (a mutating ledger entry) or the run was aborted. Each attempt is in the ledger
+ * (`gate.attempt`) and, when there was more than one, in the record.
+ */
+async function runWithRetry(spec: GateSpec, deps: GateLoopDeps, gateDeps: GateRunDeps): Promise<GateRecord> {
+  const max = spec.retry?.attempts ?? 1;
+  const attempts: Attempt[] = [];
+  let rec: GateRecord;
+  for (let n = 1; ; n++) {
+    const from = deps.ledger.entries.length;
+    rec = await runGate(gateDeps);
+    if (max > 1 && !rec.reused) {
+      attempts.push({ n, status: rec.status, summary: rec.summary, startedAt: rec.startedAt, durationMs: rec.durationMs });
+      deps.ledger.record({
+        gate: spec.id,
+        action: 'gate.attempt',
+        target: `${spec.id} attempt ${n} of ${max}: ${rec.status}`,
+        host: 'local',
+        mutating: false,
+        outcome: rec.status === 'PASS' ? 'ok' : rec.status.toLowerCase(),
+      });
+    }
+    const mutated = deps.ledger.entries
+      .slice(from)
+      .some((e) => e.gate === spec.id && e.mutating && e.outcome !== 'refused' && e.scope !== 'run');
+    const again = (rec.status === 'FAIL' || rec.status === 'BLOCKED') && n < max && !rec.crash && !deps.signal.aborted;
+    if (again && mutated) {
+      rec.checks = [...rec.checks, { status: 'INFO', text: `not retried: attempt ${n} made a change (see the ledger)` }];
+      break;
+    }
+    if (!again) break;
+    deps.emit({
+      type: 'gate-output',
+      spec,
+      level: 'warn',
+      line: `attempt ${n} of ${max}: ${rec.status} — retrying in ${spec.retry?.delay ?? 5} s`,
+    });
+    await sleepFor((spec.retry?.delay ?? 5) * 1000, deps.signal);
+  }
+  return attempts.length > 1 ? { ...rec, attempts } : rec;
 }
 
 /** A record for a gate that did not run (NOT_RUN) or runs later (PENDING). */
@@ -119,6 +171,8 @@ export async function runGates(
 ): Promise<GateRecord[]> {
   const records: GateRecord[] = [];
   let stop = stoppedBy;
+  // On resume: the first gate that could have been reused but was not; every gate after it runs again.
+  let brokenBy: string | null = null;
   for (const spec of specs) {
     const host = spec.host ?? deps.macroHost ?? 'local';
     const reportFile = deps.reportFile(spec);
@@ -144,7 +198,8 @@ export async function runGates(
       continue;
     }
     const log = (level: 'info' | 'warn') => (m: string) => deps.emit({ type: 'gate-output', spec, level, line: deps.redact(m) });
-    const raw = await runGate({
+    const resume = section === 'gates' ? deps.resume : undefined;
+    const raw = await runWithRetry(spec, deps, {
       spec,
       module: gateKinds[spec.kind] as GateModule<unknown>,
       reportFile,
@@ -167,11 +222,30 @@ export async function runGates(
           kb: deps.kb,
           log: { info: log('info'), warn: log('warn') },
         }),
+      decide: resume
+        ? (key) => {
+            const d = decideReuse(spec, gateKinds[spec.kind] as GateModule<unknown>, key, resume, brokenBy);
+            if (d.reuse)
+              return { record: reusedRecord(d.earlier, resume, deps.run.dir, reportFile, keepManifests(key, deps.run.dir), d.why) };
+            if (d.breaks && !brokenBy) brokenBy = spec.id;
+            return { rerun: d.why };
+          }
+        : undefined,
     });
     const rec = redactRecord(raw, deps.redact);
     deps.facts[spec.id] = rec.facts;
     records.push(rec);
-    if (deps.afterGate) await deps.afterGate(spec, rec);
+    // A reused gate ran nothing, so there is nothing to attribute to it; a change made meanwhile by anyone else still
+    // shows at the next observation (after the next gate that runs, or the run's end).
+    if (deps.afterGate && !rec.reused) {
+      deps.emit({
+        type: 'gate-output',
+        spec,
+        level: 'info',
+        line: `observing what changed after ${spec.id} (fingerprints, protected paths)`,
+      });
+      await deps.afterGate(spec, rec);
+    }
     deps.emit({ type: 'gate-end', spec, section, record: rec });
     if (rec.status !== 'PASS' && !stop) stop = stopReason(rec);
   }

@@ -15,6 +15,7 @@ import { assemble } from './assemble.js';
 import { fanOut, type RunListener, type Section } from './events.js';
 import { heartbeat, listrProgress, type RendererName } from './progress.js';
 import { placeholder, runGates, type GateLoopDeps } from './run-gates.js';
+import type { ResumeSource } from './resume.js';
 import { seal, type SealResult } from './seal.js';
 import { startObservers } from './observe.js';
 import type { GateRecord, RunRecord } from './types.js';
@@ -38,6 +39,8 @@ export interface RunOptions {
   signingKey?: LoadedPrivateKey | null;
   /** Seconds to wait for the target's run lock when another run holds it. */
   waitLockS?: number;
+  /** `--resume`: an earlier signed run of this macro (checked by loadResumeSource) whose gates may be reused. */
+  resume?: ResumeSource;
   /** Extra listeners of the gate loop's events. */
   listeners?: RunListener[];
   now?: () => Date;
@@ -128,6 +131,7 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
       reportFile,
       emit: () => {},
       afterGate,
+      resume: o.resume,
     };
     await observers?.before();
     const gates = res.blocked ? blockedAtStart(main, res.blocked, reportFile, macro.host) : await section(main, 'gates', deps);
@@ -149,6 +153,9 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
       finished: now(),
       redact,
       observed,
+      resumedFrom: o.resume
+        ? { run_id: o.resume.runId, dir: o.resume.dir, envelope_sha256: o.resume.envelopeSha256, keyid: o.resume.keyid }
+        : null,
     });
     // Finalize gates publish the signed bundle, so they run only after an A is sealed; otherwise the bundle says why not.
     if (record.outcome.code !== 'A')
@@ -165,6 +172,7 @@ export async function runMacro(o: RunOptions): Promise<RunResult> {
       macroSha256: o.loaded.sha256,
       macroId: macro.id,
       target: o.target.file ?? o.target.name,
+      resumedFrom: o.resume ? { dir: o.resume.dir, envelopeSha256: o.resume.envelopeSha256 } : undefined,
     });
     run.signature = record.final_outcome.signature;
     // After signing nothing may write into the sealed run dir: finalize gates run without the observers.

@@ -1,12 +1,12 @@
 // Phase `seal`: render every file, scan them for secrets and sign, as one unit: no file claims a signature the run lacks.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Ledger } from '../context/ledger.js';
 import { writeFileAtomic } from '../files/write-atomic.js';
 import { version } from '../paths.js';
 import { signatureLabel, type LoadedPrivateKey } from '../report/keys.js';
 import type { Redactor } from '../report/redact.js';
 import { renderFinalReport, renderGateReport } from '../report/render-report.js';
-import { signBundle } from '../report/sign-bundle.js';
+import { ENVELOPE_FILE, signBundle } from '../report/sign-bundle.js';
 import type { RunRecord } from './types.js';
 
 // Reports are written atomically but not fsynced one by one (100 fsyncs cost more than the gates of a 100-gate run):
@@ -31,6 +31,8 @@ export interface SealOptions {
   /** The macro id the signed statement names (what `verify --macro` and the predecessor gate check). */
   macroId: string;
   target: string;
+  /** The earlier signed run this one resumed from: its envelope becomes an input of the statement. */
+  resumedFrom?: { dir: string; envelopeSha256: string };
 }
 
 /** How the seal ended: signed with a keyid, or unsigned with the reason. */
@@ -65,6 +67,9 @@ export function seal(dir: string, record: RunRecord, ledger: Ledger, o: SealOpti
       target: o.target,
       outcomeCode: record.outcome.code,
       version,
+      resumedFrom: o.resumedFrom
+        ? { uri: relative(dir, join(o.resumedFrom.dir, ENVELOPE_FILE)), sha256: o.resumedFrom.envelopeSha256 }
+        : undefined,
     });
     return { signed: true, keyid: o.signingKey.keyid };
   } catch (e) {

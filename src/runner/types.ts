@@ -23,6 +23,23 @@ export interface GateRecord {
   durationMs: number;
   reason?: string;
   crash?: { message: string; stack: string };
+  /** What `run --resume` compares later: spec and params digests and the gate's input digests. */
+  resume?: import('./resume.js').ResumeKey;
+  /** Set when this record was reused from an earlier signed run instead of running. */
+  reused?: { run_id: string; keyid: string; signed_at: string; report: string | null; why: string };
+  /** On a resumed run: why this gate ran again instead of being reused. */
+  rerun?: string;
+  /** Every attempt, when the gate has `retry:` and ran more than once. */
+  attempts?: Attempt[];
+}
+
+/** One attempt of a gate with `retry:`. */
+export interface Attempt {
+  n: number;
+  status: string;
+  summary: string;
+  startedAt: string | null;
+  durationMs: number;
 }
 
 /** A residue item as the run computed it (`basis: computed`) or as the macro declared it (`basis: declared`). */
@@ -74,7 +91,10 @@ export interface RunRecord {
     outcome: string;
     kb: { path: string; tags: string[] } | null;
   };
-  target: { name: string; file: string | null };
+  /** sha256: the target as loaded without `values:` (see targetDigest), compared by `--resume`. */
+  target: { name: string; file: string | null; sha256: string };
+  /** The earlier signed run this one resumed from, and its envelope's sha256 (also a signed input of the statement). */
+  resumed_from: { run_id: string; dir: string; envelope_sha256: string; keyid: string } | null;
   host: string;
   /** The target's hosts the gates used, by role (the name in the target), with how they were reached. */
   hosts: { name: string; display: string }[];

@@ -12,6 +12,7 @@ export interface ReportLinks {
 
 const SAFE_ABSOLUTE = /^(https?:|mailto:)/i;
 const REPORT_REF = /\bReport (\d{2,3})\b/g;
+const SIBLING_REPORT = /^\.\.\/(\d{8}T\d{6}Z-[a-z0-9-]+)\/(\d{2,3}-[a-z0-9-]+)\.md$/;
 
 /** The page a link in a report should point to, or null when it must not be a link. */
 function resolveHref(url: string, links: ReportLinks): string | null {
@@ -20,6 +21,9 @@ function resolveHref(url: string, links: ReportLinks): string | null {
   if (SAFE_ABSOLUTE.test(u)) return u;
   if (/^[a-z][a-z0-9+.-]*:/i.test(u) || u.startsWith('//')) return null; // javascript:, file:, data:, protocol-relative …
   const [path, frag] = u.split('#', 2);
+  // A resumed run links the report of the run it reused a gate from: a sibling run dir, whose page the site builds too.
+  const sibling = SIBLING_REPORT.exec(path);
+  if (sibling) return `../${sibling[1]}/${sibling[2]}.html`;
   const page = links.byFile.get(decodeURIComponent(path.replace(/^\.\//, '')));
   return page ? `${page}${frag && !page.includes('#') ? `#${encodeURIComponent(frag)}` : ''}` : null;
 }

@@ -13,6 +13,8 @@ interface Gate {
   status: string;
   summary: string;
   facts: Record<string, unknown>;
+  reused?: { run_id: string };
+  rerun?: string;
 }
 interface Run {
   run_id: string;
@@ -21,6 +23,7 @@ interface Run {
   files: { final: string };
   final_outcome: Record<string, unknown>;
   criteria: { met: boolean }[];
+  resumed_from: { run_id: string } | null;
 }
 
 const runJson = (dir: string): Run => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
@@ -144,20 +147,30 @@ describe('gaterun demo: O8B → O8F', () => {
   }, 120000);
 });
 
-describe('gaterun demo --break proof (built CLI)', () => {
-  test('O8C ends C at G4 (fn_iu_create refuses the blank title), exit 1, counts unchanged', async () => {
+describe('gaterun demo --break proof --fix (built CLI)', () => {
+  test('O8C ends C at G4 (fn_iu_create refuses the blank title); after the fix it resumes at G4 reusing G1–G3b, and the chain ends A', async () => {
     const ws = tempDir('gaterun-demo-');
-    const r = await gaterun(['demo', '--workspace', ws, '--break', 'proof', '--renderer', 'silent']);
-    expect(r.exitCode).toBe(1);
+    const r = await gaterun(['demo', '--workspace', ws, '--break', 'proof', '--fix', '--renderer', 'silent']);
     expect(r.stdout).toContain('final_outcome: C — FAIL at G4');
-    expect(r.stdout).toContain('the chain stops at O8C: C — FAIL at G4');
     expect(r.stdout).toContain('production row counts unchanged');
-    const dir = join(ws, 'reports', 'O8C', readdirSync(join(ws, 'reports', 'O8C'))[0]);
-    const run = runJson(dir);
-    expect(run.outcome.text).toBe('C — FAIL at G4');
-    expect(readFileSync(join(dir, '06-execute-rollback-only-proof.md'), 'utf8')).toContain(
+    const runs = readdirSync(join(ws, 'reports', 'O8C')).map((d) => join(ws, 'reports', 'O8C', d));
+    const failed = runs.map(runJson).find((x) => x.outcome.code === 'C')!;
+    const failedDir = runs.find((d) => runJson(d).run_id === failed.run_id)!;
+    expect(failed.outcome.text).toBe('C — FAIL at G4');
+    expect(readFileSync(join(failedDir, '06-execute-rollback-only-proof.md'), 'utf8')).toContain(
       'status="refused: missing title", expected "created"',
     );
-    expect(gate(run, 'G4').facts).toMatchObject({ counts_unchanged: true, leaked: 0, transaction: 'ROLLBACK' });
-  }, 120000);
+    expect(gate(failed, 'G4').facts).toMatchObject({ counts_unchanged: true, leaked: 0, transaction: 'ROLLBACK' });
+    // the resumed run: G1–G3b reused from the failed one, G0 (the live precheck) and G4 on ran again
+    const resumed = runs.map(runJson).find((x) => x.resumed_from)!;
+    expect(resumed.resumed_from?.run_id).toBe(failed.run_id);
+    expect(resumed.outcome.code).toBe('A');
+    const reused = resumed.gates.filter((g) => g.reused).map((g) => g.id);
+    expect(reused).toEqual(['G1', 'G2', 'G3', 'G3b']);
+    expect(gate(resumed, 'G0').rerun).toBe('its truth is about the present');
+    expect(gate(resumed, 'G4').rerun).toBe('its truth is about the present');
+    expect(r.stdout).toContain('O8C: A — O8C_REAL_DB_ROLLBACK_PROOF_READY · 10/10 gates PASS (G1, G2, G3, G3b reused)');
+    expect(r.stdout).toContain('demo: all five macros A, every bundle verifies, production unchanged');
+    expect(r.exitCode).toBe(0);
+  }, 180000);
 });

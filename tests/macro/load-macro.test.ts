@@ -22,7 +22,7 @@ describe('invalid macros exit 2 with positioned problems and no stack trace', ()
     [
       'unknown key',
       `${head}gates:\n  - id: G0\n    title: a\n    kind: command\n    colour: red\n    with: { command: "true" }\n`,
-      /m\.yaml:9:5 gates\[0\]\.colour: unknown key "colour"; allowed keys: id, title, label, kind, host, timeout, with/,
+      /m\.yaml:9:5 gates\[0\]\.colour: unknown key "colour"; allowed keys: id, title, label, kind, host, timeout, with, retry/,
     ],
     [
       'wrong type',

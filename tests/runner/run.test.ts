@@ -205,7 +205,7 @@ describe('gaterun outcome', () => {
     expect(y.exitCode).toBe(0);
     expect(y.stdout).toContain('final_outcome: A — T1_PASS');
     const j = await gaterun(['outcome', out, '--json']);
-    expect(JSON.parse(j.stdout).final_outcome).toBe('A — T1_PASS');
+    expect(JSON.parse(j.stdout)).toMatchObject({ format_version: 1, outcome: 'A', final_outcome: { final_outcome: 'A — T1_PASS' } });
     const bad = await gaterun(['outcome', tempDir()]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('no run.json here');

@@ -48,7 +48,7 @@ describe('signed runs', () => {
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toMatch(/OK/);
     const json = JSON.parse((await gaterun(['verify', out, '--key', k.pub, '--json'])).stdout);
-    expect(json).toMatchObject({ ok: true, keyid: k.keyid });
+    expect(json).toMatchObject({ status: 'verified', exit_code: 0, bundle_ok: true, keyid: k.keyid });
 
     const report = join(out, '01-one.md');
     writeFileSync(report, readFileSync(report, 'utf8').replace('PASS', 'PASS!'));

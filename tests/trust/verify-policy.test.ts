@@ -47,7 +47,12 @@ describe('gaterun verify with a policy', () => {
     expect(ok.stdout).toMatch(/^OK /);
 
     const json = JSON.parse((await gaterun(['verify', c, '--key', k.pub, '--require', 'A', '--json'])).stdout);
-    expect(json).toMatchObject({ ok: true, outcome: { code: 'C', macroId: 'O8B' }, policy_problems: [{ policy: 'require' }] });
+    expect(json).toMatchObject({
+      status: 'policy_not_met',
+      bundle_ok: true,
+      outcome: { code: 'C', macro_id: 'O8B' },
+      policy_problems: [{ policy: 'require' }],
+    });
 
     // The policy reads the signed statement, not run.json: rewriting run.json to claim A is tampering (exit 5), never OK.
     const record = JSON.parse(readFileSync(join(c, 'run.json'), 'utf8'));

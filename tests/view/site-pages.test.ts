@@ -66,6 +66,15 @@ describe('report Markdown: raw HTML off, links sanitised, Report NN linked', () 
     expect(html).toContain('<a href="https://example.org" rel="noopener noreferrer nofollow">Report 03</a>');
   });
 
+  test("a resumed run's link to the earlier run's report becomes that run's page; anything else outside stays text", () => {
+    const html = render(
+      '[its report](../20261201T233957Z-res1-cb37/02-first.md) [not a run](../etc/02-first.md) [deeper](../20261201T233957Z-res1-cb37/../../x/02-a.md)',
+    );
+    expect(html).toContain('<a href="../20261201T233957Z-res1-cb37/02-first.html">its report</a>');
+    expect(html).toContain('<span class="nolink" title="../etc/02-first.md">not a run</span>');
+    expect(html).toContain('<span class="nolink" title="../20261201T233957Z-res1-cb37/../../x/02-a.md">deeper</span>');
+  });
+
   test('a report does not link to itself', () => {
     expect(render('# X Report 03 — tests', '03')).toBe('<h1>X Report 03 — tests</h1>\n');
   });

@@ -192,7 +192,7 @@ describe('gaterun view: the demo in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'run-o8c-top.png') });
     expect(problems).toEqual([]);
     expect(offsite).toEqual([]);
-  });
+  }, 180000);
 
   test('an edited byte shows TAMPERED naming the file; an unsigned run shows "unsigned"; hostile output stays text', async () => {
     const reports = join(ws, 'mixed');
@@ -285,7 +285,7 @@ describe('gaterun view: the demo in Chromium', () => {
     expect(await httpStatus(`${served.url}..%2f..%2fetc%2fpasswd`)).toBe(404);
     expect(problems).toEqual([]);
     expect(offsite).toEqual([]);
-  });
+  }, 180000);
 
   test('view refuses to overwrite a directory it did not build', () => {
     const out = tempDir('gaterun-notsite-');
