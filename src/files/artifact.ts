@@ -274,6 +274,15 @@ export async function buildArtifact(ctx: GateContext, o: ArtifactOptions): Promi
     const why = e.type === 'commit' ? 'submodule' : excludedBy(e.path);
     if (why) globExcluded.set(e.path, why);
   }
+  // DEPLOY-MANIFEST has one line a file: a path with a line break could not be listed (or read back) truthfully.
+  const broken = entries.filter((e) => !globExcluded.has(e.path) && /[\n\r]/.test(e.path)).map((e) => JSON.stringify(e.path));
+  if (broken.length)
+    return {
+      ok: false,
+      messageId: 'buildFailed',
+      error: `${broken.join(', ')}: a path with a line break cannot be listed in the DEPLOY-MANIFEST (one line a file); rename it, or leave it out with exclude:`,
+      evidence,
+    };
   const files = entries.filter((e) => e.type !== 'commit').map((e) => e.path);
   // `git archive` leaves out what the commit's attributes mark export-ignore; the file list must too. The build reads
   // the attributes while it archives; only when a forbid: glob matches a candidate are they read first (one more
