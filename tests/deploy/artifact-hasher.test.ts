@@ -104,22 +104,24 @@ async function blobHashes(repo: string): Promise<Map<string, string>> {
   return out;
 }
 
+/** Builds an artifact of `repo` at HEAD with the given hasher/compressor; throws when the build fails. */
+async function buildWith(repo: string, choice: Pick<ArtifactOptions, 'hasher' | 'compressor'>) {
+  const r = await buildArtifact(context(tmp('gaterun-hasher-run-')), {
+    repo,
+    commit: 'HEAD',
+    name: 'x',
+    out: tmp('gaterun-hasher-out-'),
+    host: 'local',
+    mutates: true,
+    ...choice,
+  });
+  if (!r.ok) throw new Error(r.error);
+  return r;
+}
+
 test('stream and extract hashing give the same manifest and archive, equal to the blobs; auto takes the stream', async () => {
   const repo = await awkwardRepo();
-  const ctx = context(tmp('gaterun-hasher-run-'));
-  const built = async (hasher: ArtifactOptions['hasher']) => {
-    const r = await buildArtifact(ctx, {
-      repo,
-      commit: 'HEAD',
-      name: 'x',
-      out: tmp('gaterun-hasher-out-'),
-      host: 'local',
-      mutates: true,
-      hasher,
-    });
-    if (!r.ok) throw new Error(r.error);
-    return r;
-  };
+  const built = (hasher: ArtifactOptions['hasher']) => buildWith(repo, { hasher });
   const auto = await built('auto');
   const stream = await built('stream');
   const extract = await built('extract');
@@ -143,20 +145,7 @@ test('stream and extract hashing give the same manifest and archive, equal to th
 
 test("both compressors: the same manifest, each reproducible; git's is the bytes of `git archive --format=tar.gz`", async () => {
   const repo = await awkwardRepo();
-  const ctx = context(tmp('gaterun-hasher-run-'));
-  const built = async (compressor: ArtifactOptions['compressor']) => {
-    const r = await buildArtifact(ctx, {
-      repo,
-      commit: 'HEAD',
-      name: 'x',
-      out: tmp('gaterun-hasher-out-'),
-      host: 'local',
-      mutates: true,
-      compressor,
-    });
-    if (!r.ok) throw new Error(r.error);
-    return r;
-  };
+  const built = (compressor: ArtifactOptions['compressor']) => buildWith(repo, { compressor });
   const [g1, g2, z1, z2, auto] = [await built('git'), await built('git'), await built('gzip'), await built('gzip'), await built('auto')];
   expect(g1.evidence.map((e) => e.stderrTail ?? '').join('\n')).toContain('compressed by: git');
   expect(z1.evidence.map((e) => e.stderrTail ?? '').join('\n')).toContain('compressed by: gzip');
