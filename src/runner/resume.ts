@@ -152,7 +152,8 @@ export function decideReuse(
   if (src.targetChanged) return no(src.targetChanged);
   const e = src.records.get(spec.id);
   if (!e) return no(`not in run ${src.runId}`);
-  if (e.status !== 'PASS') return no(`it ended ${e.status.replace('_', ' ')} in run ${src.runId}`);
+  if (e.status === 'NOT_RUN' || e.status === 'PENDING') return no(`it did not run in run ${src.runId}`);
+  if (e.status !== 'PASS') return no(`it ended ${e.status} in run ${src.runId}`);
   const was = (e as GateRecord & { resume?: ResumeKey }).resume;
   if (!was) return no(`run ${src.runId} recorded no digests for it`);
   if (was.spec_sha256 !== now.spec_sha256) return no('its spec in the macro changed');
