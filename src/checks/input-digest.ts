@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { GateContext, InputDigest } from '../gate.js';
 import { anyGlob, DEFAULT_VERIFY_IGNORES } from '../files/glob.js';
 import { hashTreeOnHost } from '../files/hash-tree.js';
+import { git } from '../git/git.js';
 import { formatManifest } from '../files/manifest.js';
 import { catalogDigestOf } from '../observe/db-fingerprint.js';
 
@@ -34,8 +35,9 @@ export async function cwdInputs(ctx: GateContext, cwd: string | undefined): Prom
 
 /** The state a commit leaves in a repo: HEAD and the working-tree status (git-commit's after-state). */
 export async function repoStateInput(ctx: GateContext, repo: string): Promise<InputDigest> {
-  const head = await ctx.exec('git', ['-C', repo, 'rev-parse', 'HEAD']);
-  const status = await ctx.exec('git', ['--no-optional-locks', '-C', repo, 'status', '--porcelain=v1', '-z', '--untracked-files=all']);
+  const head = await git(ctx, repo, ['rev-parse', 'HEAD']);
+  // --no-optional-locks: status must not try to refresh the index (the read-only sandbox refuses the write).
+  const status = await git(ctx, repo, ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all']);
   if (head.exitCode !== 0 || status.exitCode !== 0)
     throw new Error(`${repo}: ${(head.exitCode ? head : status).stderr.trim().split('\n').pop()}`);
   return {
@@ -46,7 +48,7 @@ export async function repoStateInput(ctx: GateContext, repo: string): Promise<In
 
 /** The tree object of a commit (`git rev-parse <commit>^{tree}`): what an artifact of that commit is made of. */
 export async function commitTreeInput(ctx: GateContext, repo: string, commit: string): Promise<InputDigest> {
-  const r = await ctx.exec('git', ['-C', repo, 'rev-parse', '--verify', `${commit}^{tree}`]);
+  const r = await git(ctx, repo, ['rev-parse', '--verify', `${commit}^{tree}`]);
   if (r.exitCode !== 0) throw new Error(`${commit}: ${r.stderr.trim().split('\n').pop()}`);
   return { name: `tree of commit ${commit.slice(0, 12)} in ${repo}`, sha256: createHash('sha256').update(r.stdout.trim()).digest('hex') };
 }

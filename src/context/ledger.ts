@@ -21,6 +21,11 @@ export interface LedgerEntry {
   detail?: Record<string, unknown>;
 }
 
+/** True for an entry that changed something outside the run directory (mutating, not refused, not the run dir). */
+export function isMutation(e: Pick<LedgerEntry, 'mutating' | 'outcome' | 'scope'>): boolean {
+  return e.mutating && e.outcome !== 'refused' && e.scope !== 'run';
+}
+
 export type LedgerInput = Omit<LedgerEntry, 'seq' | 'time'> & { time?: string };
 
 /** Thrown when the macro's mutation policy forbids an action; the gate FAILs with its message. */
@@ -78,6 +83,6 @@ export class Ledger {
 
   /** Entries that changed something outside the run directory. */
   mutations(): LedgerEntry[] {
-    return this.entries.filter((e) => e.mutating && e.outcome !== 'refused' && e.scope !== 'run');
+    return this.entries.filter(isMutation);
   }
 }

@@ -2,7 +2,7 @@
 import { textOf } from '../text.js';
 import type { FactValue } from '../gate.js';
 import { lookupFact, type GateFacts } from '../macro/facts.js';
-import type { LedgerEntry, MutationPolicy } from '../context/ledger.js';
+import { isMutation, type LedgerEntry, type MutationPolicy } from '../context/ledger.js';
 import type { Condition, Forbidden } from '../macro/types.js';
 
 /** A forbidden item's ledger rule: DONE when an entry matches every given field. */
@@ -218,7 +218,7 @@ export function forbiddenAttestation(
  */
 export function nonMutationAttestation(entries: LedgerEntry[], policy: MutationPolicy): NonMutationAttestation {
   const isRolledBackTx = (e: LedgerEntry) => e.action === 'db.tx' && e.outcome === 'rolled-back';
-  const mutations = entries.filter((e) => e.mutating && e.scope !== 'run' && e.outcome !== 'refused' && !isRolledBackTx(e));
+  const mutations = entries.filter((e) => isMutation(e) && !isRolledBackTx(e));
   const refused = entries.filter((e) => e.outcome === 'refused');
   const dbTransactions = entries.filter((e) => e.action === 'db.tx');
   const runWrites = entries.filter((e) => e.mutating && e.scope === 'run' && e.outcome !== 'refused');

@@ -10,6 +10,7 @@ import type { GateSpec } from '../macro/types.js';
 import type { EmbeddedPostgres } from '../pg/embedded-server.js';
 import type { Redactor } from '../report/redact.js';
 import { takeLockFile, type LockHolder } from './lock-file.js';
+import { sleep } from './sleep.js';
 
 /** What a run holds while its gates run; the caller closes it in `finally`. */
 export interface Resources {
@@ -52,12 +53,6 @@ function lockKey(target: TargetInfo): string {
 
 const heldText = (target: string, h: LockHolder, how: string) =>
   `run lock on target ${target} is held by run ${h.runId} (host ${h.host}, pid ${h.pid}${h.since ? `, since ${h.since}` : ''}; ${how}); nothing was attempted`;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((res) => {
-    const t = setTimeout(res, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), res()), { once: true });
-  });
 
 /**
  * Takes the per-target run lock (a lock file on this machine, plus the PostgreSQL advisory lock when the macro uses

@@ -8,12 +8,11 @@ import { createContext } from '../context/create-context.js';
 import { closeHosts } from '../context/hosts.js';
 import { Ledger } from '../context/ledger.js';
 import { errors } from '../errors.js';
-import { resolveReferences } from '../macro/references.js';
 import type { LoadedMacro } from '../macro/types.js';
 import { acquire } from './acquire.js';
 import { decideReuse, type ResumeSource } from './resume.js';
 import { isFinalize, newRunId } from './run-macro.js';
-import { resumeKey } from './run-gate.js';
+import { resolveGateParams, resumeKey } from './run-gate.js';
 
 /** One row of the resume plan. */
 export interface ResumePlanRow {
@@ -50,10 +49,7 @@ export async function planResume(loaded: LoadedMacro, target: TargetInfo, src: R
     for (const spec of main) {
       const module = gateKinds[spec.kind] as GateModule<unknown>;
       const earlier = src.records.get(spec.id);
-      const resolved = resolveReferences(spec.with ?? {}, {
-        gates: Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, { facts: v }])),
-        run: { id: run.id, dir: run.dir, macro: run.macroId },
-      });
+      const resolved = resolveGateParams(spec, facts, run);
       const host = spec.host ?? macro.host ?? 'local';
       const ctx = createContext({
         gateId: spec.id,

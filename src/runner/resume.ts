@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { isMutation, type LedgerEntry } from '../context/ledger.js';
 import { parseManifest } from '../files/manifest.js';
 import type { KeyObject } from 'node:crypto';
 import { errors } from '../errors.js';
@@ -73,8 +74,8 @@ function changedAfterOf(dir: string, gates: GateRecord[]): Map<string, string> {
   const changers = new Set<string>();
   for (const line of readFileSync(join(dir, 'ledger.jsonl'), 'utf8').split('\n')) {
     if (!line) continue;
-    const e = JSON.parse(line) as { gate: string | null; mutating: boolean; outcome: string; scope?: string };
-    if (e.gate && e.mutating && e.outcome !== 'refused' && e.scope !== 'run') changers.add(e.gate);
+    const e = JSON.parse(line) as LedgerEntry;
+    if (e.gate && isMutation(e)) changers.add(e.gate);
   }
   const out = new Map<string, string>();
   let next: string | null = null;

@@ -40,6 +40,14 @@ export interface GateRunDeps {
   decide?: (key: ResumeKey) => { record: GateRecord } | { rerun: string };
 }
 
+/** A gate's `with:` params with `${gates.…}` and `${run.…}` references resolved from the facts so far. */
+export function resolveGateParams(spec: GateSpec, facts: Record<string, Record<string, unknown>>, run: RunInfo) {
+  return resolveReferences(spec.with ?? {}, {
+    gates: Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, { facts: v }])),
+    run: { id: run.id, dir: run.dir, macro: run.macroId },
+  });
+}
+
 /** A gate's resume digests: spec, resolved params and what its kind says it reads (taken before the gate runs). */
 export async function resumeKey(d: Pick<GateRunDeps, 'spec' | 'module'>, params: unknown, ctx: GateContext): Promise<ResumeKey> {
   const key = { spec_sha256: specDigest(d.spec), params_sha256: paramsDigest(params) };
@@ -83,10 +91,7 @@ export async function runGate(d: GateRunDeps): Promise<GateRecord> {
     ...extra,
   });
 
-  const resolved = resolveReferences(d.spec.with ?? {}, {
-    gates: Object.fromEntries(Object.entries(d.facts).map(([k, v]) => [k, { facts: v }])),
-    run: { id: d.run.id, dir: d.run.dir, macro: d.run.macroId },
-  });
+  const resolved = resolveGateParams(d.spec, d.facts, d.run);
   if (resolved.missing.length)
     return done(
       'FAIL',

@@ -4,12 +4,13 @@ import type { Facts, GateModule, GateResult, RunInfo, TargetInfo } from '../gate
 import { hostBlocked } from '../files/host-ready.js';
 import { createContext } from '../context/create-context.js';
 import type { DbAccess } from '../db/db-access.js';
-import type { Ledger } from '../context/ledger.js';
+import { isMutation, type Ledger } from '../context/ledger.js';
 import type { KbAccess } from '../kb/kb-store.js';
 import type { GateSpec } from '../macro/types.js';
 import type { RunEvent, Section } from './events.js';
 import { decideReuse, keepManifests, reusedRecord, type ResumeSource } from './resume.js';
 import { runGate, type GateRunDeps } from './run-gate.js';
+import { sleep } from './sleep.js';
 import type { Attempt, GateRecord } from './types.js';
 
 /** What every gate of a run shares. */
@@ -32,12 +33,6 @@ export interface GateLoopDeps {
   /** `run --resume`: the earlier signed run whose records may be reused (main section only). */
   resume?: ResumeSource;
 }
-
-const sleepFor = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((res) => {
-    const t = setTimeout(res, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), res()), { once: true });
-  });
 
 /**
  * Runs a gate with its `retry:` policy: again after FAIL or BLOCKED, `delay` seconds apart, up to `attempts` runs,
@@ -62,9 +57,7 @@ async function runWithRetry(spec: GateSpec, deps: GateLoopDeps, gateDeps: GateRu
         outcome: rec.status === 'PASS' ? 'ok' : rec.status.toLowerCase(),
       });
     }
-    const mutated = deps.ledger.entries
-      .slice(from)
-      .some((e) => e.gate === spec.id && e.mutating && e.outcome !== 'refused' && e.scope !== 'run');
+    const mutated = deps.ledger.entries.slice(from).some((e) => e.gate === spec.id && isMutation(e));
     const again = (rec.status === 'FAIL' || rec.status === 'BLOCKED') && n < max && !rec.crash && !deps.signal.aborted;
     if (again && mutated) {
       rec.checks = [...rec.checks, { status: 'INFO', text: `not retried: attempt ${n} made a change (see the ledger)` }];
@@ -77,7 +70,7 @@ async function runWithRetry(spec: GateSpec, deps: GateLoopDeps, gateDeps: GateRu
       level: 'warn',
       line: `attempt ${n} of ${max}: ${rec.status} — retrying in ${spec.retry?.delay ?? 5} s`,
     });
-    await sleepFor((spec.retry?.delay ?? 5) * 1000, deps.signal);
+    await sleep((spec.retry?.delay ?? 5) * 1000, deps.signal);
   }
   return attempts.length > 1 ? { ...rec, attempts } : rec;
 }
